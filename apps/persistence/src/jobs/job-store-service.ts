@@ -1,0 +1,141 @@
+import { JobStoreServiceService, type JobSpec } from '@jobmesh/contracts/jobmesh/persistence/v1/jobs.ts';
+import { alreadyExists, defineService, failedPrecondition, invalidArgument, notFound } from '@jobmesh/grpc-kit';
+import type { DatabasePool } from 'slonik';
+import { withDatabaseErrors } from '../db/with-database-errors.ts';
+import { jobStates, terminalJobStates } from '../validation/enum-codecs.ts';
+import {
+  optionalUuid,
+  pageSize,
+  requireInteger,
+  requireStringMap,
+  requireText,
+  requireUuid,
+} from '../validation/fields.ts';
+import { decodePageToken, pageOf } from '../validation/page-token.ts';
+import { findJob, insertJob, listJobEvents, listJobs, transitionJob, updateJobLinks, type NewJob } from './job-queries.ts';
+import { toProtoJob, toProtoJobEvent, type JobRow } from './job-row.ts';
+
+const commitShaPattern = { regex: /^[0-9a-f]{40}([0-9a-f]{24})?$/, description: '40 or 64 lower-case hex digits' };
+const repoUrlPattern = {
+  regex: /^(https?:\/\/|ssh:\/\/|git:\/\/|file:\/\/|[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:)\S+$/,
+  description: 'an http(s)://, ssh://, git://, file:// or scp-style (user@host:path) URL',
+};
+
+function validateSpec(spec: JobSpec | undefined, workflowId: string, traceId: string): NewJob {
+  if (!spec) throw invalidArgument('spec', 'is required');
+  return {
+    requestId: requireUuid('spec.request_id', spec.requestId),
+    repoUrl: requireText('spec.repo_url', spec.repoUrl, { max: 2048, pattern: repoUrlPattern }),
+    commitSha: requireText('spec.commit_sha', spec.commitSha, { max: 64, pattern: commitShaPattern }),
+    runsOn: requireText('spec.runs_on', spec.runsOn, { max: 128, pattern: { regex: /^[A-Za-z0-9][A-Za-z0-9._-]*$/, description: 'letters, digits, dot, dash or underscore' } }),
+    script: requireText('spec.script', spec.script, { min: 0, max: 1024 * 1024 }),
+    env: requireStringMap('spec.env', spec.env, 256, 64 * 1024),
+    timeoutMs: requireInteger('spec.timeout_ms', spec.timeoutMs, 0, 7 * 24 * 3600 * 1000),
+    artifactPatterns: spec.artifactPatterns.map((p, i) => requireText(`spec.artifact_patterns[${i}]`, p, { max: 1024 })),
+    workflowId: optionalUuid('workflow_id', workflowId),
+    traceId: requireText('trace_id', traceId, { min: 0, max: 64 }),
+  };
+}
+
+const sortedJson = (value: Record<string, string>) => JSON.stringify(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : 1)));
+
+function sameSpec(row: JobRow, job: NewJob): boolean {
+  return (
+    row.repo_url === job.repoUrl && row.commit_sha === job.commitSha && row.runs_on === job.runsOn &&
+    row.script === job.script && row.timeout_ms === job.timeoutMs && sortedJson(row.env) === sortedJson(job.env) &&
+    JSON.stringify(row.artifact_patterns) === JSON.stringify(job.artifactPatterns)
+  );
+}
+
+async function requireJob(pool: DatabasePool, requestId: string): Promise<JobRow> {
+  const row = await findJob(pool, requestId);
+  if (!row) throw notFound('JOB_NOT_FOUND', `job ${requestId} does not exist`);
+  return row;
+}
+
+/** jobmesh.persistence.v1.JobStoreService over a slonik pool. */
+export function createJobStoreService(pool: DatabasePool) {
+  return defineService('jobmesh.persistence.v1.JobStoreService', JobStoreServiceService, withDatabaseErrors({
+    async createJob(request) {
+      const job = validateSpec(request.spec, request.workflowId, request.traceId);
+      const inserted = await insertJob(pool, job);
+      if (inserted) return { job: toProtoJob(inserted), created: true };
+      const existing = await requireJob(pool, job.requestId);
+      if (!sameSpec(existing, job)) {
+        throw alreadyExists('JOB_CONFLICT', `job ${job.requestId} exists with a different spec`);
+      }
+      return { job: toProtoJob(existing), created: false };
+    },
+
+    async transitionJob(request) {
+      const requestId = requireUuid('request_id', request.requestId);
+      const expectedState = jobStates.toDb('expected_state', request.expectedState);
+      const newState = jobStates.toDb('new_state', request.newState);
+      if (expectedState === newState) throw invalidArgument('new_state', 'must differ from expected_state');
+      if (terminalJobStates.has(expectedState)) {
+        throw failedPrecondition('TERMINAL_STATE', `job state ${expectedState} is terminal; no transition leaves it`);
+      }
+      const row = await transitionJob(pool, {
+        requestId,
+        expectedState,
+        newState,
+        message: requireText('message', request.message, { min: 0, max: 4096 }),
+        exitCode: request.exitCode ?? null,
+        error: requireText('error', request.error, { min: 0, max: 64 * 1024 }),
+        terminal: terminalJobStates.has(newState),
+      });
+      if (!row) {
+        const current = await requireJob(pool, requestId);
+        throw failedPrecondition('STATE_MISMATCH', `job ${requestId} is ${current.state}, not ${expectedState}`, {
+          details: { current_state: current.state },
+        });
+      }
+      return {
+        job: toProtoJob(row),
+        event: toProtoJobEvent({
+          sequence: row.last_event_sequence,
+          request_id: row.request_id,
+          from_state: expectedState,
+          to_state: row.state,
+          message: request.message,
+          created_at: row.event_created_at,
+        }),
+      };
+    },
+
+    async updateJobLinks(request) {
+      const requestId = requireUuid('request_id', request.requestId);
+      const workflowId = optionalUuid('workflow_id', request.workflowId);
+      const traceId = requireText('trace_id', request.traceId, { min: 0, max: 64 });
+      const row = await updateJobLinks(pool, requestId, workflowId, traceId);
+      if (!row) throw notFound('JOB_NOT_FOUND', `job ${requestId} does not exist`);
+      return { job: toProtoJob(row) };
+    },
+
+    async getJob(request) {
+      return { job: toProtoJob(await requireJob(pool, requireUuid('request_id', request.requestId))) };
+    },
+
+    async listJobs(request) {
+      const limit = pageSize('page_size', request.pageSize, 50, 500);
+      const rows = await listJobs(pool, {
+        states: request.states.map((s, i) => jobStates.toDb(`states[${i}]`, s)),
+        runsOn: requireText('runs_on', request.runsOn, { min: 0, max: 128 }),
+        repoUrl: requireText('repo_url', request.repoUrl, { min: 0, max: 2048 }),
+        limit,
+        after: decodePageToken('page_token', request.pageToken),
+      });
+      const page = pageOf(rows, limit, (row) => ({ at: row.cursor_at, id: row.request_id }));
+      return { jobs: page.items.map(toProtoJob), nextPageToken: page.nextPageToken };
+    },
+
+    async listJobEvents(request) {
+      const requestId = requireUuid('request_id', request.requestId);
+      const after = requireInteger('after_sequence', request.afterSequence, 0, Number.MAX_SAFE_INTEGER);
+      const limit = pageSize('page_size', request.pageSize, 100, 1000);
+      const rows = await listJobEvents(pool, requestId, after, limit);
+      if (rows.length === 0) await requireJob(pool, requestId);
+      return { events: rows.map(toProtoJobEvent) };
+    },
+  }));
+}

@@ -1,0 +1,238 @@
+import type { Workflow, WorkflowStep } from '@jobmesh/contracts/jobmesh/persistence/v1/workflows.ts';
+import { sql, type CommonQueryMethods } from 'slonik';
+import { z } from 'zod';
+import { stepStatuses, workflowStatuses } from '../validation/enum-codecs.ts';
+import type { PageCursor } from '../validation/page-token.ts';
+
+const WorkflowRow = z.object({
+  id: z.string(),
+  name: z.string(),
+  status: z.string(),
+  input_json: z.string(),
+  output_json: z.string().nullable(),
+  error: z.string(),
+  parent_id: z.string().nullable(),
+  job_request_id: z.string().nullable(),
+  lease_owner: z.string().nullable(),
+  lease_expires_at: z.date().nullable(),
+  fencing_token: z.number(),
+  cancel_requested: z.boolean(),
+  cancel_reason: z.string(),
+  scheduled_at: z.date(),
+  deadline_at: z.date().nullable(),
+  claim_count: z.number(),
+  created_at: z.date(),
+  updated_at: z.date(),
+  finished_at: z.date().nullable(),
+  cursor_at: z.string(),
+});
+type WorkflowRow = z.infer<typeof WorkflowRow>;
+const columns = sql.fragment`w.id, w.name, w.status, w.input_json::text AS input_json, w.output_json::text AS output_json,
+  w.error, w.parent_id, w.job_request_id, w.lease_owner, w.lease_expires_at, w.fencing_token, w.cancel_requested,
+  w.cancel_reason, w.scheduled_at, w.deadline_at, w.claim_count, w.created_at, w.updated_at, w.finished_at,
+  w.created_at::text AS cursor_at`;
+
+const StepRow = z.object({
+  step_number: z.number(),
+  name: z.string(),
+  status: z.string(),
+  output_json: z.string().nullable(),
+  error_json: z.string().nullable(),
+  attempts: z.number(),
+  started_at: z.date(),
+  finished_at: z.date(),
+});
+type StepRow = z.infer<typeof StepRow>;
+const stepColumns = sql.fragment`step_number, name, status, output_json::text AS output_json, error_json::text AS error_json,
+  attempts, started_at, finished_at`;
+
+/** The proto Workflow of a row. */
+export function toProtoWorkflow(row: WorkflowRow): Workflow {
+  return {
+    id: row.id,
+    name: row.name,
+    status: workflowStatuses.fromDb(row.status),
+    inputJson: row.input_json,
+    outputJson: row.output_json ?? '',
+    error: row.error,
+    parentId: row.parent_id ?? '',
+    jobRequestId: row.job_request_id ?? '',
+    leaseOwner: row.lease_owner ?? '',
+    leaseExpiresAt: row.lease_expires_at ?? undefined,
+    fencingToken: row.fencing_token,
+    cancelRequested: row.cancel_requested,
+    cancelReason: row.cancel_reason,
+    scheduledAt: row.scheduled_at,
+    deadlineAt: row.deadline_at ?? undefined,
+    claimCount: row.claim_count,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    finishedAt: row.finished_at ?? undefined,
+  };
+}
+
+/** The proto WorkflowStep of a row. */
+export function toProtoStep(row: StepRow): WorkflowStep {
+  return {
+    stepNumber: row.step_number,
+    name: row.name,
+    status: stepStatuses.fromDb(row.status),
+    outputJson: row.output_json ?? '',
+    errorJson: row.error_json ?? '',
+    attempts: row.attempts,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+  };
+}
+
+/** A validated workflow to create. */
+export interface NewWorkflow {
+  id: string;
+  name: string;
+  inputJson: string;
+  parentId: string | null;
+  jobRequestId: string | null;
+  scheduledAt: Date | null;
+  deadlineAt: Date | null;
+}
+
+/** Inserts a workflow; null when the id exists already. */
+export async function insertWorkflow(db: CommonQueryMethods, w: NewWorkflow) {
+  return db.maybeOne(sql.type(WorkflowRow)`
+    WITH w AS (
+      INSERT INTO workflows (id, name, input_json, parent_id, job_request_id, scheduled_at, deadline_at)
+      VALUES (${w.id}, ${w.name}, ${w.inputJson}::jsonb, ${w.parentId}, ${w.jobRequestId},
+              COALESCE(${w.scheduledAt?.toISOString() ?? null}::timestamptz, now()), ${w.deadlineAt?.toISOString() ?? null}::timestamptz)
+      ON CONFLICT (id) DO NOTHING RETURNING *
+    )
+    SELECT ${columns} FROM w`);
+}
+
+/** True when the stored workflow has this name, input and parent. */
+export async function isSameWorkflow(db: CommonQueryMethods, w: NewWorkflow): Promise<boolean> {
+  const row = await db.maybeOne(sql.type(z.object({ same: z.boolean() }))`
+    SELECT (name = ${w.name} AND input_json = ${w.inputJson}::jsonb AND parent_id IS NOT DISTINCT FROM ${w.parentId}::uuid) AS same
+    FROM workflows WHERE id = ${w.id}`);
+  return row?.same ?? false;
+}
+
+/** Reads one workflow. */
+export async function findWorkflow(db: CommonQueryMethods, id: string, lock: 'none' | 'share' = 'none') {
+  return db.maybeOne(sql.type(WorkflowRow)`
+    SELECT ${columns} FROM workflows w WHERE w.id = ${id} ${lock === 'share' ? sql.fragment`FOR SHARE` : sql.fragment``}`);
+}
+
+/**
+ * Leases due PENDING workflows and RUNNING ones whose lease expired. SKIP
+ * LOCKED lets replicas claim side by side without waiting on each other; each
+ * claim bumps the fencing token so the previous holder's writes are refused.
+ */
+export async function claimWorkflows(db: CommonQueryMethods, owner: string, leaseMs: number, limit: number, names: string[]) {
+  return db.any(sql.type(WorkflowRow)`
+    WITH c AS (
+      SELECT id FROM workflows
+      WHERE ((status = 'pending' AND scheduled_at <= now()) OR (status = 'running' AND lease_expires_at < now()))
+        AND (cardinality(${sql.array(names, 'text')}) = 0 OR name = ANY(${sql.array(names, 'text')}))
+      ORDER BY scheduled_at, created_at LIMIT ${limit}
+      FOR UPDATE SKIP LOCKED
+    ), w AS (
+      UPDATE workflows w SET status = 'running', lease_owner = ${owner},
+        lease_expires_at = now() + ${leaseMs} * interval '1 millisecond',
+        fencing_token = w.fencing_token + 1, claim_count = w.claim_count + 1
+      FROM c WHERE w.id = c.id RETURNING w.*
+    )
+    SELECT ${columns} FROM w ORDER BY w.scheduled_at, w.created_at`);
+}
+
+/** Extends a lease held with the current token. */
+export async function heartbeatWorkflow(db: CommonQueryMethods, id: string, owner: string, token: number, leaseMs: number) {
+  return db.maybeOne(sql.type(WorkflowRow)`
+    WITH w AS (
+      UPDATE workflows SET lease_expires_at = now() + ${leaseMs} * interval '1 millisecond'
+      WHERE id = ${id} AND status = 'running' AND fencing_token = ${token} AND lease_owner = ${owner} RETURNING *
+    )
+    SELECT ${columns} FROM w`);
+}
+
+/** A validated step checkpoint. */
+export interface NewStep {
+  stepNumber: number;
+  name: string;
+  status: string;
+  outputJson: string | null;
+  errorJson: string | null;
+  attempts: number;
+  startedAt: Date;
+  finishedAt: Date;
+}
+
+/** Inserts a step checkpoint; null when that step number is recorded already. */
+export async function insertStep(db: CommonQueryMethods, workflowId: string, s: NewStep) {
+  return db.maybeOne(sql.type(StepRow)`
+    INSERT INTO workflow_steps (workflow_id, step_number, name, status, output_json, error_json, attempts, started_at, finished_at)
+    VALUES (${workflowId}, ${s.stepNumber}, ${s.name}, ${s.status}::step_status, ${s.outputJson}::jsonb, ${s.errorJson}::jsonb,
+            ${s.attempts}, ${s.startedAt.toISOString()}, ${s.finishedAt.toISOString()})
+    ON CONFLICT (workflow_id, step_number) DO NOTHING
+    RETURNING ${stepColumns}`);
+}
+
+/** Reads a workflow's steps, or one of them. */
+export async function findSteps(db: CommonQueryMethods, workflowId: string, stepNumber?: number) {
+  return db.any(sql.type(StepRow)`
+    SELECT ${stepColumns} FROM workflow_steps
+    WHERE workflow_id = ${workflowId} ${stepNumber === undefined ? sql.fragment`` : sql.fragment`AND step_number = ${stepNumber}`}
+    ORDER BY step_number`);
+}
+
+/** Gives a lease back: PENDING again, claimable from resumeAt. */
+export async function releaseWorkflow(db: CommonQueryMethods, id: string, token: number, resumeAt: Date | null) {
+  return db.maybeOne(sql.type(WorkflowRow)`
+    WITH w AS (
+      UPDATE workflows SET status = 'pending', lease_owner = NULL, lease_expires_at = NULL,
+        scheduled_at = COALESCE(${resumeAt?.toISOString() ?? null}::timestamptz, now())
+      WHERE id = ${id} AND status = 'running' AND fencing_token = ${token} RETURNING *
+    )
+    SELECT ${columns} FROM w`);
+}
+
+/** Records the final status of a workflow held with the current token. */
+export async function completeWorkflow(db: CommonQueryMethods, id: string, token: number, status: string, outputJson: string | null, error: string) {
+  return db.maybeOne(sql.type(WorkflowRow)`
+    WITH w AS (
+      UPDATE workflows SET status = ${status}::workflow_status, output_json = ${outputJson}::jsonb, error = ${error},
+        finished_at = now(), lease_owner = NULL, lease_expires_at = NULL
+      WHERE id = ${id} AND status = 'running' AND fencing_token = ${token} RETURNING *
+    )
+    SELECT ${columns} FROM w`);
+}
+
+/** Flags a workflow for cancellation; a finished one is left as it is. */
+export async function requestCancel(db: CommonQueryMethods, id: string, reason: string) {
+  return db.maybeOne(sql.type(WorkflowRow)`
+    WITH w AS (
+      UPDATE workflows SET cancel_requested = true, cancel_reason = ${reason}
+      WHERE id = ${id} AND status IN ('pending', 'running') AND NOT cancel_requested RETURNING *
+    )
+    SELECT ${columns} FROM w`);
+}
+
+/** Filters of listWorkflows. */
+export interface WorkflowFilter {
+  statuses: string[];
+  name: string;
+  parentId: string | null;
+  limit: number;
+  after: PageCursor | null;
+}
+
+/** Lists workflows newest first, limit + 1 rows. */
+export async function listWorkflows(db: CommonQueryMethods, f: WorkflowFilter) {
+  const conditions = [sql.fragment`TRUE`];
+  if (f.statuses.length) conditions.push(sql.fragment`w.status = ANY(${sql.array(f.statuses, 'text')}::workflow_status[])`);
+  if (f.name) conditions.push(sql.fragment`w.name = ${f.name}`);
+  if (f.parentId) conditions.push(sql.fragment`w.parent_id = ${f.parentId}`);
+  if (f.after) conditions.push(sql.fragment`(w.created_at, w.id) < (${f.after.at}::timestamptz, ${f.after.id}::uuid)`);
+  return db.any(sql.type(WorkflowRow)`
+    SELECT ${columns} FROM workflows w WHERE ${sql.join(conditions, sql.fragment` AND `)}
+    ORDER BY w.created_at DESC, w.id DESC LIMIT ${f.limit + 1}`);
+}

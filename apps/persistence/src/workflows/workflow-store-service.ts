@@ -1,0 +1,152 @@
+import { WorkflowStoreServiceService } from '@jobmesh/contracts/jobmesh/persistence/v1/workflows.ts';
+import { alreadyExists, defineService, failedPrecondition, invalidArgument, notFound } from '@jobmesh/grpc-kit';
+import type { DatabasePool } from 'slonik';
+import { withDatabaseErrors } from '../db/with-database-errors.ts';
+import { stepStatuses, workflowStatuses } from '../validation/enum-codecs.ts';
+import { optionalDate, optionalUuid, pageSize, requireInteger, requireJson, requireText, requireUuid } from '../validation/fields.ts';
+import { decodePageToken, pageOf } from '../validation/page-token.ts';
+import {
+  claimWorkflows, completeWorkflow, findSteps, findWorkflow, heartbeatWorkflow, insertStep, insertWorkflow,
+  isSameWorkflow, listWorkflows, releaseWorkflow, requestCancel, toProtoStep, toProtoWorkflow,
+} from './workflow-queries.ts';
+
+const nameRules = { max: 200, pattern: { regex: /^[A-Za-z0-9][A-Za-z0-9._:/@-]*$/, description: 'letters, digits and ._:/@-' } };
+const finalStatuses = new Set(['succeeded', 'failed', 'cancelled', 'timed_out']);
+const leaseMs = (field: string, value: number) => requireInteger(field, value, 100, 3_600_000);
+const token = (value: number) => requireInteger('fencing_token', value, 1, Number.MAX_SAFE_INTEGER);
+
+/** jobmesh.persistence.v1.WorkflowStoreService: workflows, leases with fencing tokens, step checkpoints. */
+export function createWorkflowStoreService(pool: DatabasePool) {
+  const requireWorkflow = async (id: string) => {
+    const row = await findWorkflow(pool, id);
+    if (!row) throw notFound('WORKFLOW_NOT_FOUND', `workflow ${id} does not exist`);
+    return row;
+  };
+  /** Explains why a write guarded by the fencing token matched nothing. */
+  const leaseLost = async (id: string, fencingToken: number) => {
+    const row = await requireWorkflow(id);
+    return failedPrecondition('LEASE_LOST',
+      `workflow ${id} is ${row.status} with fencing token ${row.fencing_token}; token ${fencingToken} no longer holds its lease`,
+      { details: { status: row.status, fencing_token: String(row.fencing_token) } });
+  };
+
+  return defineService('jobmesh.persistence.v1.WorkflowStoreService', WorkflowStoreServiceService, withDatabaseErrors({
+    async createWorkflow(request) {
+      const workflow = {
+        id: requireUuid('id', request.id),
+        name: requireText('name', request.name, nameRules),
+        inputJson: requireJson('input_json', request.inputJson),
+        parentId: optionalUuid('parent_id', request.parentId),
+        jobRequestId: optionalUuid('job_request_id', request.jobRequestId),
+        scheduledAt: optionalDate('scheduled_at', request.scheduledAt),
+        deadlineAt: optionalDate('deadline_at', request.deadlineAt),
+      };
+      if (workflow.parentId === workflow.id) throw invalidArgument('parent_id', 'must not be the workflow itself');
+      if (workflow.parentId) await requireWorkflow(workflow.parentId);
+      const row = await insertWorkflow(pool, workflow);
+      if (row) return { workflow: toProtoWorkflow(row), created: true };
+      if (!(await isSameWorkflow(pool, workflow))) {
+        throw alreadyExists('WORKFLOW_CONFLICT', `workflow ${workflow.id} exists with another name, input or parent`);
+      }
+      return { workflow: toProtoWorkflow(await requireWorkflow(workflow.id)), created: false };
+    },
+
+    async claimWorkflows(request) {
+      const owner = requireText('owner', request.owner, { max: 200 });
+      const names = request.names.map((n, i) => requireText(`names[${i}]`, n, nameRules));
+      const rows = await claimWorkflows(pool, owner, leaseMs('lease_ms', request.leaseMs),
+        requireInteger('limit', request.limit, 1, 100), names);
+      return { workflows: rows.map(toProtoWorkflow) };
+    },
+
+    async heartbeatWorkflow(request) {
+      const id = requireUuid('id', request.id);
+      const fencingToken = token(request.fencingToken);
+      const row = await heartbeatWorkflow(pool, id, requireText('owner', request.owner, { max: 200 }), fencingToken,
+        leaseMs('lease_ms', request.leaseMs));
+      if (!row) throw await leaseLost(id, fencingToken);
+      return { workflow: toProtoWorkflow(row) };
+    },
+
+    async recordWorkflowStep(request) {
+      const workflowId = requireUuid('workflow_id', request.workflowId);
+      const fencingToken = token(request.fencingToken);
+      const step = request.step;
+      if (!step) throw invalidArgument('step', 'is required');
+      const status = stepStatuses.toDb('step.status', step.status);
+      const startedAt = optionalDate('step.started_at', step.startedAt) ?? new Date();
+      const newStep = {
+        stepNumber: requireInteger('step.step_number', step.stepNumber, 0, 1_000_000),
+        name: requireText('step.name', step.name, nameRules),
+        status,
+        outputJson: status === 'succeeded' ? requireJson('step.output_json', step.outputJson) : null,
+        errorJson: status === 'failed' ? requireJson('step.error_json', step.errorJson, 256 * 1024) : null,
+        attempts: requireInteger('step.attempts', step.attempts || 1, 1, 1_000_000),
+        startedAt,
+        finishedAt: optionalDate('step.finished_at', step.finishedAt) ?? new Date(),
+      };
+      return pool.transaction(async (tx) => {
+        // FOR SHARE waits for a concurrent claim, so a token checked here stays current until commit.
+        const workflow = await findWorkflow(tx, workflowId, 'share');
+        if (!workflow) throw notFound('WORKFLOW_NOT_FOUND', `workflow ${workflowId} does not exist`);
+        if (workflow.status !== 'running' || workflow.fencing_token !== fencingToken) throw await leaseLost(workflowId, fencingToken);
+        const inserted = await insertStep(tx, workflowId, newStep);
+        if (inserted) return { step: toProtoStep(inserted), recorded: true };
+        const [existing] = await findSteps(tx, workflowId, newStep.stepNumber);
+        if (existing!.name !== newStep.name) {
+          throw failedPrecondition('NONDETERMINISM',
+            `step ${newStep.stepNumber} of workflow ${workflowId} was recorded as ${existing!.name}, not ${newStep.name}`);
+        }
+        return { step: toProtoStep(existing!), recorded: false };
+      });
+    },
+
+    async releaseWorkflow(request) {
+      const id = requireUuid('id', request.id);
+      const fencingToken = token(request.fencingToken);
+      const row = await releaseWorkflow(pool, id, fencingToken, optionalDate('resume_at', request.resumeAt));
+      if (!row) throw await leaseLost(id, fencingToken);
+      return { workflow: toProtoWorkflow(row) };
+    },
+
+    async completeWorkflow(request) {
+      const id = requireUuid('id', request.id);
+      const fencingToken = token(request.fencingToken);
+      const status = workflowStatuses.toDb('status', request.status);
+      if (!finalStatuses.has(status)) throw invalidArgument('status', 'must be SUCCEEDED, FAILED, CANCELLED or TIMED_OUT');
+      const outputJson = status === 'succeeded' ? requireJson('output_json', request.outputJson) : null;
+      const row = await completeWorkflow(pool, id, fencingToken, status, outputJson,
+        requireText('error', request.error, { min: 0, max: 64 * 1024 }));
+      if (row) return { workflow: toProtoWorkflow(row) };
+      // A retry of a completion that landed (its response was lost) gets the same answer.
+      const current = await requireWorkflow(id);
+      if (current.status === status && current.fencing_token === fencingToken) return { workflow: toProtoWorkflow(current) };
+      throw await leaseLost(id, fencingToken);
+    },
+
+    async requestWorkflowCancel(request) {
+      const id = requireUuid('id', request.id);
+      const row = await requestCancel(pool, id, requireText('reason', request.reason, { min: 0, max: 4096 }));
+      return { workflow: toProtoWorkflow(row ?? (await requireWorkflow(id))) };
+    },
+
+    async getWorkflow(request) {
+      const id = requireUuid('id', request.id);
+      const workflow = await requireWorkflow(id);
+      return { workflow: toProtoWorkflow(workflow), steps: (await findSteps(pool, id)).map(toProtoStep) };
+    },
+
+    async listWorkflows(request) {
+      const limit = pageSize('page_size', request.pageSize, 50, 500);
+      const rows = await listWorkflows(pool, {
+        statuses: request.statuses.map((s, i) => workflowStatuses.toDb(`statuses[${i}]`, s)),
+        name: requireText('name', request.name, { min: 0, max: 200 }),
+        parentId: optionalUuid('parent_id', request.parentId),
+        limit,
+        after: decodePageToken('page_token', request.pageToken),
+      });
+      const page = pageOf(rows, limit, (row) => ({ at: row.cursor_at, id: row.id }));
+      return { workflows: page.items.map(toProtoWorkflow), nextPageToken: page.nextPageToken };
+    },
+  }));
+}

@@ -1,0 +1,3 @@
+export { createTestDatabase, type TestDatabase } from './create-test-database.ts';
+export { createPersistenceClients, startTestPersistence, type PersistenceClients, type TestPersistence } from './start-test-persistence.ts';
+export { jobSpec } from './fixtures.ts';

@@ -1,0 +1,5 @@
+export { assertSupportedNode } from './assert-supported-node.ts';
+export { ConfigError, parseConfig } from './parse-config.ts';
+export { loadConfigOrExit } from './load-config-or-exit.ts';
+export { addressSchema, serviceAddressDefaults, serviceAddressVariables } from './service-addresses.ts';
+export type { ServiceName } from './service-addresses.ts';

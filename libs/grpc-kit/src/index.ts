@@ -1,0 +1,26 @@
+export { MeshError, isMeshError } from './errors/mesh-error.ts';
+export type { MeshErrorOptions, StatusCode } from './errors/mesh-error.ts';
+export {
+  aborted,
+  alreadyExists,
+  deadlineExceeded,
+  failedPrecondition,
+  invalidArgument,
+  notFound,
+  permissionDenied,
+  resourceExhausted,
+  unavailable,
+} from './errors/error-factories.ts';
+export { toStatusObject, reasonKey, fieldKey } from './errors/to-status-object.ts';
+export { fromServiceError } from './errors/from-service-error.ts';
+export { createGrpcServer, defaultMaxMessageBytes } from './server/create-grpc-server.ts';
+export type { GrpcServer, GrpcServerOptions } from './server/create-grpc-server.ts';
+export { defineService } from './server/service-implementation.ts';
+export type { CallContext, ServiceImplementation, ServiceRegistration } from './server/service-implementation.ts';
+export { onShutdownSignal } from './server/on-shutdown-signal.ts';
+export { createClient } from './client/create-client.ts';
+export type { CallOptions, ClientOptions, PromiseClient } from './client/create-client.ts';
+export { isIdempotentMethod } from './client/method-idempotency.ts';
+export { status, Metadata } from '@grpc/grpc-js';
+export { addReflectionService, reflectionServiceNames } from './reflection/add-reflection-service.ts';
+export { createReflectionIndex } from './reflection/create-reflection-index.ts';

@@ -1,0 +1,61 @@
+import type {
+  ServerUnaryCall,
+  ServerWritableStream,
+  sendUnaryData,
+  UntypedServiceImplementation,
+} from '@grpc/grpc-js';
+import type { Logger } from '@jobmesh/logger';
+import { toStatusObject } from '../errors/to-status-object.ts';
+import type { CallContext, ServiceRegistration } from './service-implementation.ts';
+
+function contextOf(call: ServerUnaryCall<unknown, unknown> | ServerWritableStream<unknown, unknown>, method: string): CallContext {
+  const controller = new AbortController();
+  call.on('cancelled', () => controller.abort(new Error('call cancelled by the client or its deadline')));
+  return { metadata: call.metadata, signal: controller.signal, method };
+}
+
+async function writeAll(call: ServerWritableStream<unknown, unknown>, messages: AsyncIterable<unknown>, signal: AbortSignal): Promise<void> {
+  for await (const message of messages) {
+    if (signal.aborted) return;
+    // Respect backpressure so a slow reader cannot make the server buffer without bound.
+    if (!call.write(message)) await new Promise<void>((resolve) => call.once('drain', resolve));
+  }
+}
+
+/**
+ * Wraps promise-based handlers into grpc-js handlers. This is the server's one
+ * error boundary: whatever a handler throws goes through toStatusObject.
+ */
+export function adaptHandlers(registration: ServiceRegistration, logger: Logger): UntypedServiceImplementation {
+  const adapted: UntypedServiceImplementation = {};
+  for (const [key, method] of Object.entries(registration.definition)) {
+    const handler = (registration.implementation as Record<string, Function>)[key];
+    if (typeof handler !== 'function') throw new Error(`${registration.name}: no handler for ${key}`);
+    if (!method.requestStream && !method.responseStream) {
+      adapted[key] = (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
+        const context = contextOf(call, method.path);
+        Promise.resolve()
+          .then(() => handler(call.request, context))
+          .then(
+            (response) => callback(null, response),
+            (error) => callback(toStatusObject(error, logger, method.path)),
+          );
+      };
+    } else if (!method.requestStream && method.responseStream) {
+      adapted[key] = (call: ServerWritableStream<unknown, unknown>) => {
+        const context = contextOf(call, method.path);
+        Promise.resolve()
+          .then(() => writeAll(call, handler(call.request, context), context.signal))
+          .then(
+            () => call.end(),
+            (error) => {
+              if (!context.signal.aborted) call.emit('error', toStatusObject(error, logger, method.path));
+            },
+          );
+      };
+    } else {
+      throw new Error(`${registration.name}.${key}: client and bidi streaming are not served by adaptHandlers`);
+    }
+  }
+  return adapted;
+}

@@ -1,0 +1,2 @@
+export { addLogFieldSource, createLogger } from './create-logger.ts';
+export type { Logger, LogFields, LogLevel } from './create-logger.ts';

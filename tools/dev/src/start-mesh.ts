@@ -1,0 +1,61 @@
+// `npm start`: embedded Postgres (unless DATABASE_URL is set) and every service
+// of the mesh as its own process, each waited for until its health check says
+// SERVING; prints the endpoints; Ctrl-C stops everything cleanly.
+import { join } from 'node:path';
+import { assertSupportedNode, serviceAddressDefaults, serviceAddressVariables } from '@jobmesh/config';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from '@jobmesh/persistence/embedded';
+import { startServiceProcess, type ServiceProcess } from './start-service-process.ts';
+import { waitUntilServing } from './wait-until-serving.ts';
+
+assertSupportedNode();
+const root = join(import.meta.dirname, '..', '..', '..');
+/** Services in start order: each may depend on those before it. */
+const services = [{ name: 'persistence', key: 'persistence' as const, entry: 'apps/persistence/src/main.ts' }];
+const width = Math.max(...services.map((s) => s.name.length));
+
+const env: NodeJS.ProcessEnv = { ...process.env };
+for (const s of services) env[serviceAddressVariables[s.key]] ??= serviceAddressDefaults[s.key];
+const dataDir = env.JOBMESH_DATA_DIR ?? join(root, '.jobmesh');
+env.JOBMESH_DATA_DIR = dataDir;
+
+let postgres: EmbeddedPostgres | undefined;
+const running: ServiceProcess[] = [];
+let stopping = false;
+
+async function stopAll(code: number): Promise<never> {
+  stopping = true;
+  for (const service of [...running].reverse()) {
+    service.child.kill('SIGTERM');
+    await Promise.race([service.exited, new Promise((r) => setTimeout(r, 15_000))]);
+    if (service.isAlive()) service.child.kill('SIGKILL');
+  }
+  await postgres?.stop();
+  process.exit(code);
+}
+process.on('SIGINT', () => void stopAll(0));
+process.on('SIGTERM', () => void stopAll(0));
+
+try {
+  if (!env.DATABASE_URL) {
+    postgres = await startEmbeddedPostgres({ dataDir });
+    env.DATABASE_URL = postgres.url;
+    process.stdout.write(`postgres │ embedded, data in ${dataDir}, ${postgres.url.replace(/:[^:@/]+@/, ':***@')}\n`);
+  }
+  for (const [index, s] of services.entries()) {
+    const service = startServiceProcess(s.name, join(root, s.entry), env, index, width);
+    running.push(service);
+    void service.exited.then((code) => {
+      if (!stopping) {
+        process.stderr.write(`${s.name} exited with ${code}; stopping the mesh\n`);
+        void stopAll(1);
+      }
+    });
+    await waitUntilServing(env[serviceAddressVariables[s.key]]!, 120_000, service.isAlive);
+  }
+  process.stdout.write('\njobmesh is up:\n');
+  for (const s of services) process.stdout.write(`  ${s.name.padEnd(width)}  ${env[serviceAddressVariables[s.key]]}\n`);
+  process.stdout.write('Ctrl-C stops everything.\n\n');
+} catch (error) {
+  process.stderr.write(`the mesh did not start: ${error instanceof Error ? error.message : String(error)}\n`);
+  await stopAll(1);
+}

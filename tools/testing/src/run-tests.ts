@@ -1,0 +1,44 @@
+// The test command: runs every *.test.ts file (or those under the folders given)
+// in its own process, two at a time, against one shared embedded Postgres, and
+// ends with the line `N passed, N failed`.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { assertSupportedNode } from '@jobmesh/config';
+import { startEmbeddedPostgres } from '@jobmesh/persistence/embedded';
+import { findTestFiles } from './find-test-files.ts';
+import { runTestFile, type TestFileResult } from './run-test-file.ts';
+
+assertSupportedNode();
+const root = join(import.meta.dirname, '..', '..', '..');
+const directories = process.argv.slice(2).length ? process.argv.slice(2) : ['apps', 'libs', 'tools'];
+const concurrency = Number(process.env.JOBMESH_TEST_CONCURRENCY ?? Math.max(2, availableParallelism()));
+const fileTimeoutMs = Number(process.env.JOBMESH_TEST_FILE_TIMEOUT_MS ?? 10 * 60_000);
+
+const files = await findTestFiles(root, directories);
+const dataDir = await mkdtemp(join(tmpdir(), 'jobmesh-test-pg-'));
+const postgres = await startEmbeddedPostgres({ dataDir, fast: true });
+const env = { ...process.env, JOBMESH_TEST_PG_URL: postgres.url };
+process.stdout.write(`running ${files.length} test files, ${concurrency} at a time (Postgres on port ${postgres.port})\n`);
+
+const results: TestFileResult[] = [];
+const queue = [...files];
+await Promise.all(
+  Array.from({ length: concurrency }, async () => {
+    for (let file = queue.shift(); file; file = queue.shift()) {
+      const result = await runTestFile(root, file, env, fileTimeoutMs);
+      results.push(result);
+      const mark = result.failed ? 'FAIL' : 'ok  ';
+      process.stdout.write(`${mark} ${file}  (${result.passed} passed, ${result.failed} failed, ${(result.durationMs / 1000).toFixed(1)} s)\n`);
+      if (result.failed) process.stdout.write(result.output.replace(/^/gm, '    │ ') + '\n');
+    }
+  }),
+);
+
+await postgres.stop();
+await rm(dataDir, { recursive: true, force: true });
+const passed = results.reduce((n, r) => n + r.passed, 0);
+const failed = results.reduce((n, r) => n + r.failed, 0);
+const skipped = results.reduce((n, r) => n + r.skipped, 0);
+process.stdout.write(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`);
+process.exit(failed > 0 || files.length === 0 ? 1 : 0);
