@@ -24,7 +24,11 @@ export interface RunningPersistence {
 export async function startPersistence(config: PersistenceConfig, logger: Logger): Promise<RunningPersistence> {
   const embedded = config.databaseUrl
     ? undefined
-    : await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.embeddedPostgresPort });
+    : await startEmbeddedPostgres({
+        dataDir: config.dataDir,
+        port: config.embeddedPostgresPort,
+        onLog: (line) => logger.debug('postgres', { line }),
+      });
   const databaseUrl = config.databaseUrl ?? embedded!.url;
   try {
     const applied = await runMigrations(databaseUrl, config.migrationsDir, logger);

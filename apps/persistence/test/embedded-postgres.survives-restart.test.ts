@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -92,6 +92,8 @@ function databaseUrl(adminUrl: string, database: string): string {
 
 test.before(async () => {
   root = await mkdtemp(path.join(tmpdir(), 'jobmesh-embedded-pg-'));
+  // mkdtemp makes 0700; as root, Postgres runs as the postgres user, which must pass through here.
+  await chmod(root, 0o711);
 });
 
 test.after(async () => {
@@ -119,7 +121,8 @@ test('data survives a clean stop and a restart on the same directory', async () 
   const second = await start({ dataDir });
   const rows = await query<{ id: string; note: string }>(databaseUrl(second.db.url, 'survivor'), 'SELECT id, note FROM jobs');
   assert.equal(rows, [{ id: 'job-1', note: 'written before the stop' }]);
-  await assert.rejects(createDatabase(second.db.url, 'Bad-Name'), /invalid database name/);
+  const refused = await createDatabase(second.db.url, 'Bad-Name').then(() => undefined, (error: Error) => error);
+  assert.match(refused?.message ?? 'no error', /invalid database name/);
   await withDeadline(dropDatabase(second.db.url, 'survivor'), queryDeadlineMs, 'drop database');
   const left = await query(second.db.url, `SELECT 1 FROM pg_database WHERE datname = 'survivor'`);
   assert.is(left.length, 0, 'database dropped');

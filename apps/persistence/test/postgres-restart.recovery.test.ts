@@ -16,7 +16,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 test('Postgres stopped under a running persistence: calls get UNAVAILABLE; once it is back they succeed without a restart', async () => {
   const dataDir = await mkdtemp(join(tmpdir(), 'jobmesh-restart-'));
-  let postgres = await withDeadline(startEmbeddedPostgres({ dataDir, fast: true }), 60_000, 'start postgres');
+  let postgres = await withDeadline(startEmbeddedPostgres({ dataDir, fast: true, onLog: () => {} }), 60_000, 'start postgres');
   const port = postgres.port;
   await createDatabase(postgres.url, 'restart_test');
   const url = postgres.url.replace(/\/postgres$/, '/restart_test');
@@ -37,7 +37,7 @@ test('Postgres stopped under a running persistence: calls get UNAVAILABLE; once 
     await expectStatus(clients.jobs.getJob({ requestId: spec.requestId }), status.UNAVAILABLE, { reason: 'DATABASE_UNAVAILABLE' });
     await expectStatus(clients.jobs.createJob({ spec: jobSpec(), workflowId: '', traceId: '' }), status.UNAVAILABLE);
 
-    postgres = await withDeadline(startEmbeddedPostgres({ dataDir, port, fast: true }), 60_000, 'restart postgres');
+    postgres = await withDeadline(startEmbeddedPostgres({ dataDir, port, fast: true, onLog: () => {} }), 60_000, 'restart postgres');
     let job;
     for (let attempt = 0; attempt < 50 && !job; attempt++) {
       job = await clients.jobs.getJob({ requestId: spec.requestId }).then((r) => r.job, () => undefined);

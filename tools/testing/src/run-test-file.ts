@@ -42,6 +42,8 @@ export function runTestFile(root: string, file: string, env: NodeJS.ProcessEnv, 
     }, timeoutMs);
     child.on('close', (exitCode) => {
       clearTimeout(timer);
+      // Whatever the file started and did not stop (a server, a Postgres) dies with it.
+      try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* the group is gone */ }
       const totals = parseUvuTotals(output);
       let passed = totals?.passed ?? 0;
       let failed = totals ? totals.total - totals.passed - totals.skipped : 0;

@@ -17,7 +17,7 @@ const fileTimeoutMs = Number(process.env.JOBMESH_TEST_FILE_TIMEOUT_MS ?? 10 * 60
 
 const files = await findTestFiles(root, directories);
 const dataDir = await mkdtemp(join(tmpdir(), 'jobmesh-test-pg-'));
-const postgres = await startEmbeddedPostgres({ dataDir, fast: true });
+const postgres = await startEmbeddedPostgres({ dataDir, fast: true, onLog: () => {} });
 const env = { ...process.env, JOBMESH_TEST_PG_URL: postgres.url };
 process.stdout.write(`running ${files.length} test files, ${concurrency} at a time (Postgres on port ${postgres.port})\n`);
 

@@ -48,7 +48,8 @@ export function mapDatabaseError(error: unknown): unknown {
   }
   const code = sqlStateOf(error);
   if (!code) {
-    if (/connect|terminat|Connection|timeout exceeded when trying to connect/i.test(messageChainOf(error))) {
+    // pg-pool reports these without a code.
+    if (/timeout exceeded when trying to connect|Connection terminated/.test(messageChainOf(error))) {
       return unavailable('DATABASE_UNAVAILABLE', 'the database is unavailable', options);
     }
     return error;

@@ -1,7 +1,8 @@
 import { JobLogStoreServiceService } from '@jobmesh/contracts/jobmesh/persistence/v1/logs.ts';
-import { defineService, invalidArgument, notFound } from '@jobmesh/grpc-kit';
+import { defineService, invalidArgument, isMeshError, notFound, status } from '@jobmesh/grpc-kit';
 import type { DatabasePool } from 'slonik';
 import type { NotificationHub } from '../db/create-notification-hub.ts';
+import { mapDatabaseError } from '../db/map-database-error.ts';
 import { withDatabaseErrors } from '../db/with-database-errors.ts';
 import { findJob } from '../jobs/job-queries.ts';
 import { logStreams, terminalJobStates } from '../validation/enum-codecs.ts';
@@ -14,6 +15,8 @@ export const maxLogChunkBytes = 1024 * 1024;
 export const maxLogChunksPerCall = 1000;
 /** A follower re-reads at least this often even without a notification. */
 const followPollMs = 1000;
+/** How long a follower waits out an unreachable database before it fails UNAVAILABLE. */
+const followOutageMs = 60_000;
 
 /** Dependencies of the job log store. */
 export interface JobLogStoreDeps {
@@ -70,12 +73,25 @@ export function createJobLogStoreService({ pool, notifications }: JobLogStoreDep
       const requestId = requireUuid('request_id', request.requestId);
       let next = requireInteger('from_seq', request.fromSeq, 0, Number.MAX_SAFE_INTEGER);
       const subscription = notifications.subscribe(requestId);
+      let unavailableSince: number | undefined;
       try {
-        await jobState(requestId);
         while (!context.signal.aborted) {
-          // Read the state before the chunks: a job seen terminal here had all its chunks stored already.
-          const terminal = terminalJobStates.has(await jobState(requestId));
-          const rows = await readLogChunks(pool, requestId, next, 500);
+          let terminal: boolean;
+          let rows: Awaited<ReturnType<typeof readLogChunks>>;
+          try {
+            // Read the state before the chunks: a job seen terminal here had all its chunks stored already.
+            terminal = terminalJobStates.has(await jobState(requestId));
+            rows = await readLogChunks(pool, requestId, next, 500);
+            unavailableSince = undefined;
+          } catch (error) {
+            // A follower outlives a Postgres restart: it waits and re-reads, for up to followOutageMs.
+            const mapped = mapDatabaseError(error);
+            if (!isMeshError(mapped, status.UNAVAILABLE)) throw mapped;
+            unavailableSince ??= Date.now();
+            if (Date.now() - unavailableSince > followOutageMs) throw mapped;
+            await subscription.wait(followPollMs, context.signal);
+            continue;
+          }
           // Deliver in order without gaps; a gap left open once the job ended is skipped.
           const contiguous = terminal ? rows : rows.filter((row, i) => row.seq === next + i);
           if (contiguous.length) {

@@ -99,18 +99,25 @@ const eventTuples = (events: NewVmEvent[]) =>
   );
 
 /**
- * Records a batch: the VM rows first (the newest event of each VM wins, and an
- * older event arriving late from a retry buffer never rolls a VM back; empty
- * paths keep what is known), then the events, skipping event ids seen before.
+ * Records a batch: the VM rows first (the newest event of each VM decides its
+ * state, and an older event arriving late from a retry buffer never rolls a VM
+ * back; empty paths keep what is known), then the events, skipping event ids seen before.
  * @returns how many events were new
  */
 export async function recordVmEvents(db: CommonQueryMethods, events: NewVmEvent[]): Promise<number> {
+  // One row per VM of the batch: its newest event's state, and the newest non-empty value of each path.
+  const latest = (column: string) =>
+    sql.fragment`(array_agg(${sql.identifier([column])} ORDER BY occurred_at DESC) FILTER (WHERE ${sql.identifier([column])} <> ''))[1]`;
   await db.query(sql.unsafe`
     INSERT INTO vms (request_id, job_request_id, domain_name, overlay_path, seed_path, backend, state, host, last_event_at)
-    SELECT DISTINCT ON (request_id) request_id, job_request_id, domain_name, overlay_path, seed_path, backend, state, host, occurred_at
+    SELECT request_id,
+      (array_agg(job_request_id ORDER BY occurred_at DESC) FILTER (WHERE job_request_id IS NOT NULL))[1],
+      COALESCE(${latest('domain_name')}, ''), COALESCE(${latest('overlay_path')}, ''), COALESCE(${latest('seed_path')}, ''),
+      (array_agg(backend ORDER BY occurred_at DESC))[1], (array_agg(state ORDER BY occurred_at DESC))[1],
+      COALESCE(${latest('host')}, ''), max(occurred_at)
     FROM ${eventTuples(events)} AS e(event_id, request_id, job_request_id, domain_name, overlay_path, seed_path, backend, state,
       message, host, details, occurred_at)
-    ORDER BY request_id, occurred_at DESC
+    GROUP BY request_id
     ON CONFLICT (request_id) DO UPDATE SET
       job_request_id = COALESCE(EXCLUDED.job_request_id, vms.job_request_id),
       domain_name = COALESCE(NULLIF(EXCLUDED.domain_name, ''), vms.domain_name),

@@ -1,6 +1,6 @@
 import { WorkflowStoreServiceService } from '@jobmesh/contracts/jobmesh/persistence/v1/workflows.ts';
 import { alreadyExists, defineService, failedPrecondition, invalidArgument, notFound } from '@jobmesh/grpc-kit';
-import type { DatabasePool } from 'slonik';
+import type { CommonQueryMethods, DatabasePool } from 'slonik';
 import { withDatabaseErrors } from '../db/with-database-errors.ts';
 import { stepStatuses, workflowStatuses } from '../validation/enum-codecs.ts';
 import { optionalDate, optionalUuid, pageSize, requireInteger, requireJson, requireText, requireUuid } from '../validation/fields.ts';
@@ -17,14 +17,14 @@ const token = (value: number) => requireInteger('fencing_token', value, 1, Numbe
 
 /** jobmesh.persistence.v1.WorkflowStoreService: workflows, leases with fencing tokens, step checkpoints. */
 export function createWorkflowStoreService(pool: DatabasePool) {
-  const requireWorkflow = async (id: string) => {
-    const row = await findWorkflow(pool, id);
+  const requireWorkflow = async (id: string, db: CommonQueryMethods = pool) => {
+    const row = await findWorkflow(db, id);
     if (!row) throw notFound('WORKFLOW_NOT_FOUND', `workflow ${id} does not exist`);
     return row;
   };
   /** Explains why a write guarded by the fencing token matched nothing. */
-  const leaseLost = async (id: string, fencingToken: number) => {
-    const row = await requireWorkflow(id);
+  const leaseLost = async (id: string, fencingToken: number, db: CommonQueryMethods = pool) => {
+    const row = await requireWorkflow(id, db);
     return failedPrecondition('LEASE_LOST',
       `workflow ${id} is ${row.status} with fencing token ${row.fencing_token}; token ${fencingToken} no longer holds its lease`,
       { details: { status: row.status, fencing_token: String(row.fencing_token) } });
@@ -89,7 +89,7 @@ export function createWorkflowStoreService(pool: DatabasePool) {
         // FOR SHARE waits for a concurrent claim, so a token checked here stays current until commit.
         const workflow = await findWorkflow(tx, workflowId, 'share');
         if (!workflow) throw notFound('WORKFLOW_NOT_FOUND', `workflow ${workflowId} does not exist`);
-        if (workflow.status !== 'running' || workflow.fencing_token !== fencingToken) throw await leaseLost(workflowId, fencingToken);
+        if (workflow.status !== 'running' || workflow.fencing_token !== fencingToken) throw await leaseLost(workflowId, fencingToken, tx);
         const inserted = await insertStep(tx, workflowId, newStep);
         if (inserted) return { step: toProtoStep(inserted), recorded: true };
         const [existing] = await findSteps(tx, workflowId, newStep.stepNumber);

@@ -28,7 +28,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   if (adminUrl === undefined) {
     ownServer ??= (async () => {
       const dataDir = await mkdtemp(join(tmpdir(), 'jobmesh-suite-pg-'));
-      return { postgres: await startEmbeddedPostgres({ dataDir, fast: true }), dataDir };
+      return { postgres: await startEmbeddedPostgres({ dataDir, fast: true, onLog: () => {} }), dataDir };
     })();
     const { postgres, dataDir } = await ownServer;
     adminUrl = postgres.url;
