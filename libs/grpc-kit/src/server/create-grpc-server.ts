@@ -25,6 +25,11 @@ export interface GrpcServer {
   listen(address: string): Promise<number>;
   /** Sets the health status of the whole server and of every service. */
   setServing(serving: boolean): void;
+  /**
+   * Sets the health status of one extra name, e.g. `jobmesh.dependency.persistence`
+   * while records to persistence are buffered, without taking the server out of service.
+   */
+  setStatus(name: string, serving: boolean): void;
   /** Marks NOT_SERVING, lets calls in flight finish for up to `graceMs`, then cuts the rest. */
   shutdown(graceMs?: number): Promise<void>;
 }
@@ -56,6 +61,7 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
   return {
     server,
     setServing,
+    setStatus: (name, serving) => health.setStatus(name, serving ? 'SERVING' : 'NOT_SERVING'),
     listen: (address) =>
       new Promise((resolve, reject) => {
         server.bindAsync(address, ServerCredentials.createInsecure(), (error, port) =>
