@@ -206,11 +206,13 @@ export async function completeWorkflow(db: CommonQueryMethods, id: string, token
     SELECT ${columns} FROM w`);
 }
 
-/** Flags a workflow for cancellation; a finished one is left as it is. */
+/** Flags a workflow for cancellation and makes a sleeping one due now; a finished one is left as it is. */
 export async function requestCancel(db: CommonQueryMethods, id: string, reason: string) {
   return db.maybeOne(sql.type(WorkflowRow)`
     WITH w AS (
-      UPDATE workflows SET cancel_requested = true, cancel_reason = ${reason}
+      UPDATE workflows SET cancel_requested = true, cancel_reason = ${reason},
+        -- A sleeping workflow wakes up now to see the request.
+        scheduled_at = LEAST(scheduled_at, now())
       WHERE id = ${id} AND status IN ('pending', 'running') AND NOT cancel_requested RETURNING *
     )
     SELECT ${columns} FROM w`);

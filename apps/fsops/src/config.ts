@@ -1,0 +1,49 @@
+import { addressSchema, serviceAddressDefaults } from '@jobmesh/config';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+const integer = (min: number, max: number, fallback: number) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+const directory = (fallback: string) => z.string().min(1).default(fallback).transform((p) => resolve(p));
+
+/** Environment of the fsops service, every variable with its default. */
+export const fsopsConfigSchema = z
+  .object({
+    /** Address to listen on. @default 127.0.0.1:50054 */
+    JOBMESH_FSOPS_ADDR: addressSchema.default(serviceAddressDefaults.fsops),
+    /** Persistence to record fs jobs in. @default 127.0.0.1:50052 */
+    JOBMESH_PERSISTENCE_ADDR: addressSchema.default(serviceAddressDefaults.persistence),
+    /** Root of the workspaces (checkouts). @default ./.jobmesh/fsops/workspaces */
+    JOBMESH_FSOPS_WORKSPACE_ROOT: directory('.jobmesh/fsops/workspaces'),
+    /** Root of staging areas; also holds the transfer sidecars under `.fsops/`. @default ./.jobmesh/fsops/staging */
+    JOBMESH_FSOPS_STAGING_ROOT: directory('.jobmesh/fsops/staging'),
+    /** Root of the artifact store. @default ./.jobmesh/fsops/artifacts */
+    JOBMESH_FSOPS_ARTIFACT_ROOT: directory('.jobmesh/fsops/artifacts'),
+    /** Bare git mirrors, one per repository URL; not reachable through the API. @default ./.jobmesh/fsops/mirrors */
+    JOBMESH_FSOPS_MIRRORS_DIR: directory('.jobmesh/fsops/mirrors'),
+    /** Bytes read and written per copy step. @default 1048576 */
+    JOBMESH_FSOPS_COPY_CHUNK_BYTES: integer(4096, 64 * 1024 * 1024, 1024 * 1024),
+    /** Test-only throttle: sleep after each copied chunk, in ms, so a test can kill a transfer mid-way. @default 0 */
+    JOBMESH_FSOPS_COPY_CHUNK_DELAY_MS: integer(0, 10_000, 0),
+    /** Longest git command (clone, fetch, checkout), in ms. @default 600000 */
+    JOBMESH_FSOPS_GIT_TIMEOUT_MS: integer(1000, 24 * 3_600_000, 600_000),
+    /** Time calls in flight get to finish at shutdown, in ms. @default 10000 */
+    JOBMESH_SHUTDOWN_GRACE_MS: integer(0, 600_000, 10_000),
+  })
+  .transform((env) => ({
+    address: env.JOBMESH_FSOPS_ADDR,
+    persistenceAddress: env.JOBMESH_PERSISTENCE_ADDR,
+    roots: {
+      workspace: env.JOBMESH_FSOPS_WORKSPACE_ROOT,
+      staging: env.JOBMESH_FSOPS_STAGING_ROOT,
+      artifacts: env.JOBMESH_FSOPS_ARTIFACT_ROOT,
+    },
+    mirrorsDir: env.JOBMESH_FSOPS_MIRRORS_DIR,
+    copyChunkBytes: env.JOBMESH_FSOPS_COPY_CHUNK_BYTES,
+    copyChunkDelayMs: env.JOBMESH_FSOPS_COPY_CHUNK_DELAY_MS,
+    gitTimeoutMs: env.JOBMESH_FSOPS_GIT_TIMEOUT_MS,
+    shutdownGraceMs: env.JOBMESH_SHUTDOWN_GRACE_MS,
+  }));
+
+/** The parsed configuration. */
+export type FsopsConfig = z.infer<typeof fsopsConfigSchema>;

@@ -1,0 +1,66 @@
+import type { LabelSpec } from '../catalog/catalog-schema.ts';
+import type { VmRecord } from '../vms/vm-record.ts';
+
+/** The job payload Prepare hands to a backend. */
+export interface JobPayload {
+  script: string;
+  env: Record<string, string>;
+  /** Absolute folder whose contents the VM gets; '' = none. */
+  workspacePath: string;
+}
+
+/** What a backend made at Prepare. */
+export interface PreparedFiles {
+  overlayPath: string;
+  seedPath: string;
+  runDir: string;
+}
+
+/** What a started VM is. */
+export interface StartedVm {
+  /** qemu pid; 0 for processes (their job gets a pid at Exec). */
+  pid: number;
+  pidStartTicks: number;
+  accelerator: string;
+}
+
+/** Options of one job run. */
+export interface ExecOptions {
+  /** 0 = no limit. */
+  timeoutMs: number;
+  /** Time between the polite and the forced kill. */
+  killGraceMs: number;
+  /** Aborted when the client goes away, or Stop/Destroy ends the job. */
+  signal: AbortSignal;
+  onOutput(stream: 'stdout' | 'stderr', data: Buffer): void;
+  /** Called once the job has a host process (process backend), so a restart can find it. */
+  onSpawn?(pid: number, startTicks: number): void;
+}
+
+/** How a job ended. */
+export interface ExecOutcome {
+  /** -1 when ended by a signal. */
+  exitCode: number;
+  signal: string;
+  timedOut: boolean;
+}
+
+/** A kind of machine. Every method gets the VM's record and its label. */
+export interface Backend {
+  readonly name: 'process' | 'qemu';
+  /** Makes the VM's files under record.vmDir. */
+  prepare(record: VmRecord, label: LabelSpec, payload: JobPayload): Promise<PreparedFiles>;
+  start(record: VmRecord, label: LabelSpec): Promise<StartedVm>;
+  /** Resolves when the guest is ready. @throws on timeout or abort */
+  waitReady(record: VmRecord, timeoutMs: number, signal: AbortSignal): Promise<void>;
+  exec(record: VmRecord, options: ExecOptions): Promise<ExecOutcome>;
+  /** Stops whatever runs; @returns how (`powerdown`, `quit`, `killed`, `sigterm`, `sigkill`, `none`). */
+  stop(record: VmRecord, options: { graceMs: number; force: boolean }): Promise<string>;
+  /** Kills whatever runs and removes record.vmDir. Idempotent. */
+  destroy(record: VmRecord): Promise<void>;
+  /**
+   * After a vm-runner restart: finds the VM's process again.
+   * @returns true when it is alive (and now tracked again)
+   */
+  reattach(record: VmRecord): Promise<boolean>;
+}

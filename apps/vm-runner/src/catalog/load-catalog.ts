@@ -1,0 +1,33 @@
+import { readFile } from 'node:fs/promises';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { catalogFileSchema, type CatalogFile } from './catalog-schema.ts';
+import { defaultCatalog } from './default-catalog.ts';
+
+/**
+ * Reads and validates the catalog file, resolving image paths relative to it.
+ * @param path the JSON file; undefined = the built-in default catalog
+ * @throws Error listing every problem of the file
+ */
+export async function loadCatalog(path: string | undefined): Promise<CatalogFile> {
+  if (path === undefined) return defaultCatalog;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(path, 'utf8'));
+  } catch (error) {
+    throw new Error(`catalog ${path}: cannot read it as JSON: ${(error as Error).message}`, { cause: error });
+  }
+  const parsed = catalogFileSchema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `  - ${i.path.map(String).join('.') || '(file)'}: ${i.message}`);
+    throw new Error(`catalog ${path} is invalid:\n${problems.join('\n')}`);
+  }
+  const base = dirname(resolve(path));
+  const at = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
+  return {
+    labels: parsed.data.labels.map((label) =>
+      label.backend === 'qemu' && !('testImage' in label.image)
+        ? { ...label, image: { kernel: at(label.image.kernel), initrd: label.image.initrd && at(label.image.initrd), disk: at(label.image.disk) } }
+        : label,
+    ),
+  };
+}

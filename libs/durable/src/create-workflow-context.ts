@@ -1,0 +1,119 @@
+import { randomUUID } from 'node:crypto';
+import type { Workflow, WorkflowStep } from '@jobmesh/contracts/jobmesh/persistence/v1/workflows.ts';
+import { StepStatus, WorkflowStatus, workflowStatusToJSON } from '@jobmesh/contracts/jobmesh/types/v1/states.ts';
+import { isMeshError, MeshError, status } from '@jobmesh/grpc-kit';
+import { childWorkflowId } from './child-workflow-id.ts';
+import { runStepAttempts } from './run-step-attempts.ts';
+import type { Json, StepOptions, WorkflowContext } from './workflow-context.ts';
+import { fromRecordedError, LeaseLostError, NondeterminismError, toRecordedError, WorkflowSuspended, type RecordedError } from './workflow-errors.ts';
+import type { WorkflowStore } from './workflow-store.ts';
+
+/** The signals an execution runs under. */
+export interface ExecutionSignals {
+  /** Aborts on cancellation, deadline or lease loss: ordinary steps stop. */
+  workflow: AbortSignal;
+  /** Aborts only on lease loss: clean-up steps stop. */
+  lease: AbortSignal;
+  /** Marks the lease lost (a refused checkpoint). */
+  loseLease(error: LeaseLostError): void;
+}
+
+const terminal = new Set<number>([WorkflowStatus.WORKFLOW_STATUS_SUCCEEDED, WorkflowStatus.WORKFLOW_STATUS_FAILED, WorkflowStatus.WORKFLOW_STATUS_CANCELLED, WorkflowStatus.WORKFLOW_STATUS_TIMED_OUT]);
+
+/**
+ * Builds the context of one execution: step numbers count from 0 in call
+ * order; a recorded step replays, a new one runs and is checkpointed with the
+ * claim's fencing token before the workflow goes on.
+ */
+export function createWorkflowContext(workflow: Workflow, recorded: WorkflowStep[], store: WorkflowStore, signals: ExecutionSignals): WorkflowContext {
+  const history = new Map(recorded.map((s) => [s.stepNumber, s]));
+  let next = 0;
+
+  const checkpoint = async (step: WorkflowStep): Promise<WorkflowStep> => {
+    try {
+      return (await store.recordWorkflowStep({ workflowId: workflow.id, fencingToken: workflow.fencingToken, step })).step!;
+    } catch (error) {
+      if (isMeshError(error, status.FAILED_PRECONDITION, 'NONDETERMINISM')) throw new NondeterminismError(error.message);
+      // A refused or impossible checkpoint ends this execution: another claim will replay it.
+      const lost = new LeaseLostError(workflow.id, error);
+      signals.loseLease(lost);
+      throw lost;
+    }
+  };
+
+  const replay = (step: WorkflowStep) => {
+    if (step.status === StepStatus.STEP_STATUS_SUCCEEDED) return step.outputJson ? JSON.parse(step.outputJson) : undefined;
+    throw fromRecordedError(JSON.parse(step.errorJson) as RecordedError);
+  };
+
+  const step = async <T extends Json | void>(name: string, fn: (run: { key: string; attempt: number; signal: AbortSignal }) => Promise<T>, options: StepOptions = {}): Promise<T> => {
+    const stepNumber = next++;
+    const past = history.get(stepNumber);
+    if (past) {
+      if (past.name !== name) {
+        throw new NondeterminismError(`step ${stepNumber} of workflow ${workflow.id} (${workflow.name}) was recorded as ${past.name}, but the code now runs ${name}`);
+      }
+      return replay(past) as T;
+    }
+    const outer = options.cleanup ? signals.lease : signals.workflow;
+    if (outer.aborted) throw outer.reason;
+    const startedAt = new Date();
+    const outcome = await runStepAttempts(`${workflow.id}:${stepNumber}`, fn, options, outer);
+    // Interrupted by cancellation or lease loss: not a result of the step, so nothing is recorded.
+    if (!outcome.ok && outer.aborted) throw outer.reason;
+    const stored = await checkpoint({
+      stepNumber,
+      name,
+      status: outcome.ok ? StepStatus.STEP_STATUS_SUCCEEDED : StepStatus.STEP_STATUS_FAILED,
+      outputJson: outcome.ok ? JSON.stringify(outcome.value ?? null) : '',
+      errorJson: outcome.ok ? '' : JSON.stringify(toRecordedError(outcome.error)),
+      attempts: outcome.attempts,
+      startedAt,
+      finishedAt: new Date(),
+    });
+    return replay(stored) as T;
+  };
+
+  return {
+    workflowId: workflow.id,
+    name: workflow.name,
+    signal: signals.workflow,
+    step,
+    now: async () => new Date(await step('durable.now', async () => new Date().toISOString())),
+    uuid: () => step('durable.uuid', async () => randomUUID()),
+    async sleep(ms) {
+      const wakeAt = new Date(await step('durable.sleep', async () => new Date(Date.now() + ms).toISOString()));
+      if (wakeAt.getTime() <= Date.now()) return;
+      try {
+        await store.releaseWorkflow({ id: workflow.id, fencingToken: workflow.fencingToken, resumeAt: wakeAt });
+      } catch (error) {
+        const lost = new LeaseLostError(workflow.id, error);
+        signals.loseLease(lost);
+        throw lost;
+      }
+      throw new WorkflowSuspended(wakeAt);
+    },
+    child: (name, input) =>
+      step(`durable.child:${name}`, async (run) => {
+        const id = childWorkflowId(run.key);
+        await store.createWorkflow({ id, name, inputJson: JSON.stringify(input), parentId: workflow.id, jobRequestId: '', scheduledAt: undefined, deadlineAt: undefined });
+        try {
+          for (;;) {
+            const { workflow: child } = await store.getWorkflow({ id });
+            if (child && terminal.has(child.status)) {
+              if (child.status === WorkflowStatus.WORKFLOW_STATUS_SUCCEEDED) return (child.outputJson ? JSON.parse(child.outputJson) : null);
+              throw new MeshError(status.ABORTED, 'CHILD_WORKFLOW_FAILED', `child workflow ${id} (${name}) ended ${workflowStatusToJSON(child.status)}: ${child.error}`);
+            }
+            await new Promise<void>((resolve) => {
+              const timer = setTimeout(resolve, 200);
+              run.signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+            });
+            if (run.signal.aborted) throw run.signal.reason;
+          }
+        } catch (error) {
+          if (run.signal.aborted) await store.requestWorkflowCancel({ id, reason: `parent ${workflow.id} stopped waiting` }).catch(() => undefined);
+          throw error;
+        }
+      }),
+  };
+}

@@ -1,0 +1,132 @@
+import { randomUUID } from 'node:crypto';
+import type { Workflow } from '@jobmesh/contracts/jobmesh/persistence/v1/workflows.ts';
+import { WorkflowStatus } from '@jobmesh/contracts/jobmesh/types/v1/states.ts';
+import type { Logger } from '@jobmesh/logger';
+import { executeWorkflow } from './execute-workflow.ts';
+import type { Json, WorkflowFunction } from './workflow-context.ts';
+import type { WorkflowStore } from './workflow-store.ts';
+
+/** Options of a runtime, with defaults. */
+export interface WorkflowRuntimeOptions {
+  store: WorkflowStore;
+  logger: Logger;
+  /** Identity of this runtime in leases. @default `<hostname-less random id>` */
+  owner?: string;
+  /** Lease length, in ms; a crashed runtime's workflows are claimable this long after its last heartbeat. @default 15000 */
+  leaseMs?: number;
+  /** How often to look for claimable workflows, in ms. @default 250 */
+  pollIntervalMs?: number;
+  /** Workflows run at once. @default 32 */
+  maxConcurrent?: number;
+}
+
+/** Where to start a workflow. */
+export interface StartOptions {
+  /** Id (UUID); starting the same id again returns it (idempotent). @default a random UUID */
+  id?: string;
+  parentId?: string;
+  jobRequestId?: string;
+  /** Ends TIMED_OUT when still running then. */
+  deadlineAt?: Date;
+}
+
+/** Runs registered workflows that it claims from persistence. */
+export interface WorkflowRuntime {
+  readonly owner: string;
+  /** Registers a workflow function under a stable name. */
+  register<I extends Json, O extends Json | void>(name: string, fn: WorkflowFunction<I, O>): void;
+  /** Creates a workflow (PENDING); any runtime with the name registered runs it. @returns its id */
+  start(name: string, input: Json, options?: StartOptions): Promise<string>;
+  /** Starts claiming and running. */
+  run(): void;
+  /** Looks for work now instead of at the next poll. */
+  wake(): void;
+  /** Waits until a workflow ends; @returns it. */
+  waitFor(id: string, options?: { timeoutMs?: number; pollMs?: number }): Promise<Workflow>;
+  /** Workflows running here now. */
+  running(): number;
+  /** Stops claiming, interrupts running workflows and gives their leases back so another runtime continues at once. */
+  stop(): Promise<void>;
+  /** Stops as a crash would: no checkpoint, no release; leases just expire. For tests and drills. */
+  kill(): void;
+}
+
+const terminal = new Set<number>([WorkflowStatus.WORKFLOW_STATUS_SUCCEEDED, WorkflowStatus.WORKFLOW_STATUS_FAILED, WorkflowStatus.WORKFLOW_STATUS_CANCELLED, WorkflowStatus.WORKFLOW_STATUS_TIMED_OUT]);
+
+/** Creates a runtime over persistence's WorkflowStoreService. */
+export function createWorkflowRuntime(options: WorkflowRuntimeOptions): WorkflowRuntime {
+  const { store, logger } = options;
+  const owner = options.owner ?? `runtime-${randomUUID()}`;
+  const leaseMs = options.leaseMs ?? 15_000;
+  const pollIntervalMs = options.pollIntervalMs ?? 250;
+  const maxConcurrent = options.maxConcurrent ?? 32;
+  const registry = new Map<string, WorkflowFunction>();
+  const active = new Map<string, { workflow: Workflow; done: Promise<unknown> }>();
+  const stopper = new AbortController();
+  let wakeLoop: (() => void) | undefined;
+  let loop: Promise<void> | undefined;
+
+  const claimOnce = async () => {
+    const free = maxConcurrent - active.size;
+    if (free <= 0 || registry.size === 0) return;
+    const { workflows } = await store.claimWorkflows({ owner, leaseMs, limit: Math.min(free, 100), names: [...registry.keys()] });
+    for (const workflow of workflows) {
+      const fn = registry.get(workflow.name)!;
+      const done = executeWorkflow(workflow, fn, { store, owner, leaseMs, logger, stop: stopper.signal })
+        .catch((error: unknown) => logger.error('workflow execution crashed', { workflowId: workflow.id, error }))
+        .finally(() => {
+          active.delete(workflow.id);
+          wakeLoop?.();
+        });
+      active.set(workflow.id, { workflow, done });
+    }
+  };
+
+  return {
+    owner,
+    register(name, fn) {
+      registry.set(name, fn as unknown as WorkflowFunction);
+    },
+    async start(name, input, start = {}) {
+      const id = start.id ?? randomUUID();
+      await store.createWorkflow({ id, name, inputJson: JSON.stringify(input ?? null), parentId: start.parentId ?? '', jobRequestId: start.jobRequestId ?? '', scheduledAt: undefined, deadlineAt: start.deadlineAt });
+      wakeLoop?.();
+      return id;
+    },
+    run() {
+      loop ??= (async () => {
+        while (!stopper.signal.aborted) {
+          await claimOnce().catch((error: unknown) => logger.warn('claiming workflows failed; retrying', { error }));
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, pollIntervalMs);
+            wakeLoop = () => (clearTimeout(timer), resolve());
+          });
+        }
+      })();
+    },
+    wake: () => wakeLoop?.(),
+    async waitFor(id, wait = {}) {
+      const until = Date.now() + (wait.timeoutMs ?? 60_000);
+      for (;;) {
+        const { workflow } = await store.getWorkflow({ id });
+        if (workflow && terminal.has(workflow.status)) return workflow;
+        if (Date.now() > until) throw new Error(`workflow ${id} did not end within ${wait.timeoutMs ?? 60_000} ms`);
+        await new Promise((r) => setTimeout(r, wait.pollMs ?? 50));
+      }
+    },
+    running: () => active.size,
+    async stop() {
+      const interrupted = [...active.values()];
+      stopper.abort(new Error('runtime stopping'));
+      wakeLoop?.();
+      await loop;
+      await Promise.all(interrupted.map((a) => a.done));
+      await Promise.all(interrupted.map(({ workflow }) =>
+        store.releaseWorkflow({ id: workflow.id, fencingToken: workflow.fencingToken, resumeAt: undefined }).catch(() => undefined)));
+    },
+    kill() {
+      stopper.abort(new Error('runtime killed'));
+      wakeLoop?.();
+    },
+  };
+}

@@ -1,0 +1,92 @@
+import type { Workflow } from '@jobmesh/contracts/jobmesh/persistence/v1/workflows.ts';
+import { WorkflowStatus } from '@jobmesh/contracts/jobmesh/types/v1/states.ts';
+import { isMeshError, status } from '@jobmesh/grpc-kit';
+import type { Logger } from '@jobmesh/logger';
+import { createWorkflowContext } from './create-workflow-context.ts';
+import type { Json, WorkflowFunction } from './workflow-context.ts';
+import { LeaseLostError, NondeterminismError, WorkflowCancelledError, WorkflowSuspended, WorkflowTimedOutError } from './workflow-errors.ts';
+import type { WorkflowStore } from './workflow-store.ts';
+
+/** What one execution needs. */
+export interface ExecutionDeps {
+  store: WorkflowStore;
+  owner: string;
+  leaseMs: number;
+  logger: Logger;
+  /** Aborted when the runtime stops or is killed: the execution unwinds without completing. */
+  stop: AbortSignal;
+}
+
+/** How an execution ended, for the runtime's bookkeeping. */
+export type ExecutionEnd = 'completed' | 'suspended' | 'abandoned';
+
+/**
+ * Runs a claimed workflow from the top: replays recorded steps, runs the rest,
+ * heartbeats its lease (a third of the lease length) and watches for
+ * cancellation and the deadline; then records the final status. An execution
+ * whose lease was lost (or whose runtime stopped) returns without writing.
+ */
+export async function executeWorkflow(workflow: Workflow, fn: WorkflowFunction, deps: ExecutionDeps): Promise<ExecutionEnd> {
+  const { store, logger } = deps;
+  const log = logger.child({ workflowId: workflow.id, workflow: workflow.name, fencingToken: workflow.fencingToken });
+  const lease = new AbortController();
+  const cancel = new AbortController();
+  const loseLease = (error: LeaseLostError) => {
+    if (!lease.signal.aborted) lease.abort(error);
+    if (!cancel.signal.aborted) cancel.abort(error);
+  };
+  const onStop = () => loseLease(new LeaseLostError(workflow.id, deps.stop.reason));
+  deps.stop.addEventListener('abort', onStop, { once: true });
+  if (deps.stop.aborted) onStop();
+  if (workflow.cancelRequested) cancel.abort(new WorkflowCancelledError(workflow.cancelReason));
+
+  const heartbeat = setInterval(() => {
+    store.heartbeatWorkflow({ id: workflow.id, owner: deps.owner, fencingToken: workflow.fencingToken, leaseMs: deps.leaseMs }).then(
+      ({ workflow: current }) => {
+        if (current?.cancelRequested && !cancel.signal.aborted) cancel.abort(new WorkflowCancelledError(current.cancelReason));
+      },
+      (error: unknown) => {
+        if (isMeshError(error, status.FAILED_PRECONDITION) || isMeshError(error, status.NOT_FOUND)) loseLease(new LeaseLostError(workflow.id, error));
+        else log.warn('heartbeat failed; retrying', { error });
+      },
+    );
+  }, Math.max(50, Math.floor(deps.leaseMs / 3)));
+  const deadline = workflow.deadlineAt;
+  const deadlineTimer = deadline
+    ? setTimeout(() => cancel.abort(new WorkflowTimedOutError(deadline)), Math.max(0, deadline.getTime() - Date.now()))
+    : undefined;
+
+  const complete = async (statusValue: number, outputJson: string, error: string): Promise<ExecutionEnd> => {
+    if (lease.signal.aborted) return 'abandoned';
+    try {
+      await store.completeWorkflow({ id: workflow.id, fencingToken: workflow.fencingToken, status: statusValue as never, outputJson, error });
+      return 'completed';
+    } catch (caught) {
+      log.warn('could not record the end of the workflow; another claim will finish it', { error: caught });
+      return 'abandoned';
+    }
+  };
+
+  try {
+    const { steps } = await store.getWorkflow({ id: workflow.id });
+    const ctx = createWorkflowContext(workflow, steps, store, { workflow: cancel.signal, lease: lease.signal, loseLease });
+    const input = JSON.parse(workflow.inputJson || 'null') as Json;
+    const output = await fn(ctx, input);
+    return await complete(WorkflowStatus.WORKFLOW_STATUS_SUCCEEDED, JSON.stringify(output ?? null), '');
+  } catch (error) {
+    if (error instanceof WorkflowSuspended) return 'suspended';
+    if (error instanceof LeaseLostError || lease.signal.aborted) {
+      log.warn('execution abandoned', { error });
+      return 'abandoned';
+    }
+    if (error instanceof WorkflowCancelledError) return complete(WorkflowStatus.WORKFLOW_STATUS_CANCELLED, '', error.message);
+    if (error instanceof WorkflowTimedOutError) return complete(WorkflowStatus.WORKFLOW_STATUS_TIMED_OUT, '', error.message);
+    if (error instanceof NondeterminismError) log.error('nondeterministic workflow', { error });
+    const message = isMeshError(error) ? `${error.reason}: ${error.message}` : error instanceof Error ? error.message : String(error);
+    return complete(WorkflowStatus.WORKFLOW_STATUS_FAILED, '', message);
+  } finally {
+    clearInterval(heartbeat);
+    clearTimeout(deadlineTimer);
+    deps.stop.removeEventListener('abort', onStop);
+  }
+}

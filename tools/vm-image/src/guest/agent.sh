@@ -1,0 +1,140 @@
+#!/bin/sh
+# jobmesh guest agent (busybox ash). Speaks the JM1 framed protocol (see PROTOCOL.md) on the
+# virtio-serial port named jobmesh.agent.
+#
+# Why it is built this way:
+# - A virtio-serial port can be opened once (EBUSY after), so fd 3 is opened here and shared.
+# - Every frame goes through one FIFO drained by one `cat` into the port, so frames from the
+#   job's stdout pump, stderr pump and this loop never interleave (each frame is one write
+#   of < PIPE_BUF bytes). While the host is not connected, the port blocks writes: frames
+#   wait in the FIFO (then the job blocks on its output) instead of being lost.
+# - Reading the port returns EOF at once while the host is not connected: the loop sleeps
+#   and reads again.
+# - State lives in /run/jobmesh (state, job.pid, exit), so HELLO and RUN after a host
+#   reconnect can answer with the job's state or its recorded exit code.
+set -u
+set -f
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin
+port_name=jobmesh.agent
+run=/run/jobmesh
+chunk_bytes=1536
+mkdir -p "$run"
+
+find_port() {
+  i=0
+  while [ $i -lt 200 ]; do
+    for dir in /sys/class/virtio-ports/*; do
+      [ -r "$dir/name" ] || continue
+      if [ "$(cat "$dir/name")" = "$port_name" ] && [ -c "/dev/${dir##*/}" ]; then
+        echo "/dev/${dir##*/}"
+        return 0
+      fi
+    done
+    i=$((i + 1)); sleep 0.05
+  done
+  return 1
+}
+
+port=$(find_port) || { echo "jobmesh-agent: no virtio port named $port_name" >/dev/console; exit 1; }
+exec 3<>"$port"
+rm -f "$run/tx"; mkfifo "$run/tx"
+# Opened read-write so the FIFO never reaches EOF while the agent lives.
+exec 4<>"$run/tx"
+cat <&4 >&3 &
+[ -f "$run/state" ] || echo idle >"$run/state"
+
+b64() { printf '%s' "$1" | base64 -w 0; }
+# send TYPE TEXT: one frame, payload = base64(TEXT).
+send() { printf 'JM1 %s %s\n' "$1" "$(b64 "$2")" >&4; }
+
+send_ready() { send READY "{\"kernel\":\"$(uname -r)\",\"agent\":1}"; }
+
+send_state() {
+  read -r state code <"$run/state"
+  case $state in
+    running) send STATE "{\"job\":\"running\",\"pid\":$(cat "$run/job.pid" 2>/dev/null || echo 0)}" ;;
+    exited) send STATE "{\"job\":\"exited\",\"exitCode\":$code}" ;;
+    *) send STATE '{"job":"idle"}' ;;
+  esac
+}
+
+# pump TYPE FIFO: forwards bytes as they come (dd does one read: whatever is available).
+pump() {
+  while :; do
+    chunk=$(dd bs=$chunk_bytes count=1 2>/dev/null | base64 -w 0)
+    [ -n "$chunk" ] || break
+    printf 'JM1 %s %s\n' "$1" "$chunk" >&4
+  done <"$2"
+}
+
+run_job() {
+  rm -f "$run/out" "$run/err"
+  mkfifo "$run/out" "$run/err"
+  pump OUT "$run/out" &
+  out_pid=$!
+  pump ERR "$run/err" &
+  err_pid=$!
+  setsid sh /jobmesh/job.sh >"$run/out" 2>"$run/err" </dev/null &
+  job_pid=$!
+  echo "$job_pid" >"$run/job.pid"
+  wait "$job_pid"
+  code=$?
+  # Whatever the job left behind in its group would hold the output pipes open.
+  kill -KILL -- "-$job_pid" 2>/dev/null
+  wait "$out_pid" "$err_pid"
+  echo "exited $code" >"$run/state"
+  rm -f "$run/job.pid"
+  send EXIT "$code"
+}
+
+handle() {
+  case $1 in
+    HELLO)
+      send_ready
+      send_state
+      ;;
+    RUN)
+      read -r state code <"$run/state"
+      case $state in
+        idle)
+          echo running >"$run/state"
+          run_job &
+          ;;
+        running) send LOG "RUN: job already running; streaming continues" ;;
+        exited) send EXIT "$code" ;;
+      esac
+      ;;
+    KILL)
+      signal=$(printf '%s' "$2" | base64 -d 2>/dev/null)
+      signal=${signal#SIG}
+      case $signal in
+        '' | *[!A-Z0-9]*) send LOG "KILL: bad signal name"; return ;;
+      esac
+      pgid=$(cat "$run/job.pid" 2>/dev/null)
+      if [ -n "$pgid" ]; then
+        kill -"$signal" -- "-$pgid" 2>/dev/null || send LOG "KILL $signal: no such process group $pgid"
+      else
+        send LOG "KILL: no job running"
+      fi
+      ;;
+    POWEROFF)
+      send LOG "powering off"
+      /jobmesh/poweroff.sh &
+      ;;
+    *) send LOG "unknown frame type: $1" ;;
+  esac
+}
+
+send_ready
+while :; do
+  if IFS= read -r line <&3; then
+    set -- $line
+    if [ "${1:-}" = JM1 ] && [ -n "${2:-}" ]; then
+      handle "$2" "${3:-}"
+    else
+      send LOG "ignored a line that is not a JM1 frame"
+    fi
+  else
+    sleep 0.2
+  fi
+done

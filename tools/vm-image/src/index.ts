@@ -1,0 +1,3 @@
+export { ensureTestImage, type EnsureTestImageOptions } from './ensure-test-image.ts';
+export { agentPortName, baseDiskLabel, type GuestImage, type GuestImageManifest } from './guest-image.ts';
+export { kernelCmdline } from './build-image.ts';
