@@ -20,7 +20,7 @@ export function createPersistenceServer({ pool, notifications, logger }: Persist
   return createGrpcServer({
     logger,
     services: [
-      createJobStoreService(pool),
+      createJobStoreService(pool, notifications),
       createJobLogStoreService({ pool, notifications }),
       createVmStoreService(pool),
       createFsJobStoreService(pool),

@@ -158,4 +158,35 @@ test('ListJobs filters by state, label and repo, and pages with a cursor without
   await expectStatus(p.clients.jobs.listJobs({ states: [42 as never], runsOn: '', repoUrl: '', pageSize: 0, pageToken: '' }), status.INVALID_ARGUMENT, { field: 'states[0]' });
 });
 
+test('WatchJobEvents sends past events, then each transition as it happens, and ends with the job', async ({ p }) => {
+  const spec = jobSpec();
+  await p.clients.jobs.createJob({ spec, workflowId: '', traceId: '' });
+  const seen: number[] = [];
+  const watching = (async () => {
+    for await (const m of p.clients.jobs.watchJobEvents({ requestId: spec.requestId, afterSequence: 0 })) {
+      seen.push(...m.events.map((e) => e.toState));
+      if (m.job) assert.is(m.job.state, m.events.at(-1)!.toState);
+    }
+  })();
+  const move = (from: JobState, to: JobState) => p.clients.jobs.transitionJob({ requestId: spec.requestId, expectedState: from, newState: to, message: '', error: '' });
+  await withDeadline((async () => { while (seen.length < 1) await new Promise((r) => setTimeout(r, 5)); })(), 5000, 'creation event');
+  await move(JobState.JOB_STATE_QUEUED, JobState.JOB_STATE_RUNNING);
+  await move(JobState.JOB_STATE_RUNNING, JobState.JOB_STATE_SUCCEEDED);
+  await withDeadline(watching, 5000, 'watch ends with the job');
+  assert.equal(seen, [JobState.JOB_STATE_QUEUED, JobState.JOB_STATE_RUNNING, JobState.JOB_STATE_SUCCEEDED]);
+  await expectStatus((async () => { for await (const _ of p.clients.jobs.watchJobEvents({ requestId: randomUUID(), afterSequence: 0 })) { /* none */ } })(), status.NOT_FOUND);
+});
+
+test('GetQueuePosition counts the queued jobs of the same label created earlier', async ({ p }) => {
+  const label = `fifo-${randomUUID().slice(0, 8)}`;
+  const specs = [jobSpec({ runsOn: label }), jobSpec({ runsOn: label }), jobSpec({ runsOn: label }), jobSpec({ runsOn: 'other' })];
+  for (const spec of specs) await p.clients.jobs.createJob({ spec, workflowId: '', traceId: '' });
+  const position = async (i: number) => (await p.clients.jobs.getQueuePosition({ requestId: specs[i]!.requestId })).jobsAhead;
+  assert.equal([await position(0), await position(1), await position(2)], [0, 1, 2]);
+  await p.clients.jobs.transitionJob({ requestId: specs[0]!.requestId, expectedState: JobState.JOB_STATE_QUEUED, newState: JobState.JOB_STATE_PREPARING, message: '', error: '' });
+  assert.equal([await position(1), await position(2)], [0, 1]);
+  await expectStatus(p.clients.jobs.getQueuePosition({ requestId: randomUUID() }), status.NOT_FOUND);
+  await expectStatus(p.clients.jobs.getQueuePosition({ requestId: 'x' }), status.INVALID_ARGUMENT, { field: 'request_id' });
+});
+
 test.run();

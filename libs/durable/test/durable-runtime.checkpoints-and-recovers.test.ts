@@ -205,7 +205,7 @@ test('a deadline ends the workflow TIMED_OUT, after its clean-up', async (ctx) =
   const r = runtime(ctx);
   r.register(name, async (wf) => {
     try {
-      await wf.step('forever', (run) => new Promise((_, reject) => run.signal.addEventListener('abort', () => reject(run.signal.reason), { once: true })));
+      await wf.step('forever', (run) => new Promise<void>((_, reject) => run.signal.addEventListener('abort', () => reject(run.signal.reason), { once: true })));
     } finally {
       await wf.step('cleanup', async () => { cleaned = true; }, { cleanup: true });
     }

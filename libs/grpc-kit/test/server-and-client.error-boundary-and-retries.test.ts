@@ -53,6 +53,12 @@ test.before(async (ctx) => {
         async listJobEvents() {
           throw notFound('JOB_NOT_FOUND', 'no such job');
         },
+        async getQueuePosition() {
+          return { jobsAhead: 0, state: 1 as const };
+        },
+        async *watchJobEvents() {
+          // not exercised here
+        },
       }),
       defineService('jobmesh.persistence.v1.JobLogStoreService', JobLogStoreServiceService, {
         async appendLogChunks() { return { appended: 0, duplicates: 0 }; },

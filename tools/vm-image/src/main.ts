@@ -19,7 +19,8 @@ const cacheDir = values['cache-dir'] ?? path.join(repoRoot, '.jobmesh/images');
 const started = performance.now();
 try {
   const image = await ensureTestImage({ cacheDir });
-  process.stdout.write(JSON.stringify({ ...image, ms: Math.round(performance.now() - started) }, null, 2) + '\n');
+  process.stderr.write(`vm-image: ready in ${Math.round(performance.now() - started)} ms\n`);
+  process.stdout.write(JSON.stringify(image, null, 2) + '\n');
 } catch (error) {
   process.stderr.write(`vm-image: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);

@@ -112,10 +112,19 @@ export async function listJobs(db: CommonQueryMethods, f: JobFilter) {
     ORDER BY j.created_at DESC, j.request_id DESC LIMIT ${f.limit + 1}`);
 }
 
-/** Lists a job's events after a sequence, oldest first. */
-export async function listJobEvents(db: CommonQueryMethods, requestId: string, afterSequence: number, limit: number) {
+/** Lists a job's events after a sequence (and up to one, when given), oldest first. */
+export async function listJobEvents(db: CommonQueryMethods, requestId: string, afterSequence: number, limit: number, upToSequence = Number.MAX_SAFE_INTEGER) {
   return db.any(sql.type(JobEventRow)`
     SELECT sequence, request_id, from_state, to_state, message, created_at FROM job_events
-    WHERE request_id = ${requestId} AND sequence > ${afterSequence}
+    WHERE request_id = ${requestId} AND sequence > ${afterSequence} AND sequence <= ${upToSequence}
     ORDER BY sequence LIMIT ${limit}`);
+}
+
+/** QUEUED jobs of the same label created before this one (first in, first out). */
+export async function countQueuedAhead(db: CommonQueryMethods, requestId: string) {
+  return db.maybeOne(sql.type(z.object({ jobs_ahead: z.number(), state: z.string() }))`
+    SELECT (SELECT count(*) FROM jobs q
+            WHERE q.state = 'queued' AND q.runs_on = j.runs_on
+              AND (q.created_at, q.request_id) < (j.created_at, j.request_id))::int8 AS jobs_ahead, j.state::text AS state
+    FROM jobs j WHERE j.request_id = ${requestId}`);
 }

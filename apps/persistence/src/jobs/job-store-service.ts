@@ -1,6 +1,7 @@
 import { JobStoreServiceService, type JobSpec } from '@jobmesh/contracts/jobmesh/persistence/v1/jobs.ts';
 import { alreadyExists, defineService, failedPrecondition, invalidArgument, notFound } from '@jobmesh/grpc-kit';
 import type { DatabasePool } from 'slonik';
+import type { NotificationHub } from '../db/create-notification-hub.ts';
 import { withDatabaseErrors } from '../db/with-database-errors.ts';
 import { jobStates, terminalJobStates } from '../validation/enum-codecs.ts';
 import {
@@ -12,7 +13,7 @@ import {
   requireUuid,
 } from '../validation/fields.ts';
 import { decodePageToken, pageOf } from '../validation/page-token.ts';
-import { findJob, insertJob, listJobEvents, listJobs, transitionJob, updateJobLinks, type NewJob } from './job-queries.ts';
+import { countQueuedAhead, findJob, insertJob, listJobEvents, listJobs, transitionJob, updateJobLinks, type NewJob } from './job-queries.ts';
 import { toProtoJob, toProtoJobEvent, type JobRow } from './job-row.ts';
 
 const commitShaPattern = { regex: /^[0-9a-f]{40}([0-9a-f]{24})?$/, description: '40 or 64 lower-case hex digits' };
@@ -53,8 +54,8 @@ async function requireJob(pool: DatabasePool, requestId: string): Promise<JobRow
   return row;
 }
 
-/** jobmesh.persistence.v1.JobStoreService over a slonik pool. */
-export function createJobStoreService(pool: DatabasePool) {
+/** jobmesh.persistence.v1.JobStoreService over a slonik pool; watchers wake on job notifications. */
+export function createJobStoreService(pool: DatabasePool, notifications: NotificationHub) {
   return defineService('jobmesh.persistence.v1.JobStoreService', JobStoreServiceService, withDatabaseErrors({
     async createJob(request) {
       const job = validateSpec(request.spec, request.workflowId, request.traceId);
@@ -127,6 +128,36 @@ export function createJobStoreService(pool: DatabasePool) {
       });
       const page = pageOf(rows, limit, (row) => ({ at: row.cursor_at, id: row.request_id }));
       return { jobs: page.items.map(toProtoJob), nextPageToken: page.nextPageToken };
+    },
+
+    async getQueuePosition(request) {
+      const requestId = requireUuid('request_id', request.requestId);
+      const row = await countQueuedAhead(pool, requestId);
+      if (!row) throw notFound('JOB_NOT_FOUND', `job ${requestId} does not exist`);
+      return { jobsAhead: row.jobs_ahead, state: jobStates.fromDb(row.state) };
+    },
+
+    async *watchJobEvents(request, context) {
+      const requestId = requireUuid('request_id', request.requestId);
+      let after = requireInteger('after_sequence', request.afterSequence, 0, Number.MAX_SAFE_INTEGER);
+      const subscription = notifications.subscribe(requestId);
+      try {
+        while (!context.signal.aborted) {
+          const job = await requireJob(pool, requestId);
+          // Only events up to the job's own latest one, so the job sent matches the last event.
+          const events = await listJobEvents(pool, requestId, after, 1000, job.last_event_sequence);
+          if (events.length) {
+            after = events.at(-1)!.sequence;
+            const current = after === job.last_event_sequence ? toProtoJob(job) : undefined;
+            yield { events: events.map(toProtoJobEvent), job: current };
+            continue;
+          }
+          if (terminalJobStates.has(job.state)) return;
+          await subscription.wait(1000, context.signal);
+        }
+      } finally {
+        subscription.close();
+      }
     },
 
     async listJobEvents(request) {

@@ -13,7 +13,6 @@
 # - State lives in /run/jobmesh (state, job.pid, exit), so HELLO and RUN after a host
 #   reconnect can answer with the job's state or its recorded exit code.
 set -u
-set -f
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin
 port_name=jobmesh.agent
 run=/run/jobmesh
@@ -35,7 +34,10 @@ find_port() {
   return 1
 }
 
-port=$(find_port) || { echo "jobmesh-agent: no virtio port named $port_name" >/dev/console; exit 1; }
+port=$(find_port) || {
+  echo "jobmesh-agent: no virtio port named $port_name; ports: $(ls /sys/class/virtio-ports 2>&1) $(cat /sys/class/virtio-ports/*/name 2>&1); dev: $(ls /dev | tr '\n' ' ')" >/dev/console
+  exit 1
+}
 exec 3<>"$port"
 rm -f "$run/tx"; mkfifo "$run/tx"
 # Opened read-write so the FIFO never reaches EOF while the agent lives.
@@ -126,6 +128,8 @@ handle() {
 }
 
 send_ready
+# No globbing: frames are split into words with `set -- $line`.
+set -f
 while :; do
   if IFS= read -r line <&3; then
     set -- $line

@@ -1,0 +1,16 @@
+import { createGrpcServer, type GrpcServer } from '@jobmesh/grpc-kit';
+import type { Logger } from '@jobmesh/logger';
+import { createVmRunnerService, type VmRunnerServiceDeps } from './vms/vm-runner-service.ts';
+
+/** What the vm-runner server is built from. */
+export interface VmRunnerServerDeps extends VmRunnerServiceDeps {
+  logger: Logger;
+}
+
+/** Health name that is NOT_SERVING while VM events cannot reach persistence (the service still serves). */
+export const persistenceDependencyHealthName = 'jobmesh.dependency.persistence';
+
+/** Builds the vm-runner gRPC server (VmRunnerService, health, reflection); no environment, no listening. */
+export function createVmRunnerServer(deps: VmRunnerServerDeps): GrpcServer {
+  return createGrpcServer({ logger: deps.logger, services: [createVmRunnerService(deps)] });
+}

@@ -1,0 +1,200 @@
+import { alreadyExists, deadlineExceeded, failedPrecondition, isMeshError, resourceExhausted } from '@jobmesh/grpc-kit';
+import type { Logger } from '@jobmesh/logger';
+import type { Backend, ExecOutcome, JobPayload } from '../backends/backend.ts';
+import type { Catalog } from '../catalog/create-catalog.ts';
+import type { VmRegistry } from './create-vm-registry.ts';
+import { vmIdFromKey } from './vm-id-from-key.ts';
+import type { VmRecord } from './vm-record.ts';
+
+/** What the lifecycle works with. */
+export interface VmLifecycleDeps {
+  registry: VmRegistry;
+  catalog: Catalog;
+  /** Backends by name; a missing one makes its labels refuse Prepare. */
+  backends: Partial<Record<'process' | 'qemu', Backend>>;
+  logger: Logger;
+  /** WaitReady's timeout when the request gives none. */
+  readyTimeoutMs: number;
+  /** Grace of Stop and of killing a job, when the request gives none. */
+  stopGraceMs: number;
+}
+
+/** A job run's options as Exec gives them. */
+export interface ExecRequestOptions {
+  timeoutMs: number;
+  killGraceMs: number;
+  signal: AbortSignal;
+  onOutput(stream: 'stdout' | 'stderr', data: Buffer): void;
+}
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/** The VM operations behind the API: each checks the state machine and records every transition. */
+export function createVmLifecycle(deps: VmLifecycleDeps) {
+  const { registry, catalog, logger } = deps;
+  // Job runs in flight, by VM id: Stop and Destroy end them first.
+  const execs = new Map<string, AbortController>();
+
+  const backendOf = (record: VmRecord): Backend => {
+    const backend = deps.backends[record.backend];
+    if (!backend) throw failedPrecondition('BACKEND_UNAVAILABLE', `backend ${record.backend} is not available on this host`);
+    return backend;
+  };
+
+  return {
+    /** @throws INVALID_ARGUMENT unknown label, ALREADY_EXISTS key used for another label, RESOURCE_EXHAUSTED no slot, FAILED_PRECONDITION backend failure */
+    async prepare(runsOn: string, input: JobPayload & { key: string; jobRequestId: string }): Promise<VmRecord> {
+      const label = catalog.resolve(runsOn);
+      const id = vmIdFromKey(input.key);
+      return registry.withLock(id, async () => {
+        const existing = registry.get(id);
+        if (existing) {
+          if (existing.label !== label.name) throw alreadyExists('KEY_CONFLICT', `key ${input.key} made vm ${id} for label ${existing.label}, not ${label.name}`);
+          return existing;
+        }
+        const backend = deps.backends[label.backend];
+        if (!backend) throw failedPrecondition('BACKEND_UNAVAILABLE', `label ${label.name} needs backend ${label.backend}, which is not available on this host`);
+        // Check and claim the slot in one synchronous step, so concurrent Prepares cannot both take the last one.
+        const inUse = registry.slotsInUse(label.name);
+        if (inUse >= label.slots) throw resourceExhausted('NO_SLOT_FREE', `label ${label.name} has all ${label.slots} slots in use`);
+        const now = new Date().toISOString();
+        const record: VmRecord = {
+          id, key: input.key, label: label.name, backend: label.backend, state: 'PREPARING', domainName: `jm-${id}`,
+          jobRequestId: input.jobRequestId, vmDir: registry.store.dirOf(id), overlayPath: '', seedPath: '', runDir: '',
+          pid: 0, pidStartTicks: 0, accelerator: '', message: '', createdAt: now, updatedAt: now,
+        };
+        registry.add(record);
+        await registry.transition(record, 'PREPARING', `preparing for label ${label.name}`);
+        try {
+          const files = await backend.prepare(record, label, input);
+          await registry.transition(record, 'PREPARED', 'overlay and seed made', files);
+          return record;
+        } catch (error) {
+          // Forget the VM so a retry with the same key prepares afresh rather than finding a broken one.
+          logger.warn('prepare failed', { vm: id, error });
+          await backend.destroy(record).catch(() => undefined);
+          await registry.transition(record, 'DESTROYED', `prepare failed: ${messageOf(error)}`);
+          await registry.forget(id);
+          if (isMeshError(error)) throw error;
+          throw failedPrecondition('PREPARE_FAILED', `preparing vm ${id} failed: ${messageOf(error)}`, { cause: error });
+        }
+      });
+    },
+
+    /** Launches a PREPARED or STOPPED VM; a started one is returned as is. */
+    async start(id: string): Promise<VmRecord> {
+      return registry.withLock(id, async () => {
+        const record = registry.require(id);
+        if (record.state === 'STARTING' || record.state === 'READY' || record.state === 'EXECUTING') return record;
+        await registry.transition(record, 'STARTING', 'launching');
+        try {
+          const started = await backendOf(record).start(record, catalog.resolve(record.label));
+          await registry.transition(record, 'STARTING', 'launched', started, { pid: String(started.pid) });
+        } catch (error) {
+          await registry.transition(record, 'FAILED', `start failed: ${messageOf(error)}`, { pid: 0 });
+          throw isMeshError(error) ? error : failedPrecondition('START_FAILED', `starting vm ${id} failed: ${messageOf(error)}`, { cause: error });
+        }
+        return record;
+      });
+    },
+
+    /** @throws DEADLINE_EXCEEDED (READY_TIMEOUT), FAILED_PRECONDITION when not started or the guest failed */
+    async waitReady(id: string, timeoutMs: number, signal: AbortSignal): Promise<VmRecord> {
+      const record = registry.require(id);
+      if (record.state === 'READY' || record.state === 'EXECUTING') return record;
+      if (record.state === 'DESTROYED') throw failedPrecondition('VM_DESTROYED', `vm ${id} is destroyed`);
+      if (record.state !== 'STARTING') throw failedPrecondition('VM_NOT_STARTED', `vm ${id} is ${record.state}; Start it first`);
+      const waitMs = timeoutMs > 0 ? timeoutMs : deps.readyTimeoutMs;
+      const timeout = AbortSignal.timeout(waitMs);
+      try {
+        await backendOf(record).waitReady(record, waitMs, AbortSignal.any([signal, timeout]));
+      } catch (error) {
+        if (timeout.aborted) throw deadlineExceeded('READY_TIMEOUT', `vm ${id} was not ready within ${waitMs} ms`, { cause: error });
+        if (signal.aborted || isMeshError(error)) throw error;
+        await registry.withLock(id, async () => {
+          if (record.state === 'STARTING') await registry.transition(record, 'FAILED', `guest never became ready: ${messageOf(error)}`);
+        });
+        throw failedPrecondition('GUEST_FAILED', `vm ${id} did not become ready: ${messageOf(error)}`, { cause: error });
+      }
+      return registry.withLock(id, async () => {
+        if (record.state === 'STARTING') await registry.transition(record, 'READY', 'guest ready');
+        return record;
+      });
+    },
+
+    /** Runs the VM's job. @throws FAILED_PRECONDITION VM_NOT_READY, VM_BUSY or VM_DESTROYED */
+    async exec(id: string, options: ExecRequestOptions): Promise<ExecOutcome> {
+      const record = await registry.withLock(id, async () => {
+        const vm = registry.require(id);
+        if (vm.state === 'DESTROYED') throw failedPrecondition('VM_DESTROYED', `vm ${id} is destroyed`);
+        if (vm.state === 'EXECUTING') throw failedPrecondition('VM_BUSY', `vm ${id} already runs a job`);
+        if (vm.state !== 'READY') throw failedPrecondition('VM_NOT_READY', `vm ${id} is ${vm.state}, not READY`);
+        await registry.transition(vm, 'EXECUTING', 'job started');
+        return vm;
+      });
+      const controller = new AbortController();
+      execs.set(id, controller);
+      const onCallAbort = () => controller.abort(options.signal.reason);
+      options.signal.addEventListener('abort', onCallAbort, { once: true });
+      if (options.signal.aborted) onCallAbort();
+      try {
+        const outcome = await backendOf(record).exec(record, {
+          timeoutMs: options.timeoutMs,
+          killGraceMs: options.killGraceMs > 0 ? options.killGraceMs : deps.stopGraceMs,
+          signal: controller.signal,
+          onOutput: options.onOutput,
+          onSpawn: (pid, startTicks) => void registry.patch(record, { pid, pidStartTicks: startTicks }).catch(() => undefined),
+        });
+        await registry.withLock(id, async () => {
+          const how = outcome.timedOut ? 'timed out' : outcome.signal ? `killed by ${outcome.signal}` : `exited ${outcome.exitCode}`;
+          const patch = record.backend === 'process' ? { pid: 0, pidStartTicks: 0 } : {};
+          if (record.state === 'EXECUTING') await registry.transition(record, 'READY', `job ${how}`, patch, { exitCode: String(outcome.exitCode), timedOut: String(outcome.timedOut) });
+        });
+        return outcome;
+      } catch (error) {
+        await registry.withLock(id, async () => {
+          if (record.state === 'EXECUTING') await registry.transition(record, 'FAILED', `job could not run: ${messageOf(error)}`);
+        });
+        throw isMeshError(error) ? error : failedPrecondition('EXEC_FAILED', `job in vm ${id} failed to run: ${messageOf(error)}`, { cause: error });
+      } finally {
+        options.signal.removeEventListener('abort', onCallAbort);
+        execs.delete(id);
+      }
+    },
+
+    /** Stops a VM (and its job); idempotent. @returns the record and how it stopped */
+    async stop(id: string, options: { force: boolean; graceMs: number }): Promise<{ record: VmRecord; stoppedBy: string }> {
+      return registry.withLock(id, async () => {
+        const record = registry.require(id);
+        if (['PREPARED', 'STOPPED', 'DESTROYED'].includes(record.state)) return { record, stoppedBy: 'none' };
+        execs.get(id)?.abort(new Error('vm stopped'));
+        const failed = record.state === 'FAILED';
+        if (!failed) await registry.transition(record, 'STOPPING', options.force ? 'forced stop' : 'graceful stop');
+        const graceMs = options.graceMs > 0 ? options.graceMs : deps.stopGraceMs;
+        const stoppedBy = await backendOf(record).stop(record, { graceMs, force: options.force });
+        await registry.transition(record, 'STOPPED', `stopped (${stoppedBy})`, { pid: 0, pidStartTicks: 0 }, { stoppedBy });
+        return { record, stoppedBy };
+      });
+    },
+
+    /** Kills what runs, removes every file of the VM; idempotent. */
+    async destroy(id: string): Promise<VmRecord> {
+      return registry.withLock(id, async () => {
+        const record = registry.require(id);
+        if (record.state === 'DESTROYED') return record;
+        execs.get(id)?.abort(new Error('vm destroyed'));
+        await backendOf(record).destroy(record);
+        await registry.transition(record, 'DESTROYED', 'destroyed; files removed', { pid: 0, pidStartTicks: 0 });
+        return record;
+      });
+    },
+
+    /** Stops every job in flight (shutdown): their streams end with a result. */
+    abortAll(reason: string) {
+      for (const controller of execs.values()) controller.abort(new Error(reason));
+    },
+  };
+}
+
+/** The VM operations. */
+export type VmLifecycle = ReturnType<typeof createVmLifecycle>;

@@ -1,0 +1,94 @@
+import type { ExecResponse } from '@jobmesh/contracts/jobmesh/vmrunner/v1/vm_runner.ts';
+import { VmRunnerServiceService } from '@jobmesh/contracts/jobmesh/vmrunner/v1/vm_runner.ts';
+import { LogStream } from '@jobmesh/contracts/jobmesh/types/v1/states.ts';
+import { defineService, invalidArgument } from '@jobmesh/grpc-kit';
+import type { Catalog } from '../catalog/create-catalog.ts';
+import { createAsyncQueue } from './create-async-queue.ts';
+import type { VmLifecycle } from './create-vm-lifecycle.ts';
+import type { VmRegistry } from './create-vm-registry.ts';
+import { validatePrepare } from './validate-prepare.ts';
+import { toProtoVm, vmBackendOf, vmStateOf } from './vm-record.ts';
+
+/** What the service is built from. */
+export interface VmRunnerServiceDeps {
+  lifecycle: VmLifecycle;
+  registry: VmRegistry;
+  catalog: Catalog;
+  /** Host name reported by Capacity. */
+  host: string;
+}
+
+const nonNegative = (field: string, value: number) => {
+  if (!Number.isSafeInteger(value) || value < 0) throw invalidArgument(field, 'must be 0 or more');
+  return value;
+};
+
+/** jobmesh.vmrunner.v1.VmRunnerService over the VM lifecycle. */
+export function createVmRunnerService({ lifecycle, registry, catalog, host }: VmRunnerServiceDeps) {
+  return defineService('jobmesh.vmrunner.v1.VmRunnerService', VmRunnerServiceService, {
+    async prepare(request) {
+      const input = validatePrepare(request);
+      return { vm: toProtoVm(await lifecycle.prepare(request.runsOn, input)) };
+    },
+    async start(request) {
+      return { vm: toProtoVm(await lifecycle.start(request.vmId)) };
+    },
+    async waitReady(request, context) {
+      const timeoutMs = nonNegative('timeout_ms', request.timeoutMs);
+      return { vm: toProtoVm(await lifecycle.waitReady(request.vmId, timeoutMs, context.signal)) };
+    },
+    async *exec(request, context) {
+      const timeoutMs = nonNegative('timeout_ms', request.timeoutMs);
+      const killGraceMs = nonNegative('kill_grace_ms', request.killGraceMs);
+      const queue = createAsyncQueue<ExecResponse>();
+      let seq = 0;
+      const started = Date.now();
+      const run = lifecycle.exec(request.vmId, {
+        timeoutMs,
+        killGraceMs,
+        signal: context.signal,
+        onOutput: (stream, data) =>
+          queue.push({ output: { seq: seq++, stream: stream === 'stdout' ? LogStream.LOG_STREAM_STDOUT : LogStream.LOG_STREAM_STDERR, data } }),
+      });
+      run.then(
+        (outcome) => {
+          queue.push({ result: { exitCode: outcome.exitCode, signal: outcome.signal, timedOut: outcome.timedOut, durationMs: Date.now() - started } });
+          queue.end();
+        },
+        (error: unknown) => queue.fail(error),
+      );
+      // Output goes out as it comes; a client that goes away aborts context.signal, which ends the job.
+      yield* queue;
+    },
+    async stop(request) {
+      const graceMs = nonNegative('grace_ms', request.graceMs);
+      const { record, stoppedBy } = await lifecycle.stop(request.vmId, { force: request.force, graceMs });
+      return { vm: toProtoVm(record), stoppedBy };
+    },
+    async destroy(request) {
+      return { vm: toProtoVm(await lifecycle.destroy(request.vmId)) };
+    },
+    async getVm(request) {
+      return { vm: toProtoVm(registry.require(request.vmId)) };
+    },
+    async listVms(request) {
+      const states = new Set(request.states);
+      const vms = registry.list().filter((vm) => states.size === 0 || states.has(vmStateOf(vm.state)));
+      return { vms: vms.map(toProtoVm) };
+    },
+    async capacity() {
+      return {
+        host,
+        labels: catalog.labels.map((label) => ({
+          label: label.name,
+          aliases: label.aliases,
+          backend: vmBackendOf(label.backend),
+          slotsTotal: label.slots,
+          slotsInUse: registry.slotsInUse(label.name),
+          memoryMb: label.backend === 'qemu' ? label.memoryMb : 0,
+          cpus: label.backend === 'qemu' ? label.cpus : 0,
+        })),
+      };
+    },
+  });
+}
