@@ -1,0 +1,30 @@
+import { FsopsServiceService } from '@jobmesh/contracts/jobmesh/fsops/v1/fsops.ts';
+import { JobStoreServiceService } from '@jobmesh/contracts/jobmesh/persistence/v1/jobs.ts';
+import { JobLogStoreServiceService } from '@jobmesh/contracts/jobmesh/persistence/v1/logs.ts';
+import { WorkflowStoreServiceService } from '@jobmesh/contracts/jobmesh/persistence/v1/workflows.ts';
+import { VmRunnerServiceService } from '@jobmesh/contracts/jobmesh/vmrunner/v1/vm_runner.ts';
+import { createClient } from '@jobmesh/grpc-kit';
+
+/** Addresses of the services the orchestrator calls. */
+export interface MeshAddresses {
+  persistenceAddress: string;
+  vmRunnerAddress: string;
+  fsopsAddress: string;
+}
+
+/** Clients of every service the orchestrator calls, each with deadlines and contract-driven retries. */
+export function createMeshClients(addresses: MeshAddresses) {
+  return {
+    jobs: createClient(JobStoreServiceService, addresses.persistenceAddress),
+    logs: createClient(JobLogStoreServiceService, addresses.persistenceAddress),
+    workflows: createClient(WorkflowStoreServiceService, addresses.persistenceAddress),
+    vmRunner: createClient(VmRunnerServiceService, addresses.vmRunnerAddress, { deadlineMs: 60_000 }),
+    fsops: createClient(FsopsServiceService, addresses.fsopsAddress, { deadlineMs: 300_000 }),
+    close() {
+      for (const client of [this.jobs, this.logs, this.workflows, this.vmRunner, this.fsops]) client.close();
+    },
+  };
+}
+
+/** The clients, as the orchestrator's modules take them. */
+export type MeshClients = ReturnType<typeof createMeshClients>;

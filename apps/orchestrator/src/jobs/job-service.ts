@@ -1,0 +1,98 @@
+import { JobServiceService } from '@jobmesh/contracts/jobmesh/orchestrator/v1/jobs.ts';
+import type { WorkflowRuntime } from '@jobmesh/durable';
+import { defineService, invalidArgument, notFound } from '@jobmesh/grpc-kit';
+import type { MeshClients } from '../clients/create-mesh-clients.ts';
+import { workflowNames } from '../names.ts';
+import type { RunJobInput } from '../run-job/run-job-workflow.ts';
+import { createLabelCatalog } from './create-label-catalog.ts';
+import { toPublicJob } from './to-public-job.ts';
+import { validateSubmission } from './validate-submission.ts';
+
+const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const requireId = (value: string) => {
+  if (!uuid.test(value)) throw invalidArgument('request_id', value ? 'must be a UUID' : 'is required');
+  return value.toLowerCase();
+};
+
+/** Dependencies of the public job API. */
+export interface JobServiceDeps {
+  clients: MeshClients;
+  runtime: WorkflowRuntime;
+  defaultJobTimeoutMs: number;
+}
+
+/** jobmesh.orchestrator.v1.JobService: the public API. */
+export function createJobService({ clients, runtime, defaultJobTimeoutMs }: JobServiceDeps) {
+  const labels = createLabelCatalog(clients);
+  const readJob = async (requestId: string) => (await clients.jobs.getJob({ requestId })).job!;
+
+  return defineService('jobmesh.orchestrator.v1.JobService', JobServiceService, {
+    async submitJob(request) {
+      const job = validateSubmission(request, defaultJobTimeoutMs);
+      await labels.requireKnown(job.runsOn);
+      // The job row first (so GetJob works at once), then its workflow, both
+      // idempotent by the request id: a retried SubmitJob changes nothing.
+      const { job: stored } = await clients.jobs.createJob({
+        spec: { ...job },
+        workflowId: job.requestId,
+        traceId: '',
+      });
+      const deadline = new Date(stored!.createdAt!.getTime() + job.timeoutMs);
+      const input: RunJobInput = { ...job, deadline: deadline.toISOString() };
+      await runtime.start(workflowNames.runJob, input as never, { id: job.requestId, jobRequestId: job.requestId, deadlineAt: deadline });
+      return { job: toPublicJob(stored!) };
+    },
+
+    async getJob(request) {
+      return { job: toPublicJob(await readJob(requireId(request.requestId))) };
+    },
+
+    async listJobs(request) {
+      const page = await clients.jobs.listJobs(request);
+      return { jobs: page.jobs.map(toPublicJob), nextPageToken: page.nextPageToken };
+    },
+
+    async cancelJob(request) {
+      const requestId = requireId(request.requestId);
+      const job = await readJob(requestId);
+      await clients.workflows.requestWorkflowCancel({ id: job.workflowId || requestId, reason: request.reason || 'cancelled through the API' }).catch((error: unknown) => {
+        if ((error as { code?: number }).code !== 5) throw error;
+        throw notFound('OPERATION_NOT_FOUND', `job ${requestId} has no operation yet; submit it again`);
+      });
+      return { job: toPublicJob(await readJob(requestId)) };
+    },
+
+    async *watchJob(request, context) {
+      const requestId = requireId(request.requestId);
+      // 0 means "from now on": start after the job's latest event.
+      const after = request.afterSequence || (await readJob(requestId)).lastEventSequence;
+      for await (const batch of clients.jobs.watchJobEvents({ requestId, afterSequence: after }, { signal: context.signal })) {
+        for (const [i, event] of batch.events.entries()) {
+          const last = i === batch.events.length - 1;
+          yield {
+            change: { sequence: event.sequence, fromState: event.fromState, toState: event.toState, message: event.message, createdAt: event.createdAt },
+            job: last && batch.job ? toPublicJob(batch.job) : undefined,
+          };
+        }
+      }
+    },
+
+    async *streamJobLogs(request, context) {
+      const requestId = requireId(request.requestId);
+      if (request.fromOffset < 0) throw invalidArgument('from_offset', 'must be 0 or more');
+      const toResponses = (chunks: { seq: number; stream: number; data: Uint8Array }[]) =>
+        chunks.map((c) => ({ offset: c.seq, stream: c.stream as never, data: Buffer.from(c.data) }));
+      if (request.follow) {
+        for await (const batch of clients.logs.followLog({ requestId, fromSeq: request.fromOffset }, { signal: context.signal })) yield* toResponses(batch.chunks);
+        return;
+      }
+      let from = request.fromOffset;
+      for (;;) {
+        const page = await clients.logs.readLog({ requestId, fromSeq: from, maxChunks: 500 });
+        yield* toResponses(page.chunks);
+        if (page.chunks.length < 500) return;
+        from = page.nextSeq;
+      }
+    },
+  });
+}

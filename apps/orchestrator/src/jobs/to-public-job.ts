@@ -1,0 +1,25 @@
+import type { Job as PublicJob } from '@jobmesh/contracts/jobmesh/orchestrator/v1/jobs.ts';
+import type { Job as StoredJob } from '@jobmesh/contracts/jobmesh/persistence/v1/jobs.ts';
+
+/** The public view of a stored job. */
+export function toPublicJob(job: StoredJob): PublicJob {
+  const spec = job.spec!;
+  return {
+    requestId: spec.requestId,
+    repoUrl: spec.repoUrl,
+    commitSha: spec.commitSha,
+    runsOn: spec.runsOn,
+    script: spec.script,
+    env: spec.env,
+    timeoutMs: spec.timeoutMs,
+    artifactPatterns: spec.artifactPatterns,
+    state: job.state,
+    exitCode: job.exitCode,
+    error: job.error,
+    operationId: job.workflowId,
+    traceId: job.traceId,
+    createdAt: job.createdAt,
+    updatedAt: job.updatedAt,
+    finishedAt: job.finishedAt,
+  };
+}

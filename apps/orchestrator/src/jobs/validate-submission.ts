@@ -1,0 +1,74 @@
+import { randomUUID } from 'node:crypto';
+import type { SubmitJobRequest } from '@jobmesh/contracts/jobmesh/orchestrator/v1/jobs.ts';
+import { invalidArgument } from '@jobmesh/grpc-kit';
+
+/** Limits of a submission, documented in the README. */
+export const submissionLimits = {
+  maxScriptBytes: 1024 * 1024,
+  maxEnvEntries: 256,
+  maxEnvValueBytes: 64 * 1024,
+  maxArtifactPatterns: 100,
+  maxTimeoutMs: 24 * 3_600_000,
+  maxRepoUrlLength: 2048,
+} as const;
+
+/** A checked submission, ready to store. */
+export interface Submission {
+  requestId: string;
+  repoUrl: string;
+  commitSha: string;
+  runsOn: string;
+  script: string;
+  env: Record<string, string>;
+  timeoutMs: number;
+  artifactPatterns: string[];
+}
+
+const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const repoUrl = /^(https?:\/\/[^\s/]+\/\S+|ssh:\/\/\S+|git:\/\/\S+|file:\/\/\/\S+|[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:\S+)$/;
+const envKey = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * Checks every field of SubmitJob (except the label, which vm-runner knows).
+ * @throws INVALID_ARGUMENT naming the first field at fault
+ */
+export function validateSubmission(request: SubmitJobRequest, defaultTimeoutMs: number): Submission {
+  if (request.requestId && !uuid.test(request.requestId)) throw invalidArgument('request_id', 'must be a UUID when given');
+  if (!request.repoUrl) throw invalidArgument('repo_url', 'is required');
+  if (request.repoUrl.length > submissionLimits.maxRepoUrlLength || !repoUrl.test(request.repoUrl)) {
+    throw invalidArgument('repo_url', 'must be an https://, ssh://, git://, file:/// or scp-style (user@host:path) URL');
+  }
+  const commitSha = request.commitSha.toLowerCase();
+  if (!/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(commitSha)) throw invalidArgument('commit_sha', 'must be a full commit id: 40 or 64 hex digits');
+  if (!request.runsOn) throw invalidArgument('runs_on', 'is required');
+  if (!request.script.trim()) throw invalidArgument('script', 'is required');
+  if (Buffer.byteLength(request.script) > submissionLimits.maxScriptBytes) throw invalidArgument('script', `must be at most ${submissionLimits.maxScriptBytes} bytes`);
+  if (request.script.includes('\0')) throw invalidArgument('script', 'must not contain NUL bytes');
+  const entries = Object.entries(request.env);
+  if (entries.length > submissionLimits.maxEnvEntries) throw invalidArgument('env', `must have at most ${submissionLimits.maxEnvEntries} entries`);
+  for (const [key, value] of entries) {
+    if (!envKey.test(key)) throw invalidArgument('env', `key ${JSON.stringify(key.slice(0, 64))} must match [A-Za-z_][A-Za-z0-9_]*`);
+    if (Buffer.byteLength(value) > submissionLimits.maxEnvValueBytes || value.includes('\0')) {
+      throw invalidArgument(`env[${key}]`, `must be at most ${submissionLimits.maxEnvValueBytes} bytes without NUL`);
+    }
+  }
+  if (request.timeoutMs < 0 || request.timeoutMs > submissionLimits.maxTimeoutMs || !Number.isSafeInteger(request.timeoutMs)) {
+    throw invalidArgument('timeout_ms', `must be from 0 (the default, ${defaultTimeoutMs} ms) to ${submissionLimits.maxTimeoutMs}`);
+  }
+  if (request.artifactPatterns.length > submissionLimits.maxArtifactPatterns) throw invalidArgument('artifact_patterns', `must have at most ${submissionLimits.maxArtifactPatterns} patterns`);
+  request.artifactPatterns.forEach((pattern, i) => {
+    if (!pattern || pattern.startsWith('/') || pattern.split('/').includes('..') || pattern.includes('\0') || pattern.length > 1024) {
+      throw invalidArgument(`artifact_patterns[${i}]`, 'must be a relative glob inside the workspace (no leading /, no ..)');
+    }
+  });
+  return {
+    requestId: (request.requestId || randomUUID()).toLowerCase(),
+    repoUrl: request.repoUrl,
+    commitSha,
+    runsOn: request.runsOn,
+    script: request.script,
+    env: request.env,
+    timeoutMs: request.timeoutMs || defaultTimeoutMs,
+    artifactPatterns: request.artifactPatterns,
+  };
+}

@@ -1,0 +1,41 @@
+import { JobState } from '@jobmesh/contracts/jobmesh/types/v1/states.ts';
+import { isMeshError, status } from '@jobmesh/grpc-kit';
+import type { MeshClients } from '../clients/create-mesh-clients.ts';
+
+type JobStateValue = (typeof JobState)[keyof typeof JobState];
+const stateLabel = (state: JobStateValue) => Object.entries(JobState).find(([, v]) => v === state)![0].replace('JOB_STATE_', '').toLowerCase();
+
+/**
+ * Moves a job from one state to the next, idempotently: a replayed step whose
+ * transition already happened (the checkpoint was lost in a crash) finds the
+ * job in the target state and succeeds.
+ */
+export async function moveJob(clients: MeshClients, requestId: string, from: JobStateValue, to: JobStateValue, message: string,
+  extra: { exitCode?: number; error?: string } = {}): Promise<void> {
+  try {
+    await clients.jobs.transitionJob({ requestId, expectedState: from, newState: to, message, exitCode: extra.exitCode, error: extra.error ?? '' });
+  } catch (error) {
+    if (isMeshError(error, status.FAILED_PRECONDITION, 'STATE_MISMATCH') && error.details.current_state === stateLabel(to)) return;
+    throw error;
+  }
+}
+
+const terminal = new Set<number>([JobState.JOB_STATE_SUCCEEDED, JobState.JOB_STATE_FAILED, JobState.JOB_STATE_CANCELLED, JobState.JOB_STATE_TIMED_OUT]);
+
+/**
+ * Moves a job from whatever state it is in to its final state; a job already
+ * final is left as it is. Retries the compare-and-set if the state moved meanwhile.
+ */
+export async function finishJob(clients: MeshClients, requestId: string, to: JobStateValue, message: string,
+  extra: { exitCode?: number; error?: string }): Promise<void> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const { job } = await clients.jobs.getJob({ requestId });
+    if (terminal.has(job!.state)) return;
+    try {
+      await clients.jobs.transitionJob({ requestId, expectedState: job!.state, newState: to, message, exitCode: extra.exitCode, error: extra.error ?? '' });
+      return;
+    } catch (error) {
+      if (!isMeshError(error, status.FAILED_PRECONDITION, 'STATE_MISMATCH')) throw error;
+    }
+  }
+}

@@ -1,0 +1,109 @@
+import { JobState } from '@jobmesh/contracts/jobmesh/types/v1/states.ts';
+import { WorkflowCancelledError, WorkflowTimedOutError, type RetryPolicy, type WorkflowContext } from '@jobmesh/durable';
+import { isMeshError, status } from '@jobmesh/grpc-kit';
+import type { MeshClients } from '../clients/create-mesh-clients.ts';
+import { runJobSteps as steps } from '../names.ts';
+import { finishJob, moveJob } from './move-job.ts';
+import { streamExecToLog } from './stream-exec-to-log.ts';
+import { waitForSlot } from './wait-for-slot.ts';
+
+/** What a run-job workflow is started with. */
+export interface RunJobInput {
+  requestId: string;
+  repoUrl: string;
+  commitSha: string;
+  runsOn: string;
+  script: string;
+  env: Record<string, string>;
+  timeoutMs: number;
+  artifactPatterns: string[];
+  /** When the job must be over (ISO time); Exec gets what is left. */
+  deadline: string;
+}
+
+/** How a job ended: the workflow's output. */
+export interface RunJobOutput {
+  state: 'succeeded' | 'failed' | 'cancelled' | 'timed_out';
+  exitCode: number | null;
+  error: string;
+  artifactManifest: string;
+  [key: string]: string | number | null;
+}
+
+/** Dependencies of the workflow. */
+export interface RunJobDeps {
+  clients: MeshClients;
+  vmReadyTimeoutMs: number;
+}
+
+/** Calls to other services: retried while they are away (UNAVAILABLE) or busy, never on a real refusal. */
+const serviceCall: RetryPolicy = { maxAttempts: 8, backoff: 'exponential', initialIntervalMs: 200, maxIntervalMs: 5000 };
+const slotWait: RetryPolicy = { maxAttempts: 1000, backoff: 'exponential', initialIntervalMs: 250, maxIntervalMs: 2000, nonRetryableCodes: [3, 5, 6, 7, 16] };
+const finalState = { succeeded: JobState.JOB_STATE_SUCCEEDED, failed: JobState.JOB_STATE_FAILED, cancelled: JobState.JOB_STATE_CANCELLED, timed_out: JobState.JOB_STATE_TIMED_OUT };
+
+/**
+ * The run-job workflow: wait for a slot → check out → prepare, start and boot
+ * a VM → exec with the log streamed into persistence → collect artifacts →
+ * destroy the VM and the workspace (always: also after failure, timeout or
+ * cancel) → the job's final state with its exit code. Each call carries an
+ * idempotency key derived from the workflow, so a replayed step finds the
+ * work it already did.
+ */
+export function createRunJobWorkflow({ clients, vmReadyTimeoutMs }: RunJobDeps) {
+  return async (ctx: WorkflowContext, input: RunJobInput): Promise<RunJobOutput> => {
+    const { requestId } = input;
+    let vmId = '';
+    let workspacePath = '';
+    let output: RunJobOutput = { state: 'failed', exitCode: null, error: '', artifactManifest: '' };
+    let ending: unknown;
+    try {
+      await ctx.step(steps.acquireSlot, async (run) => waitForSlot(clients, requestId, input.runsOn, run.signal), { retry: serviceCall });
+      await ctx.step(steps.markPreparing, async () => moveJob(clients, requestId, JobState.JOB_STATE_QUEUED, JobState.JOB_STATE_PREPARING, 'a slot is free; preparing'), { retry: serviceCall });
+      workspacePath = (await ctx.step(steps.prepareWorkspace, async () =>
+        (await clients.fsops.prepareWorkspace({ key: requestId, repoUrl: input.repoUrl, commitSha: input.commitSha, jobRequestId: requestId })).workspacePath,
+      { retry: serviceCall })) as string;
+      vmId = (await ctx.step(steps.prepareVm, async (run) =>
+        (await clients.vmRunner.prepare({ key: run.key, runsOn: input.runsOn, jobRequestId: requestId, workspacePath, script: input.script, env: input.env })).vm!.id,
+      { retry: slotWait })) as string;
+      await ctx.step(steps.startVm, async () => void (await clients.vmRunner.start({ vmId })), { retry: serviceCall });
+      await ctx.step(steps.waitReady, async () => void (await clients.vmRunner.waitReady({ vmId, timeoutMs: vmReadyTimeoutMs }, { deadlineMs: vmReadyTimeoutMs + 10_000 })),
+        { retry: { ...serviceCall, maxAttempts: 3 } });
+      await ctx.step(steps.markRunning, async () => moveJob(clients, requestId, JobState.JOB_STATE_PREPARING, JobState.JOB_STATE_RUNNING, 'the VM is ready; running'), { retry: serviceCall });
+      const result = await ctx.step(steps.exec, async (run) => {
+        const leftMs = Math.max(1, Date.parse(input.deadline) - Date.now());
+        const r = await streamExecToLog(clients, requestId, vmId, leftMs, run.signal);
+        return { exitCode: r.exitCode, signal: r.signal, timedOut: r.timedOut };
+      }, { retry: { ...serviceCall, maxAttempts: 3 } });
+      if (result.timedOut) {
+        output = { ...output, state: 'timed_out', exitCode: result.exitCode, error: `the job ran past its timeout of ${input.timeoutMs} ms` };
+      } else {
+        await ctx.step(steps.markCollecting, async () => moveJob(clients, requestId, JobState.JOB_STATE_RUNNING, JobState.JOB_STATE_COLLECTING, `exited ${result.exitCode}; collecting artifacts`), { retry: serviceCall });
+        const manifest = input.artifactPatterns.length === 0 ? '' : (await ctx.step(steps.collectArtifacts, async () =>
+          (await clients.fsops.collectArtifacts({ jobRequestId: requestId, workspacePath, patterns: input.artifactPatterns, mode: 0 })).manifestSha256,
+        { retry: serviceCall })) as string;
+        const ok = result.exitCode === 0;
+        output = { state: ok ? 'succeeded' : 'failed', exitCode: result.exitCode, error: ok ? '' : `exited ${result.exitCode}${result.signal ? ` (${result.signal})` : ''}`, artifactManifest: manifest };
+      }
+    } catch (error) {
+      ending = error;
+      if (error instanceof WorkflowCancelledError) output = { ...output, state: 'cancelled', error: error.message };
+      else if (error instanceof WorkflowTimedOutError) output = { ...output, state: 'timed_out', error: `the job ran past its timeout of ${input.timeoutMs} ms` };
+      else output = { ...output, state: 'failed', error: isMeshError(error) ? `${error.reason}: ${error.message}` : String(error) };
+    } finally {
+      if (vmId) {
+        await ctx.step(steps.destroyVm, async () => void (await clients.vmRunner.destroy({ vmId }).catch((e: unknown) => {
+          if (!isMeshError(e, status.NOT_FOUND)) throw e;
+        })), { cleanup: true, retry: serviceCall });
+      }
+      if (workspacePath) {
+        await ctx.step(steps.removeWorkspace, async () => void (await clients.fsops.remove({ path: workspacePath })), { cleanup: true, retry: serviceCall });
+      }
+    }
+    await ctx.step(steps.finish, async () =>
+      finishJob(clients, requestId, finalState[output.state], output.error || output.state, { exitCode: output.exitCode ?? undefined, error: output.error }),
+    { cleanup: true, retry: serviceCall });
+    // Cancellation and timeouts also end the workflow itself that way; a job that failed is a workflow that did its work.
+    if (ending instanceof WorkflowCancelledError || ending instanceof WorkflowTimedOutError) throw ending;
+    return output;
+  };
+}
