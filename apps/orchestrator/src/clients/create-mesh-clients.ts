@@ -1,6 +1,7 @@
 import { FsopsServiceService } from '@jobmesh/contracts/jobmesh/fsops/v1/fsops.ts';
 import { JobStoreServiceService } from '@jobmesh/contracts/jobmesh/persistence/v1/jobs.ts';
 import { JobLogStoreServiceService } from '@jobmesh/contracts/jobmesh/persistence/v1/logs.ts';
+import { VmStoreServiceService } from '@jobmesh/contracts/jobmesh/persistence/v1/vms.ts';
 import { WorkflowStoreServiceService } from '@jobmesh/contracts/jobmesh/persistence/v1/workflows.ts';
 import { VmRunnerServiceService } from '@jobmesh/contracts/jobmesh/vmrunner/v1/vm_runner.ts';
 import { createClient } from '@jobmesh/grpc-kit';
@@ -18,10 +19,11 @@ export function createMeshClients(addresses: MeshAddresses) {
     jobs: createClient(JobStoreServiceService, addresses.persistenceAddress),
     logs: createClient(JobLogStoreServiceService, addresses.persistenceAddress),
     workflows: createClient(WorkflowStoreServiceService, addresses.persistenceAddress),
+    vms: createClient(VmStoreServiceService, addresses.persistenceAddress),
     vmRunner: createClient(VmRunnerServiceService, addresses.vmRunnerAddress, { deadlineMs: 60_000 }),
     fsops: createClient(FsopsServiceService, addresses.fsopsAddress, { deadlineMs: 300_000 }),
     close() {
-      for (const client of [this.jobs, this.logs, this.workflows, this.vmRunner, this.fsops]) client.close();
+      for (const client of [this.jobs, this.logs, this.workflows, this.vms, this.vmRunner, this.fsops]) client.close();
     },
   };
 }

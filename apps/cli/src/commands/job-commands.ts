@@ -1,0 +1,83 @@
+import type { Job } from '@jobmesh/contracts/jobmesh/orchestrator/v1/jobs.ts';
+import { jobStateFromJSON } from '@jobmesh/contracts/jobmesh/types/v1/states.ts';
+import type { Api } from '../create-api.ts';
+import { formatJobState, formatTable, formatTime, toJson } from '../format.ts';
+import { flag, flags, UsageError, type ParsedArgs } from '../parse-args.ts';
+import { followJob } from './follow-job.ts';
+
+const out = (text: string) => process.stdout.write(text + '\n');
+const requireId = (args: ParsedArgs, what: string) => {
+  const id = args.positionals[0];
+  if (!id) throw new UsageError(`${what} needs a job id`);
+  return id;
+};
+
+function describeJob(job: Job): string {
+  const rows: [string, string][] = [
+    ['id', job.requestId], ['state', formatJobState(job.state)], ['exit code', job.exitCode === undefined ? '-' : String(job.exitCode)],
+    ['repo', job.repoUrl], ['commit', job.commitSha], ['runs on', job.runsOn], ['timeout', `${job.timeoutMs} ms`],
+    ['artifacts', job.artifactPatterns.join(' ') || '-'], ['operation', job.operationId || '-'], ['trace', job.traceId || '-'],
+    ['created', formatTime(job.createdAt)], ['finished', formatTime(job.finishedAt)], ['error', job.error || '-'],
+  ];
+  return rows.map(([k, v]) => `${k.padEnd(10)} ${v}`).join('\n') + `\nscript\n${job.script.replace(/^/gm, '  ')}`;
+}
+
+/** `jobmesh submit --repo URL --commit SHA --runs-on LABEL [--env K=V]... [--timeout MS] [--artifact GLOB]... [--id UUID] [--follow] -- commands...` */
+export async function submit(api: Api, args: ParsedArgs, json: boolean): Promise<number> {
+  const env: Record<string, string> = {};
+  for (const pair of flags(args, 'env')) {
+    const eq = pair.indexOf('=');
+    if (eq < 1) throw new UsageError(`--env takes KEY=VALUE, got ${pair}`);
+    env[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  const script = args.rest.join(' ') || flag(args, 'script') || '';
+  const { job } = await api.jobs.submitJob({
+    repoUrl: flag(args, 'repo') ?? '', commitSha: flag(args, 'commit') ?? '', runsOn: flag(args, 'runs-on') ?? '',
+    script, env, timeoutMs: Number(flag(args, 'timeout') ?? 0), artifactPatterns: flags(args, 'artifact'), requestId: flag(args, 'id') ?? '',
+  });
+  if (json && !args.flags.has('follow')) return out(toJson(job)), 0;
+  process.stderr.write(`submitted job ${job!.requestId}\n`);
+  if (!args.flags.has('follow')) return out(job!.requestId), 0;
+  const code = await followJob(api, job!.requestId);
+  if (json) out(toJson((await api.jobs.getJob({ requestId: job!.requestId })).job));
+  return code;
+}
+
+/** `jobmesh jobs [--state S]... [--runs-on L] [--repo URL] [--limit N] [--page TOKEN]` */
+export async function jobs(api: Api, args: ParsedArgs, json: boolean): Promise<number> {
+  const states = flags(args, 'state').map((s) => {
+    const value = jobStateFromJSON(`JOB_STATE_${s.toUpperCase()}`);
+    if (value < 0) throw new UsageError(`unknown state ${s}`);
+    return value;
+  });
+  const page = await api.jobs.listJobs({ states, runsOn: flag(args, 'runs-on') ?? '', repoUrl: flag(args, 'repo') ?? '', pageSize: Number(flag(args, 'limit') ?? 20), pageToken: flag(args, 'page') ?? '' });
+  if (json) return out(toJson(page)), 0;
+  out(formatTable(['ID', 'STATE', 'EXIT', 'RUNS ON', 'CREATED', 'REPO'], page.jobs.map((j) =>
+    [j.requestId, formatJobState(j.state), j.exitCode === undefined ? '-' : String(j.exitCode), j.runsOn, formatTime(j.createdAt), j.repoUrl])));
+  if (page.nextPageToken) out(`more: jobmesh jobs --page ${page.nextPageToken}`);
+  return 0;
+}
+
+/** `jobmesh show ID` */
+export async function show(api: Api, args: ParsedArgs, json: boolean): Promise<number> {
+  const { job } = await api.jobs.getJob({ requestId: requireId(args, 'show') });
+  out(json ? toJson(job) : describeJob(job!));
+  return 0;
+}
+
+/** `jobmesh logs ID [-f]` */
+export async function logs(api: Api, args: ParsedArgs): Promise<number> {
+  const requestId = requireId(args, 'logs');
+  if (args.flags.has('f') || args.flags.has('follow')) return followJob(api, requestId, { quiet: true });
+  for await (const chunk of api.jobs.streamJobLogs({ requestId, fromOffset: Number(flag(args, 'from') ?? 0), follow: false })) {
+    (chunk.stream === 2 ? process.stderr : process.stdout).write(chunk.data);
+  }
+  return 0;
+}
+
+/** `jobmesh cancel ID [--reason TEXT]` */
+export async function cancel(api: Api, args: ParsedArgs, json: boolean): Promise<number> {
+  const { job } = await api.jobs.cancelJob({ requestId: requireId(args, 'cancel'), reason: flag(args, 'reason') ?? '' });
+  out(json ? toJson(job) : `cancel requested for job ${job!.requestId} (now ${formatJobState(job!.state)})`);
+  return 0;
+}

@@ -1,0 +1,25 @@
+import { serviceAddressDefaults } from '@jobmesh/config';
+import { JobServiceService } from '@jobmesh/contracts/jobmesh/orchestrator/v1/jobs.ts';
+import { OperationServiceService } from '@jobmesh/contracts/jobmesh/orchestrator/v1/operations.ts';
+import { VmServiceService } from '@jobmesh/contracts/jobmesh/orchestrator/v1/vms.ts';
+import { createClient } from '@jobmesh/grpc-kit';
+
+/**
+ * Clients of the public API at `JOBMESH_ADDR` (then `JOBMESH_ORCHESTRATOR_ADDR`,
+ * then 127.0.0.1:50051). The CLI uses nothing else.
+ */
+export function createApi(env: NodeJS.ProcessEnv = process.env) {
+  const address = env.JOBMESH_ADDR || env.JOBMESH_ORCHESTRATOR_ADDR || serviceAddressDefaults.orchestrator;
+  const options = { deadlineMs: 15_000 };
+  const api = {
+    address,
+    jobs: createClient(JobServiceService, address, options),
+    operations: createClient(OperationServiceService, address, options),
+    vms: createClient(VmServiceService, address, options),
+    close: () => [api.jobs, api.operations, api.vms].forEach((c) => c.close()),
+  };
+  return api;
+}
+
+/** The clients, as commands take them. */
+export type Api = ReturnType<typeof createApi>;

@@ -1,0 +1,54 @@
+import { assertSupportedNode } from '@jobmesh/config';
+import { MeshError, status } from '@jobmesh/grpc-kit';
+import { cancel, jobs, logs, show, submit } from './commands/job-commands.ts';
+import { ops, vms } from './commands/operation-commands.ts';
+import { createApi } from './create-api.ts';
+import { parseArgs, UsageError } from './parse-args.ts';
+
+assertSupportedNode();
+
+const usage = `jobmesh: run CI jobs in VMs (talks to the public API at $JOBMESH_ADDR, default 127.0.0.1:50051)
+
+  jobmesh submit --repo URL --commit SHA --runs-on LABEL [--env K=V]... [--timeout MS]
+                 [--artifact GLOB]... [--id UUID] [--follow] -- COMMANDS...
+  jobmesh jobs [--state S]... [--runs-on LABEL] [--repo URL] [--limit N]
+  jobmesh show ID
+  jobmesh logs ID [-f]
+  jobmesh cancel ID [--reason TEXT]
+  jobmesh vms [--job ID]
+  jobmesh ops ID
+
+  --json   machine-readable output
+  submit --follow exits with the job's exit code (124 timed out, 130 cancelled).`;
+
+const commands = { submit, jobs, show, logs, cancel, vms, ops } as const;
+
+async function main(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, new Set(['follow', 'f', 'json', 'help', 'h']));
+  if (args.command === 'help' || args.flags.has('help') || args.flags.has('h')) return process.stdout.write(usage + '\n'), 0;
+  const command = commands[args.command as keyof typeof commands];
+  if (!command) throw new UsageError(`unknown command ${args.command}`);
+  const api = createApi();
+  try {
+    return await command(api, args, args.flags.has('json'));
+  } finally {
+    api.close();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof UsageError) {
+      process.stderr.write(`jobmesh: ${error.message}\n\n${usage}\n`);
+      process.exit(2);
+    }
+    if (error instanceof MeshError) {
+      const where = error.code === status.UNAVAILABLE ? ` (is the mesh running at ${process.env.JOBMESH_ADDR || '127.0.0.1:50051'}?)` : '';
+      process.stderr.write(`jobmesh: ${status[error.code]}: ${error.message}${where}\n`);
+      process.exit(1);
+    }
+    process.stderr.write(`jobmesh: ${error instanceof Error ? error.stack : String(error)}\n`);
+    process.exit(1);
+  },
+);

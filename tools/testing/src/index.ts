@@ -1,0 +1,1 @@
+export { spawnService, type ServiceProcess } from './spawn-service.ts';
