@@ -1,11 +1,14 @@
 import { assertSupportedNode, loadConfigOrExit } from '@jobmesh/config';
-import { onShutdownSignal } from '@jobmesh/grpc-kit';
-import { createLogger } from '@jobmesh/logger';
+import { startTelemetry } from '@jobmesh/telemetry';
 import { persistenceConfigSchema } from './config.ts';
-import { startPersistence } from './start-persistence.ts';
 
 assertSupportedNode();
 const config = loadConfigOrExit('persistence', persistenceConfigSchema);
+const telemetry = await startTelemetry({ serviceName: 'persistence' });
+// Everything that loads grpc-js or pg comes after the telemetry hook, so they are instrumented.
+const { onShutdownSignal } = await import('@jobmesh/grpc-kit');
+const { createLogger } = await import('@jobmesh/logger');
+const { startPersistence } = await import('./start-persistence.ts');
 const logger = createLogger('persistence');
 
 try {
@@ -14,8 +17,10 @@ try {
   onShutdownSignal(async (signal) => {
     logger.info('shutting down', { signal });
     await running.stop();
+    await telemetry.shutdown();
   });
 } catch (error) {
   logger.error('persistence failed to start', { error });
+  await telemetry.shutdown();
   process.exit(1);
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Workflow, WorkflowStep } from '@jobmesh/contracts/jobmesh/persistence/v1/workflows.ts';
 import { StepStatus, WorkflowStatus, workflowStatusToJSON } from '@jobmesh/contracts/jobmesh/types/v1/states.ts';
 import { isMeshError, MeshError, status } from '@jobmesh/grpc-kit';
@@ -7,6 +8,8 @@ import { runStepAttempts } from './run-step-attempts.ts';
 import type { Json, StepOptions, WorkflowContext } from './workflow-context.ts';
 import { fromRecordedError, LeaseLostError, NondeterminismError, toRecordedError, WorkflowSuspended, type RecordedError } from './workflow-errors.ts';
 import type { WorkflowStore } from './workflow-store.ts';
+
+const tracer = trace.getTracer('jobmesh.durable');
 
 /** The signals an execution runs under. */
 export interface ExecutionSignals {
@@ -58,7 +61,16 @@ export function createWorkflowContext(workflow: Workflow, recorded: WorkflowStep
     const outer = options.cleanup ? signals.lease : signals.workflow;
     if (outer.aborted) throw outer.reason;
     const startedAt = new Date();
-    const outcome = await runStepAttempts(`${workflow.id}:${stepNumber}`, fn, options, outer);
+    const outcome = await tracer.startActiveSpan(`step ${name}`, { attributes: { 'jobmesh.step.number': stepNumber } }, async (span) => {
+      try {
+        const result = await runStepAttempts(`${workflow.id}:${stepNumber}`, fn, options, outer);
+        span.setAttribute('jobmesh.step.attempts', result.attempts);
+        if (!result.ok) span.setStatus({ code: SpanStatusCode.ERROR, message: String((result.error as Error)?.message ?? result.error) });
+        return result;
+      } finally {
+        span.end();
+      }
+    });
     // Interrupted by cancellation or lease loss: not a result of the step, so nothing is recorded.
     if (!outcome.ok && outer.aborted) throw outer.reason;
     const stored = await checkpoint({

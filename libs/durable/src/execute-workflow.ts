@@ -1,3 +1,4 @@
+import { propagation, ROOT_CONTEXT, trace } from '@opentelemetry/api';
 import type { Workflow } from '@jobmesh/contracts/jobmesh/persistence/v1/workflows.ts';
 import { WorkflowStatus } from '@jobmesh/contracts/jobmesh/types/v1/states.ts';
 import { isMeshError, status } from '@jobmesh/grpc-kit';
@@ -6,6 +7,8 @@ import { createWorkflowContext } from './create-workflow-context.ts';
 import type { Json, WorkflowFunction } from './workflow-context.ts';
 import { LeaseLostError, NondeterminismError, WorkflowCancelledError, WorkflowSuspended, WorkflowTimedOutError } from './workflow-errors.ts';
 import type { WorkflowStore } from './workflow-store.ts';
+
+const tracer = trace.getTracer('jobmesh.durable');
 
 /** What one execution needs. */
 export interface ExecutionDeps {
@@ -27,6 +30,22 @@ export type ExecutionEnd = 'completed' | 'suspended' | 'abandoned';
  * whose lease was lost (or whose runtime stopped) returns without writing.
  */
 export async function executeWorkflow(workflow: Workflow, fn: WorkflowFunction, deps: ExecutionDeps): Promise<ExecutionEnd> {
+  // The execution joins the trace it was started in (its input's traceparent), so one job is one trace.
+  const input = JSON.parse(workflow.inputJson || 'null') as Json;
+  const traceparent = input && typeof input === 'object' && !Array.isArray(input) && typeof input.traceparent === 'string' ? input.traceparent : undefined;
+  const parent = traceparent ? propagation.extract(ROOT_CONTEXT, { traceparent }) : ROOT_CONTEXT;
+  return tracer.startActiveSpan(`workflow ${workflow.name}`, { attributes: { 'jobmesh.workflow.id': workflow.id, 'jobmesh.workflow.claim': workflow.claimCount } }, parent, async (span) => {
+    try {
+      const end = await runExecution(workflow, input, fn, deps);
+      span.setAttribute('jobmesh.workflow.end', end);
+      return end;
+    } finally {
+      span.end();
+    }
+  });
+}
+
+async function runExecution(workflow: Workflow, input: Json, fn: WorkflowFunction, deps: ExecutionDeps): Promise<ExecutionEnd> {
   const { store, logger } = deps;
   const log = logger.child({ workflowId: workflow.id, workflow: workflow.name, fencingToken: workflow.fencingToken });
   const lease = new AbortController();
@@ -70,7 +89,6 @@ export async function executeWorkflow(workflow: Workflow, fn: WorkflowFunction, 
   try {
     const { steps } = await store.getWorkflow({ id: workflow.id });
     const ctx = createWorkflowContext(workflow, steps, store, { workflow: cancel.signal, lease: lease.signal, loseLease });
-    const input = JSON.parse(workflow.inputJson || 'null') as Json;
     const output = await fn(ctx, input);
     return await complete(WorkflowStatus.WORKFLOW_STATUS_SUCCEEDED, JSON.stringify(output ?? null), '');
   } catch (error) {

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { buildImage, imageFiles } from './build-image.ts';
 import type { GuestImage } from './guest-image.ts';
@@ -27,10 +27,12 @@ export async function ensureTestImage(options: EnsureTestImageOptions): Promise<
   const dir = path.join(cacheDir, inputs.version);
   if (!existsSync(path.join(dir, imageFiles.manifest))) {
     await mkdir(cacheDir, { recursive: true });
+    await removeAbandonedBuilds(cacheDir);
     const temp = await mkdtemp(path.join(cacheDir, `.build-${inputs.version}-`));
     try {
       await buildImage(inputs, temp);
       await rm(path.join(temp, '.staging'), { recursive: true, force: true });
+      await chmod(temp, 0o755);
       await rename(temp, dir).catch((error: NodeJS.ErrnoException) => {
         // Someone else finished first: theirs is as good as ours.
         if (!['ENOTEMPTY', 'EEXIST'].includes(error.code ?? '') || !existsSync(path.join(dir, imageFiles.manifest))) throw error;
@@ -46,4 +48,16 @@ export async function ensureTestImage(options: EnsureTestImageOptions): Promise<
     manifestPath: path.join(dir, imageFiles.manifest),
     version: inputs.version,
   };
+}
+
+/** A build directory older than this belongs to a build that died (a build takes seconds). */
+const abandonedBuildMs = 60 * 60 * 1000;
+
+async function removeAbandonedBuilds(cacheDir: string): Promise<void> {
+  for (const name of await readdir(cacheDir)) {
+    if (!name.startsWith('.build-')) continue;
+    const dir = path.join(cacheDir, name);
+    const info = await stat(dir).catch(() => undefined);
+    if (info && Date.now() - info.mtimeMs > abandonedBuildMs) await rm(dir, { recursive: true, force: true });
+  }
 }

@@ -1,3 +1,4 @@
+import { context, propagation, trace } from '@opentelemetry/api';
 import { JobServiceService } from '@jobmesh/contracts/jobmesh/orchestrator/v1/jobs.ts';
 import type { WorkflowRuntime } from '@jobmesh/durable';
 import { defineService, invalidArgument, notFound } from '@jobmesh/grpc-kit';
@@ -32,13 +33,17 @@ export function createJobService({ clients, runtime, defaultJobTimeoutMs }: JobS
       await labels.requireKnown(job.runsOn);
       // The job row first (so GetJob works at once), then its workflow, both
       // idempotent by the request id: a retried SubmitJob changes nothing.
+      // The job's trace is the trace of the SubmitJob call that created it; its workflow continues it.
+      const carrier: Record<string, string> = {};
+      propagation.inject(context.active(), carrier);
+      const traceId = trace.getActiveSpan()?.spanContext().traceId ?? '';
       const { job: stored } = await clients.jobs.createJob({
         spec: { ...job },
         workflowId: job.requestId,
-        traceId: '',
+        traceId,
       });
       const deadline = new Date(stored!.createdAt!.getTime() + job.timeoutMs);
-      const input: RunJobInput = { ...job, deadline: deadline.toISOString() };
+      const input: RunJobInput = { ...job, deadline: deadline.toISOString(), traceparent: carrier.traceparent ?? '' };
       await runtime.start(workflowNames.runJob, input as never, { id: job.requestId, jobRequestId: job.requestId, deadlineAt: deadline });
       return { job: toPublicJob(stored!) };
     },
@@ -62,11 +67,11 @@ export function createJobService({ clients, runtime, defaultJobTimeoutMs }: JobS
       return { job: toPublicJob(await readJob(requestId)) };
     },
 
-    async *watchJob(request, context) {
+    async *watchJob(request, call) {
       const requestId = requireId(request.requestId);
       // 0 means "from now on": start after the job's latest event.
       const after = request.afterSequence || (await readJob(requestId)).lastEventSequence;
-      for await (const batch of clients.jobs.watchJobEvents({ requestId, afterSequence: after }, { signal: context.signal })) {
+      for await (const batch of clients.jobs.watchJobEvents({ requestId, afterSequence: after }, { signal: call.signal })) {
         for (const [i, event] of batch.events.entries()) {
           const last = i === batch.events.length - 1;
           yield {
@@ -77,13 +82,13 @@ export function createJobService({ clients, runtime, defaultJobTimeoutMs }: JobS
       }
     },
 
-    async *streamJobLogs(request, context) {
+    async *streamJobLogs(request, call) {
       const requestId = requireId(request.requestId);
       if (request.fromOffset < 0) throw invalidArgument('from_offset', 'must be 0 or more');
       const toResponses = (chunks: { seq: number; stream: number; data: Uint8Array }[]) =>
         chunks.map((c) => ({ offset: c.seq, stream: c.stream as never, data: Buffer.from(c.data) }));
       if (request.follow) {
-        for await (const batch of clients.logs.followLog({ requestId, fromSeq: request.fromOffset }, { signal: context.signal })) yield* toResponses(batch.chunks);
+        for await (const batch of clients.logs.followLog({ requestId, fromSeq: request.fromOffset }, { signal: call.signal })) yield* toResponses(batch.chunks);
         return;
       }
       let from = request.fromOffset;

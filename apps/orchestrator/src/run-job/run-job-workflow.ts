@@ -19,6 +19,8 @@ export interface RunJobInput {
   artifactPatterns: string[];
   /** When the job must be over (ISO time); Exec gets what is left. */
   deadline: string;
+  /** W3C traceparent of the SubmitJob call: the workflow's spans join that trace. */
+  traceparent: string;
 }
 
 /** How a job ended: the workflow's output. */

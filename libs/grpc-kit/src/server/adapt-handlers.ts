@@ -1,3 +1,5 @@
+import { trace } from '@opentelemetry/api';
+import { Metadata } from '@grpc/grpc-js';
 import type {
   ServerUnaryCall,
   ServerWritableStream,
@@ -7,6 +9,17 @@ import type {
 import type { Logger } from '@jobmesh/logger';
 import { toStatusObject } from '../errors/to-status-object.ts';
 import type { CallContext, ServiceRegistration } from './service-implementation.ts';
+
+/** Response header carrying the trace id of the call, so a user can open it in a trace viewer. */
+export const traceIdHeader = 'jobmesh-trace-id';
+
+function sendTraceId(call: ServerUnaryCall<unknown, unknown> | ServerWritableStream<unknown, unknown>): void {
+  const ids = trace.getActiveSpan()?.spanContext();
+  if (!ids || !trace.isSpanContextValid(ids)) return;
+  const metadata = new Metadata();
+  metadata.set(traceIdHeader, ids.traceId);
+  call.sendMetadata(metadata);
+}
 
 function contextOf(call: ServerUnaryCall<unknown, unknown> | ServerWritableStream<unknown, unknown>, method: string): CallContext {
   const controller = new AbortController();
@@ -34,6 +47,7 @@ export function adaptHandlers(registration: ServiceRegistration, logger: Logger)
     if (!method.requestStream && !method.responseStream) {
       adapted[key] = (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
         const context = contextOf(call, method.path);
+        sendTraceId(call);
         Promise.resolve()
           .then(() => handler(call.request, context))
           .then(
@@ -44,6 +58,7 @@ export function adaptHandlers(registration: ServiceRegistration, logger: Logger)
     } else if (!method.requestStream && method.responseStream) {
       adapted[key] = (call: ServerWritableStream<unknown, unknown>) => {
         const context = contextOf(call, method.path);
+        sendTraceId(call);
         Promise.resolve()
           .then(() => writeAll(call, handler(call.request, context), context.signal))
           .then(

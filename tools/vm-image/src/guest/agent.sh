@@ -49,7 +49,10 @@ b64() { printf '%s' "$1" | base64 -w 0; }
 # send TYPE TEXT: one frame, payload = base64(TEXT).
 send() { printf 'JM1 %s %s\n' "$1" "$(b64 "$2")" >&4; }
 
-send_ready() { send READY "{\"kernel\":\"$(uname -r)\",\"agent\":1}"; }
+send_ready() {
+  read -r up _ </proc/uptime
+  send READY "{\"kernel\":\"$(uname -r)\",\"agent\":1,\"uptime\":$up}"
+}
 
 send_state() {
   read -r state code <"$run/state"

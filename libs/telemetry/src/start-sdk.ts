@@ -1,0 +1,48 @@
+import { context, trace } from '@opentelemetry/api';
+import { GrpcInstrumentation } from '@opentelemetry/instrumentation-grpc';
+import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import { addLogFieldSource } from '@jobmesh/logger';
+import type { Telemetry } from './start-telemetry.ts';
+
+/** A span processor that keeps nothing: the SDK registers a tracer provider only when it has one. */
+const discardSpans = { onStart() {}, onEnd() {}, forceFlush: async () => {}, shutdown: async () => {} };
+
+/** True when the OTEL_* variables ask for spans to be exported. */
+function wantsExport(env: NodeJS.ProcessEnv): boolean {
+  const exporter = env.OTEL_TRACES_EXPORTER;
+  if (exporter) return exporter !== 'none';
+  return Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
+}
+
+/**
+ * Starts the NodeSDK with the gRPC and pg instrumentations. Exporters follow
+ * the standard OTEL_* variables (OTLP over HTTP or gRPC); with none set,
+ * nothing is exported (spans still exist, so logs and the API carry trace
+ * ids). Metrics and log exporters stay off unless asked for.
+ */
+export function startSdk(serviceName: string, env: NodeJS.ProcessEnv): Telemetry {
+  const exporting = wantsExport(env);
+  // NodeSDK reads these from process.env; set our defaults there without overriding the user's.
+  if (exporting) process.env.OTEL_TRACES_EXPORTER ??= 'otlp';
+  process.env.OTEL_METRICS_EXPORTER ??= 'none';
+  process.env.OTEL_LOGS_EXPORTER ??= 'none';
+  const sdk = new NodeSDK({
+    resource: resourceFromAttributes({ 'service.name': env.OTEL_SERVICE_NAME ?? serviceName }),
+    instrumentations: [new GrpcInstrumentation(), new PgInstrumentation({ enhancedDatabaseReporting: false })],
+    // No exporter asked for: still a tracer provider (so ids exist), with nothing behind it.
+    ...(exporting ? {} : { spanProcessors: [discardSpans] }),
+  });
+  sdk.start();
+  addLogFieldSource(() => {
+    const span = trace.getSpan(context.active());
+    const ids = span?.spanContext();
+    return ids && trace.isSpanContextValid(ids) ? { trace_id: ids.traceId, span_id: ids.spanId } : undefined;
+  });
+  let stopped: Promise<void> | undefined;
+  return {
+    exporting,
+    shutdown: () => (stopped ??= sdk.shutdown().catch(() => undefined)),
+  };
+}
