@@ -1,7 +1,7 @@
 import { context, propagation, trace } from '@opentelemetry/api';
 import { JobServiceService } from '@jobmesh/contracts/jobmesh/orchestrator/v1/jobs.ts';
 import type { WorkflowRuntime } from '@jobmesh/durable';
-import { defineService, invalidArgument, notFound } from '@jobmesh/grpc-kit';
+import { defineService, invalidArgument, isMeshError, notFound, status } from '@jobmesh/grpc-kit';
 import type { MeshClients } from '../clients/create-mesh-clients.ts';
 import { workflowNames } from '../names.ts';
 import type { RunJobInput } from '../run-job/run-job-workflow.ts';
@@ -37,14 +37,22 @@ export function createJobService({ clients, runtime, defaultJobTimeoutMs }: JobS
       const carrier: Record<string, string> = {};
       propagation.inject(context.active(), carrier);
       const traceId = trace.getActiveSpan()?.spanContext().traceId ?? '';
-      const { job: stored } = await clients.jobs.createJob({
+      const { job: stored, created } = await clients.jobs.createJob({
         spec: { ...job },
         workflowId: job.requestId,
         traceId,
       });
-      const deadline = new Date(stored!.createdAt!.getTime() + job.timeoutMs);
-      const input: RunJobInput = { ...job, deadline: deadline.toISOString(), traceparent: carrier.traceparent ?? '' };
-      await runtime.start(workflowNames.runJob, input as never, { id: job.requestId, jobRequestId: job.requestId, deadlineAt: deadline });
+      // A retried submission keeps the workflow it has; one whose first try died
+      // between the job row and the workflow gets its workflow now.
+      const hasWorkflow = !created && (await clients.workflows.getWorkflow({ id: job.requestId }).then(() => true, (e: unknown) => {
+        if (isMeshError(e, status.NOT_FOUND)) return false;
+        throw e;
+      }));
+      if (!hasWorkflow) {
+        const deadline = new Date(stored!.createdAt!.getTime() + job.timeoutMs);
+        const input: RunJobInput = { ...job, deadline: deadline.toISOString(), traceparent: carrier.traceparent ?? '' };
+        await runtime.start(workflowNames.runJob, input as never, { id: job.requestId, jobRequestId: job.requestId, deadlineAt: deadline });
+      }
       return { job: toPublicJob(stored!) };
     },
 

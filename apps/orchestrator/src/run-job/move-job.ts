@@ -15,7 +15,7 @@ export async function moveJob(clients: MeshClients, requestId: string, from: Job
   try {
     await clients.jobs.transitionJob({ requestId, expectedState: from, newState: to, message, exitCode: extra.exitCode, error: extra.error ?? '' });
   } catch (error) {
-    if (isMeshError(error, status.FAILED_PRECONDITION, 'STATE_MISMATCH') && error.details.current_state === stateLabel(to)) return;
+    if (isMeshError(error, status.FAILED_PRECONDITION, 'STATE_MISMATCH') && error.facts.current_state === stateLabel(to)) return;
     throw error;
   }
 }

@@ -1,4 +1,4 @@
-import { JobState } from '@jobmesh/contracts/jobmesh/types/v1/states.ts';
+import { JobState, TransferMode } from '@jobmesh/contracts/jobmesh/types/v1/states.ts';
 import { WorkflowCancelledError, WorkflowTimedOutError, type RetryPolicy, type WorkflowContext } from '@jobmesh/durable';
 import { isMeshError, status } from '@jobmesh/grpc-kit';
 import type { MeshClients } from '../clients/create-mesh-clients.ts';
@@ -81,7 +81,7 @@ export function createRunJobWorkflow({ clients, vmReadyTimeoutMs }: RunJobDeps) 
       } else {
         await ctx.step(steps.markCollecting, async () => moveJob(clients, requestId, JobState.JOB_STATE_RUNNING, JobState.JOB_STATE_COLLECTING, `exited ${result.exitCode}; collecting artifacts`), { retry: serviceCall });
         const manifest = input.artifactPatterns.length === 0 ? '' : (await ctx.step(steps.collectArtifacts, async () =>
-          (await clients.fsops.collectArtifacts({ jobRequestId: requestId, workspacePath, patterns: input.artifactPatterns, mode: 0 })).manifestSha256,
+          (await clients.fsops.collectArtifacts({ jobRequestId: requestId, workspacePath, patterns: input.artifactPatterns, mode: TransferMode.TRANSFER_MODE_AUTO })).manifestSha256,
         { retry: serviceCall })) as string;
         const ok = result.exitCode === 0;
         output = { state: ok ? 'succeeded' : 'failed', exitCode: result.exitCode, error: ok ? '' : `exited ${result.exitCode}${result.signal ? ` (${result.signal})` : ''}`, artifactManifest: manifest };

@@ -88,7 +88,7 @@ export function createJobStoreService(pool: DatabasePool, notifications: Notific
       if (!row) {
         const current = await requireJob(pool, requestId);
         throw failedPrecondition('STATE_MISMATCH', `job ${requestId} is ${current.state}, not ${expectedState}`, {
-          details: { current_state: current.state },
+          facts: { current_state: current.state },
         });
       }
       return {

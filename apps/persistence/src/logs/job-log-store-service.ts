@@ -49,7 +49,7 @@ export function createJobLogStoreService({ pool, notifications }: JobLogStoreDep
       });
       return pool.transaction(async (tx) => {
         const missing = await findMissingJobs(tx, [...new Set(chunks.map((c) => c.requestId))]);
-        if (missing.length) throw notFound('JOB_NOT_FOUND', `job ${missing[0]} does not exist`, { details: { request_id: missing[0]! } });
+        if (missing.length) throw notFound('JOB_NOT_FOUND', `job ${missing[0]} does not exist`, { facts: { request_id: missing[0]! } });
         const appended = await appendLogChunks(tx, chunks);
         return { appended, duplicates: chunks.length - appended };
       });

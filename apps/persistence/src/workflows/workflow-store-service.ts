@@ -27,7 +27,7 @@ export function createWorkflowStoreService(pool: DatabasePool) {
     const row = await requireWorkflow(id, db);
     return failedPrecondition('LEASE_LOST',
       `workflow ${id} is ${row.status} with fencing token ${row.fencing_token}; token ${fencingToken} no longer holds its lease`,
-      { details: { status: row.status, fencing_token: String(row.fencing_token) } });
+      { facts: { status: row.status, fencing_token: String(row.fencing_token) } });
   };
 
   return defineService('jobmesh.persistence.v1.WorkflowStoreService', WorkflowStoreServiceService, withDatabaseErrors({

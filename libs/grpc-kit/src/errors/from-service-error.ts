@@ -1,6 +1,6 @@
 import { status, type ServiceError } from '@grpc/grpc-js';
 import { MeshError, type StatusCode } from './mesh-error.ts';
-import { detailsFromMetadata, fieldKey, reasonKey } from './to-status-object.ts';
+import { factsFromMetadata, fieldKey, reasonKey } from './to-status-object.ts';
 
 /**
  * Turns a failed call back into the error family, on the client side, in one
@@ -18,6 +18,6 @@ export function fromServiceError(error: unknown): MeshError {
     serviceError.code as StatusCode,
     reason ? String(reason) : status[serviceError.code],
     serviceError.details || serviceError.message || status[serviceError.code],
-    { field: field ? String(field) : undefined, details: detailsFromMetadata(serviceError.metadata), cause: error },
+    { field: field ? String(field) : undefined, facts: factsFromMetadata(serviceError.metadata), cause: error },
   );
 }

@@ -7,7 +7,11 @@ export type StatusCode = (typeof status)[keyof typeof status];
 export interface MeshErrorOptions {
   /** Name of the request field at fault, for INVALID_ARGUMENT. */
   field?: string;
-  /** Extra machine-readable facts, sent as `jobmesh-*` trailers. */
+  /** A stable machine reason other than the factory's default, e.g. `UNKNOWN_LABEL`. */
+  reason?: string;
+  /** Extra machine-readable facts, sent as `jobmesh-detail-*` trailers. */
+  facts?: Record<string, string>;
+  /** @deprecated the old name of `facts`; `details.reason` sets the reason. */
   details?: Record<string, string>;
   /** The error that led to this one; always passed on. */
   cause?: unknown;
@@ -23,7 +27,8 @@ export class MeshError extends Error {
   readonly code: StatusCode;
   readonly reason: string;
   readonly field: string | undefined;
-  readonly details: Record<string, string>;
+  /** Machine-readable facts (not named `details`: test runners read that name as a diff). */
+  readonly facts: Record<string, string>;
 
   constructor(code: StatusCode, reason: string, message: string, options: MeshErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -31,7 +36,7 @@ export class MeshError extends Error {
     this.code = code;
     this.reason = reason;
     this.field = options.field;
-    this.details = options.details ?? {};
+    this.facts = options.facts ?? options.details ?? {};
   }
 }
 

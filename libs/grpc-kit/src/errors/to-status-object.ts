@@ -18,7 +18,7 @@ export function toStatusObject(error: unknown, logger: Logger, method: string): 
   if (error instanceof MeshError) {
     metadata.set(reasonKey, error.reason);
     if (error.field) metadata.set(fieldKey, error.field);
-    for (const [key, value] of Object.entries(error.details)) metadata.set(detailPrefix + key.toLowerCase(), value);
+    for (const [key, value] of Object.entries(error.facts)) metadata.set(detailPrefix + key.toLowerCase(), value);
     if (error.code === status.INTERNAL || error.code === status.UNKNOWN) {
       logger.error('internal error', { method, reason: error.reason, error });
     }
@@ -29,8 +29,8 @@ export function toStatusObject(error: unknown, logger: Logger, method: string): 
   return { code: status.INTERNAL, details: 'internal error', metadata };
 }
 
-/** Reads the detail trailers written by toStatusObject. */
-export function detailsFromMetadata(metadata: Metadata | undefined): Record<string, string> {
+/** Reads the fact trailers written by toStatusObject. */
+export function factsFromMetadata(metadata: Metadata | undefined): Record<string, string> {
   const details: Record<string, string> = {};
   if (!metadata) return details;
   for (const [key, value] of Object.entries(metadata.getMap())) {

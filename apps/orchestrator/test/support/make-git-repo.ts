@@ -1,0 +1,15 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** A local git repository with one commit holding `files`. @returns its file:// URL and the commit id */
+export async function makeGitRepo(files: Record<string, string>): Promise<{ url: string; commit: string; dir: string }> {
+  const dir = await mkdtemp(join(tmpdir(), 'jobmesh-repo-'));
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } }).trim();
+  git('init', '-q', '-b', 'main');
+  for (const [name, content] of Object.entries(files)) await writeFile(join(dir, name), content);
+  git('add', '-A');
+  git('commit', '-q', '-m', 'test');
+  return { url: `file://${dir}`, commit: git('rev-parse', 'HEAD'), dir };
+}

@@ -1,0 +1,138 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { JobServiceService } from '@jobmesh/contracts/jobmesh/orchestrator/v1/jobs.ts';
+import { OperationServiceService } from '@jobmesh/contracts/jobmesh/orchestrator/v1/operations.ts';
+import { VmServiceService } from '@jobmesh/contracts/jobmesh/orchestrator/v1/vms.ts';
+import { createClient } from '@jobmesh/grpc-kit';
+import { withDeadline } from '@jobmesh/grpc-kit/testing';
+import { createPersistenceClients, createTestDatabase, type PersistenceClients, type TestDatabase } from '@jobmesh/persistence/testing';
+import { spawnService, type ServiceProcess } from '@jobmesh/testing-tools';
+
+const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
+const entries = {
+  persistence: 'apps/persistence/src/main.ts',
+  'vm-runner': 'apps/vm-runner/src/main.ts',
+  fsops: 'apps/fsops/src/main.ts',
+  orchestrator: 'apps/orchestrator/src/main.ts',
+} as const;
+/** The four services, in start order. */
+export type ServiceName = keyof typeof entries;
+
+/** Options of a test mesh. */
+export interface TestMeshOptions {
+  /** Slots of the `local` (process backend) label. @default 4 */
+  localSlots?: number;
+  /** Extra environment for every service (e.g. OTEL_* for tracing tests). */
+  env?: Record<string, string>;
+  /** Workflow lease of the orchestrator, in ms: how fast a killed one's jobs are taken over. @default 2000 */
+  leaseMs?: number;
+}
+
+/** The four real services as processes on free ports, with clients of the public API and of persistence. */
+export interface TestMesh {
+  dataDir: string;
+  database: TestDatabase;
+  address: Record<ServiceName, string>;
+  api: {
+    jobs: ReturnType<typeof createClient<typeof JobServiceService>>;
+    operations: ReturnType<typeof createClient<typeof OperationServiceService>>;
+    vms: ReturnType<typeof createClient<typeof VmServiceService>>;
+  };
+  store: PersistenceClients;
+  /** SIGKILLs a service (a crash). */
+  kill(name: ServiceName): Promise<void>;
+  /** Starts a killed or stopped service again on the same port. */
+  restart(name: ServiceName): Promise<void>;
+  /** Starts one more orchestrator replica (for the two-replica test); @returns its index. */
+  addOrchestrator(): Promise<ServiceProcess>;
+  /** Everything a service printed. */
+  output(name: ServiceName): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts persistence (on a fresh database), vm-runner (process backend label
+ * `local`), fsops and the orchestrator, each as its own process the way `npm
+ * start` does, under a fresh data directory.
+ */
+export async function startTestMesh(options: TestMeshOptions = {}): Promise<TestMesh> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'jobmesh-mesh-'));
+  const database = await createTestDatabase();
+  const catalogPath = join(dataDir, 'catalog.json');
+  await writeFile(catalogPath, JSON.stringify({ labels: [{ name: 'local', aliases: ['process'], backend: 'process', slots: options.localSlots ?? 4 }] }));
+  const address = {} as Record<ServiceName, string>;
+  const processes = new Map<ServiceName, ServiceProcess>();
+  const extra: ServiceProcess[] = [];
+  const envOf = (name: ServiceName): Record<string, string> => ({
+    JOBMESH_LOG_LEVEL: 'info',
+    JOBMESH_DATA_DIR: dataDir,
+    DATABASE_URL: database.url,
+    JOBMESH_PERSISTENCE_ADDR: address.persistence ?? '127.0.0.1:0',
+    JOBMESH_VMRUNNER_ADDR: address['vm-runner'] ?? '127.0.0.1:0',
+    JOBMESH_FSOPS_ADDR: address.fsops ?? '127.0.0.1:0',
+    JOBMESH_ORCHESTRATOR_ADDR: address.orchestrator ?? '127.0.0.1:0',
+    JOBMESH_VMRUNNER_CATALOG: catalogPath,
+    JOBMESH_VMRUNNER_STATE_DIR: join(dataDir, 'vm-runner'),
+    JOBMESH_FSOPS_WORKSPACE_ROOT: join(dataDir, 'workspaces'),
+    JOBMESH_FSOPS_STAGING_ROOT: join(dataDir, 'staging'),
+    JOBMESH_FSOPS_ARTIFACT_ROOT: join(dataDir, 'artifacts'),
+    JOBMESH_FSOPS_MIRRORS_DIR: join(dataDir, 'mirrors'),
+    JOBMESH_LEASE_MS: String(options.leaseMs ?? 2000),
+    JOBMESH_SHUTDOWN_GRACE_MS: '2000',
+    ...options.env,
+    JOBMESH_SERVICE: name,
+  });
+  const start = async (name: ServiceName) => {
+    const service = spawnService(name, join(repoRoot, entries[name]), envOf(name));
+    processes.set(name, service);
+    const port = await withDeadline(service.serving, 120_000, `${name} serving`);
+    address[name] = `127.0.0.1:${port}`;
+  };
+  const stopAll = async () => {
+    for (const service of [...extra, ...[...processes.values()].reverse()]) {
+      if (service.child.exitCode === null && service.child.signalCode === null) service.child.kill('SIGTERM');
+      await Promise.race([service.exited, new Promise((r) => setTimeout(r, 10_000))]);
+      if (service.child.exitCode === null && service.child.signalCode === null) service.child.kill('SIGKILL');
+    }
+  };
+  try {
+    for (const name of Object.keys(entries) as ServiceName[]) await start(name);
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+  const api = {
+    jobs: createClient(JobServiceService, address.orchestrator),
+    operations: createClient(OperationServiceService, address.orchestrator),
+    vms: createClient(VmServiceService, address.orchestrator),
+  };
+  const store = createPersistenceClients(address.persistence);
+  return {
+    dataDir,
+    database,
+    address,
+    api,
+    store,
+    async kill(name) {
+      const service = processes.get(name)!;
+      service.child.kill('SIGKILL');
+      await service.exited;
+    },
+    restart: (name) => start(name),
+    async addOrchestrator() {
+      const service = spawnService('orchestrator', join(repoRoot, entries.orchestrator), { ...envOf('orchestrator'), JOBMESH_ORCHESTRATOR_ADDR: '127.0.0.1:0' });
+      extra.push(service);
+      await withDeadline(service.serving, 60_000, 'second orchestrator serving');
+      return service;
+    },
+    output: (name) => processes.get(name)?.output() ?? '',
+    async stop() {
+      for (const client of [...Object.values(api), ...Object.values(store)]) client.close();
+      await stopAll();
+      await database.drop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
