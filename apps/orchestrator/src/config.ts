@@ -24,6 +24,11 @@ export const orchestratorConfigSchema = z
     JOBMESH_VM_READY_TIMEOUT_MS: integer(1000, 3_600_000, 180_000),
     /** Time calls in flight get at shutdown, in ms. @default 10000 */
     JOBMESH_SHUTDOWN_GRACE_MS: integer(0, 600_000, 10_000),
+    /**
+     * Crash drill only: `before-checkpoint:<step>` or `after-checkpoint:<step>` makes the
+     * process SIGKILL itself there, the first time a workflow gets there. Unset in production.
+     */
+    JOBMESH_FAULT_CRASH_AT: z.string().regex(/^(before|after)-checkpoint:[a-z.-]+$/, 'must be before-checkpoint:<step> or after-checkpoint:<step>').optional(),
   })
   .transform((env) => ({
     address: env.JOBMESH_ORCHESTRATOR_ADDR,
@@ -35,6 +40,7 @@ export const orchestratorConfigSchema = z
     defaultJobTimeoutMs: env.JOBMESH_DEFAULT_JOB_TIMEOUT_MS,
     vmReadyTimeoutMs: env.JOBMESH_VM_READY_TIMEOUT_MS,
     shutdownGraceMs: env.JOBMESH_SHUTDOWN_GRACE_MS,
+    crashAt: env.JOBMESH_FAULT_CRASH_AT,
   }));
 
 /** The parsed configuration. */

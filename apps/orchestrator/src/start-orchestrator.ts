@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { createWorkflowRuntime } from '@jobmesh/durable';
+import { createWorkflowRuntime, type ExecutionHooks } from '@jobmesh/durable';
 import type { Logger } from '@jobmesh/logger';
 import { createMeshClients } from './clients/create-mesh-clients.ts';
 import type { OrchestratorConfig } from './config.ts';
@@ -14,6 +14,18 @@ export interface RunningOrchestrator {
   stop(): Promise<void>;
 }
 
+/** Hooks that SIGKILL this process at a chosen checkpoint (JOBMESH_FAULT_CRASH_AT), for crash drills. */
+function crashDrillHooks(crashAt: string | undefined, logger: Logger): ExecutionHooks | undefined {
+  if (!crashAt) return undefined;
+  const [when, step] = crashAt.split(':') as ['before-checkpoint' | 'after-checkpoint', string];
+  const crash = (name: string) => {
+    if (name !== step) return;
+    logger.warn('crash drill: killing this process', { at: crashAt });
+    process.kill(process.pid, 'SIGKILL');
+  };
+  return when === 'before-checkpoint' ? { beforeCheckpoint: crash } : { afterCheckpoint: crash };
+}
+
 /** Starts the workflow runtime (claiming run-job workflows) and the public API. */
 export async function startOrchestrator(config: OrchestratorConfig, logger: Logger): Promise<RunningOrchestrator> {
   const clients = createMeshClients(config);
@@ -23,6 +35,7 @@ export async function startOrchestrator(config: OrchestratorConfig, logger: Logg
     owner: `orchestrator@${hostname()}:${process.pid}`,
     leaseMs: config.leaseMs,
     maxConcurrent: config.maxConcurrentJobs,
+    hooks: crashDrillHooks(config.crashAt, logger),
   });
   runtime.register(workflowNames.runJob, createRunJobWorkflow({ clients, vmReadyTimeoutMs: config.vmReadyTimeoutMs }) as never);
   const server = createOrchestratorServer({ clients, runtime, logger, defaultJobTimeoutMs: config.defaultJobTimeoutMs });

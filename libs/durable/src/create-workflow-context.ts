@@ -11,6 +11,13 @@ import type { WorkflowStore } from './workflow-store.ts';
 
 const tracer = trace.getTracer('jobmesh.durable');
 
+export interface ExecutionHooks {
+  /** Called after a step ran and before its checkpoint is written: crash drills kill the process here. */
+  beforeCheckpoint?: (stepName: string) => void;
+  /** Called after a step's checkpoint was written. */
+  afterCheckpoint?: (stepName: string) => void;
+}
+
 /** The signals an execution runs under. */
 export interface ExecutionSignals {
   /** Aborts on cancellation, deadline or lease loss: ordinary steps stop. */
@@ -28,7 +35,7 @@ const terminal = new Set<number>([WorkflowStatus.WORKFLOW_STATUS_SUCCEEDED, Work
  * order; a recorded step replays, a new one runs and is checkpointed with the
  * claim's fencing token before the workflow goes on.
  */
-export function createWorkflowContext(workflow: Workflow, recorded: WorkflowStep[], store: WorkflowStore, signals: ExecutionSignals): WorkflowContext {
+export function createWorkflowContext(workflow: Workflow, recorded: WorkflowStep[], store: WorkflowStore, signals: ExecutionSignals, hooks: ExecutionHooks = {}): WorkflowContext {
   const history = new Map(recorded.map((s) => [s.stepNumber, s]));
   let next = 0;
 
@@ -73,6 +80,7 @@ export function createWorkflowContext(workflow: Workflow, recorded: WorkflowStep
     });
     // Interrupted by cancellation or lease loss: not a result of the step, so nothing is recorded.
     if (!outcome.ok && outer.aborted) throw outer.reason;
+    hooks.beforeCheckpoint?.(name);
     const stored = await checkpoint({
       stepNumber,
       name,
@@ -83,6 +91,7 @@ export function createWorkflowContext(workflow: Workflow, recorded: WorkflowStep
       startedAt,
       finishedAt: new Date(),
     });
+    hooks.afterCheckpoint?.(name);
     return replay(stored) as T;
   };
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Workflow } from '@jobmesh/contracts/jobmesh/persistence/v1/workflows.ts';
 import { WorkflowStatus } from '@jobmesh/contracts/jobmesh/types/v1/states.ts';
 import type { Logger } from '@jobmesh/logger';
+import type { ExecutionHooks } from './create-workflow-context.ts';
 import { executeWorkflow } from './execute-workflow.ts';
 import type { Json, WorkflowFunction } from './workflow-context.ts';
 import type { WorkflowStore } from './workflow-store.ts';
@@ -18,6 +19,8 @@ export interface WorkflowRuntimeOptions {
   pollIntervalMs?: number;
   /** Workflows run at once. @default 32 */
   maxConcurrent?: number;
+  /** Hooks around step checkpoints, for crash drills. */
+  hooks?: ExecutionHooks;
 }
 
 /** Where to start a workflow. */
@@ -72,7 +75,7 @@ export function createWorkflowRuntime(options: WorkflowRuntimeOptions): Workflow
     const { workflows } = await store.claimWorkflows({ owner, leaseMs, limit: Math.min(free, 100), names: [...registry.keys()] });
     for (const workflow of workflows) {
       const fn = registry.get(workflow.name)!;
-      const done = executeWorkflow(workflow, fn, { store, owner, leaseMs, logger, stop: stopper.signal })
+      const done = executeWorkflow(workflow, fn, { store, owner, leaseMs, logger, stop: stopper.signal, hooks: options.hooks })
         .catch((error: unknown) => logger.error('workflow execution crashed', { workflowId: workflow.id, error }))
         .finally(() => {
           active.delete(workflow.id);

@@ -3,7 +3,7 @@ import type { Workflow } from '@jobmesh/contracts/jobmesh/persistence/v1/workflo
 import { WorkflowStatus } from '@jobmesh/contracts/jobmesh/types/v1/states.ts';
 import { isMeshError, status } from '@jobmesh/grpc-kit';
 import type { Logger } from '@jobmesh/logger';
-import { createWorkflowContext } from './create-workflow-context.ts';
+import { createWorkflowContext, type ExecutionHooks } from './create-workflow-context.ts';
 import type { Json, WorkflowFunction } from './workflow-context.ts';
 import { LeaseLostError, NondeterminismError, WorkflowCancelledError, WorkflowSuspended, WorkflowTimedOutError } from './workflow-errors.ts';
 import type { WorkflowStore } from './workflow-store.ts';
@@ -18,6 +18,8 @@ export interface ExecutionDeps {
   logger: Logger;
   /** Aborted when the runtime stops or is killed: the execution unwinds without completing. */
   stop: AbortSignal;
+  /** Test hooks around checkpoints (crash drills). */
+  hooks?: ExecutionHooks;
 }
 
 /** How an execution ended, for the runtime's bookkeeping. */
@@ -88,7 +90,7 @@ async function runExecution(workflow: Workflow, input: Json, fn: WorkflowFunctio
 
   try {
     const { steps } = await store.getWorkflow({ id: workflow.id });
-    const ctx = createWorkflowContext(workflow, steps, store, { workflow: cancel.signal, lease: lease.signal, loseLease });
+    const ctx = createWorkflowContext(workflow, steps, store, { workflow: cancel.signal, lease: lease.signal, loseLease }, deps.hooks);
     const output = await fn(ctx, input);
     return await complete(WorkflowStatus.WORKFLOW_STATUS_SUCCEEDED, JSON.stringify(output ?? null), '');
   } catch (error) {

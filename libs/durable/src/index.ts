@@ -4,3 +4,4 @@ export type { Json, StepOptions, StepRun, WorkflowContext, WorkflowFunction } fr
 export type { RetryPolicy } from './retry-policy.ts';
 export { LeaseLostError, NondeterminismError, WorkflowCancelledError, WorkflowTimedOutError } from './workflow-errors.ts';
 export type { WorkflowStore } from './workflow-store.ts';
+export type { ExecutionHooks } from './create-workflow-context.ts';

@@ -24,6 +24,8 @@ export interface TransferPlan {
   source: string;
   destination: string;
   isTree: boolean;
+  /** True when the files are a selection out of the source tree (artifacts). */
+  selection?: boolean;
   files: PlannedFile[];
   /** Directories to create, relative to the destination (the tree's empty ones included). */
   directories: string[];

@@ -13,6 +13,8 @@ export interface SidecarRequest {
   mode: number;
   overwrite: number;
   jobRequestId: string;
+  /** Glob patterns of an artifact collection. */
+  patterns?: string[];
 }
 
 /** A planned file and what is known about it. */
@@ -44,6 +46,8 @@ export interface TransferSidecar {
   /** True once a same-filesystem move renamed the whole source. */
   renamed?: boolean;
   isTree?: boolean;
+  /** True when the files are a selection out of the source tree (artifacts): moves then remove only them. */
+  selection?: boolean;
   directories?: string[];
   files?: SidecarFile[];
   result?: SidecarResult;

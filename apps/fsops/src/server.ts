@@ -1,0 +1,49 @@
+import { FsopsServiceService } from '@jobmesh/contracts/jobmesh/fsops/v1/fsops.ts';
+import { createGrpcServer, defineService, type GrpcServer } from '@jobmesh/grpc-kit';
+import type { Logger } from '@jobmesh/logger';
+import { createCollectArtifactsHandler } from './artifacts/create-collect-artifacts-handler.ts';
+import { createEntryHandlers } from './entries/create-entry-handlers.ts';
+import type { Roots } from './paths/create-roots.ts';
+import type { FsJobRecorder } from './records/create-fs-job-recorder.ts';
+import type { KeyLock } from './transfers/create-key-lock.ts';
+import { createTransferHandler } from './transfers/create-transfer-handler.ts';
+import type { SidecarStore } from './transfers/sidecar-store.ts';
+import { createPrepareWorkspaceHandler } from './workspaces/create-prepare-workspace-handler.ts';
+
+/** Full name of the fsops service, for health and reflection. */
+export const fsopsServiceName = 'jobmesh.fsops.v1.FsopsService';
+
+/** What the fsops server is built from. */
+export interface FsopsServerDeps {
+  roots: Roots;
+  mirrorsDir: string;
+  sidecars: SidecarStore;
+  recorder: FsJobRecorder;
+  lock: KeyLock;
+  logger: Logger;
+  copyChunkBytes: number;
+  copyChunkDelayMs: number;
+  gitTimeoutMs: number;
+}
+
+/** Builds the fsops gRPC server (FsopsService, health, reflection); no environment, no listening. */
+export function createFsopsServer(deps: FsopsServerDeps): GrpcServer {
+  const transferDeps = {
+    sidecars: deps.sidecars, recorder: deps.recorder, lock: deps.lock, logger: deps.logger,
+    chunkBytes: deps.copyChunkBytes, chunkDelayMs: deps.copyChunkDelayMs,
+  };
+  const entries = createEntryHandlers(deps.roots);
+  return createGrpcServer({
+    logger: deps.logger,
+    services: [
+      defineService(fsopsServiceName, FsopsServiceService, {
+        prepareWorkspace: createPrepareWorkspaceHandler({ ...deps }),
+        transfer: createTransferHandler(deps.roots, transferDeps),
+        collectArtifacts: createCollectArtifactsHandler(deps.roots, transferDeps),
+        remove: entries.remove,
+        stat: entries.stat,
+        list: entries.list,
+      }),
+    ],
+  });
+}

@@ -1,0 +1,143 @@
+import { TransferMode } from '@jobmesh/contracts/jobmesh/types/v1/states.ts';
+import { failedPrecondition } from '@jobmesh/grpc-kit';
+import { lstat, mkdir, rename, rm, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { copyFileAtomic } from './copy-file-atomic.ts';
+import { hashFile } from './hash-file.ts';
+import { linkFileAtomic, reflinkFileAtomic } from './link-file-atomic.ts';
+import { manifestSha256 } from './manifest-sha256.ts';
+import type { SidecarFile, SidecarResult, TransferSidecar } from './sidecar-store.ts';
+import { removeStaleTemps } from './temp-names.ts';
+
+/** What executeTransfer works with. */
+export interface ExecuteContext {
+  /** The running sidecar, with its plan (files, directories) and modeUsed set. */
+  sidecar: TransferSidecar;
+  /** What the caller named as source (removed by moves; a link itself, not its target). */
+  sourcePath: string;
+  destination: string;
+  /** Persists the sidecar; called after each file, so a resume can skip it. */
+  save(): Promise<void>;
+  tag: string;
+  chunkBytes: number;
+  chunkDelayMs: number;
+  onProgress(bytesDone: number, filesDone: number): void;
+}
+
+/** Least time between two sidecar saves during the file loop, in ms. */
+const saveEveryMs = 100;
+const exists = (path: string) => lstat(path).then(() => true, () => false);
+
+/**
+ * Carries out a planned transfer, resuming where a crashed attempt stopped:
+ * files the sidecar marks done are verified (size and SHA-256 of the
+ * destination) and skipped, temporaries of the crashed attempt removed. A move
+ * on one filesystem renames (the whole tree at once when it holds no followed
+ * symlinks); across filesystems it copies, verifies and only then deletes the source.
+ * @returns the result to record and return
+ */
+export async function executeTransfer(ctx: ExecuteContext): Promise<SidecarResult> {
+  const { sidecar } = ctx;
+  const files = sidecar.files ?? [];
+  const mode = sidecar.modeUsed ?? TransferMode.TRANSFER_MODE_COPY;
+  let bytesDone = 0;
+  let filesDone = 0;
+  let filesSkipped = 0;
+  let lastSaveAt = 0;
+  const fileDone = (file: SidecarFile) => {
+    filesDone++;
+    ctx.onProgress(bytesDone, filesDone);
+    return file;
+  };
+
+  if (mode === TransferMode.TRANSFER_MODE_MOVE && !sidecar.renamed && !sidecar.selection && files.every((f) => !f.sha256)
+    && !(await exists(ctx.sourcePath)) && await exists(ctx.destination)) {
+    // A crash hit between the whole-tree rename and saving the sidecar: the rename happened.
+    sidecar.renamed = true;
+  }
+  const directories = sidecar.isTree ? (sidecar.directories ?? []).map((d) => join(ctx.destination, d)) : [dirname(ctx.destination)];
+  const sameDevice = mode === TransferMode.TRANSFER_MODE_MOVE && (sidecar.renamed || await isSameDevice(ctx.sourcePath, ctx.destination));
+  const plainTree = files.every((f) => f.source === (sidecar.isTree ? join(ctx.sourcePath, f.path) : ctx.sourcePath));
+  if (sameDevice && plainTree && !sidecar.renamed && !sidecar.selection) {
+    // One rename moves the whole tree atomically, whatever its size.
+    if (await exists(ctx.sourcePath)) {
+      await mkdir(dirname(ctx.destination), { recursive: true });
+      await rename(ctx.sourcePath, ctx.destination);
+    }
+    sidecar.renamed = true;
+    await ctx.save();
+  }
+  for (const directory of directories) {
+    await mkdir(directory, { recursive: true });
+    await removeStaleTemps(directory, ctx.tag);
+  }
+
+  for (const file of files) {
+    if (sidecar.renamed || (file.sha256 && await verifies(file))) {
+      if (sidecar.renamed) file.sha256 = (await hashFile(file.destination)).sha256;
+      else filesSkipped++;
+      bytesDone += file.sizeBytes;
+      fileDone(file);
+      continue;
+    }
+    const onBytes = (n: number) => ((bytesDone += n), ctx.onProgress(bytesDone, filesDone));
+    const before = bytesDone;
+    if (mode === TransferMode.TRANSFER_MODE_HARDLINK) {
+      await linkFileAtomic(file.source, file.destination, ctx.tag);
+    } else if (mode === TransferMode.TRANSFER_MODE_REFLINK) {
+      await reflinkFileAtomic(file.source, file.destination, ctx.tag);
+    } else if (mode === TransferMode.TRANSFER_MODE_MOVE && sameDevice && file.source === fileSourceName(ctx, file)) {
+      // A rename is atomic: a missing source with a present destination means a crashed attempt already moved it.
+      if (await exists(file.source) || !(await exists(file.destination))) await rename(file.source, file.destination);
+    } else {
+      const copied = await copyFileAtomic(file.source, file.destination, { chunkBytes: ctx.chunkBytes, chunkDelayMs: ctx.chunkDelayMs, tag: ctx.tag, onBytes });
+      file.sha256 = copied.sha256;
+      if (mode === TransferMode.TRANSFER_MODE_MOVE && (await hashFile(file.destination)).sha256 !== copied.sha256) {
+        throw failedPrecondition('VERIFY_FAILED', `${file.path}: the copy does not match the source; the source is kept`);
+      }
+    }
+    if ((mode !== TransferMode.TRANSFER_MODE_COPY && mode !== TransferMode.TRANSFER_MODE_MOVE) || !file.sha256) {
+      file.sha256 = (await hashFile(file.destination)).sha256;
+    }
+    bytesDone = before + file.sizeBytes;
+    fileDone(file);
+    // Saving after every file would rewrite the whole sidecar n times (n² for many small files); a file done
+    // since the last save is only written again after a crash, which is correct, just slower.
+    if (Date.now() - lastSaveAt >= saveEveryMs) {
+      await ctx.save();
+      lastSaveAt = Date.now();
+    }
+  }
+
+  if (mode === TransferMode.TRANSFER_MODE_MOVE && !sidecar.renamed) {
+    // Only now, with every copy verified, does the source go: a selection loses only its files, never the tree around them.
+    if (sidecar.selection) for (const file of files) await rm(fileSourceName(ctx, file), { force: true });
+    else await rm(ctx.sourcePath, { recursive: true, force: true });
+    for (const file of files) file.sourceRemoved = true;
+    await ctx.save();
+  }
+  const digests = files.map((f) => ({ path: f.path, sizeBytes: f.sizeBytes, sha256: f.sha256 ?? '' }));
+  return { files: digests, manifestSha256: manifestSha256(digests), modeUsed: mode, bytesTotal: bytesDone, filesSkipped };
+}
+
+/** The name under the source tree a planned file was found at (differs from file.source for a followed symlink). */
+function fileSourceName(ctx: ExecuteContext, file: SidecarFile): string {
+  return ctx.sidecar.isTree ? join(ctx.sourcePath, file.path) : ctx.sourcePath;
+}
+
+async function verifies(file: SidecarFile): Promise<boolean> {
+  const stats = await stat(file.destination).catch(() => undefined);
+  if (!stats?.isFile() || stats.size !== file.sizeBytes) return false;
+  return (await hashFile(file.destination)).sha256 === file.sha256;
+}
+
+async function isSameDevice(source: string, destination: string): Promise<boolean> {
+  const sourceStats = await lstat(source).catch(() => undefined);
+  if (!sourceStats) return false;
+  let current = dirname(destination);
+  for (;;) {
+    const stats = await stat(current).catch(() => undefined);
+    if (stats) return stats.dev === sourceStats.dev;
+    current = dirname(current);
+  }
+}

@@ -1,0 +1,54 @@
+import { failedPrecondition, notFound } from '@jobmesh/grpc-kit';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { KeyLock } from '../transfers/create-key-lock.ts';
+import { runGit } from './run-git.ts';
+
+/** Where mirrors live and how long git may take. */
+export interface MirrorOptions {
+  mirrorsDir: string;
+  gitTimeoutMs: number;
+  lock: KeyLock;
+}
+
+const hasCommit = (mirror: string, sha: string, timeoutMs: number) =>
+  runGit(['cat-file', '-e', `${sha}^{commit}`], { cwd: mirror, timeoutMs }).then(() => true, () => false);
+
+/**
+ * Makes sure the bare mirror of `url` holds `sha`: cloned once (to a
+ * temporary name, then renamed, so a crash never leaves half a mirror), then
+ * only fetched into when a commit is missing, so a second job on the same
+ * repository transfers only what is new.
+ * @returns the mirror's path
+ * @throws MeshError FAILED_PRECONDITION (REPOSITORY_UNREACHABLE), NOT_FOUND (COMMIT_NOT_FOUND)
+ */
+export async function ensureMirror(options: MirrorOptions, url: string, sha: string): Promise<{ path: string; fetched: boolean }> {
+  const path = join(options.mirrorsDir, `${createHash('sha256').update(url).digest('hex').slice(0, 32)}.git`);
+  const timeoutMs = options.gitTimeoutMs;
+  return options.lock.run(`mirror:${path}`, async () => {
+    let fetched = false;
+    if (!(await stat(path).then(() => true, () => false))) {
+      await mkdir(options.mirrorsDir, { recursive: true });
+      const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+      try {
+        await runGit(['clone', '--mirror', '--quiet', '--', url, temp], { timeoutMs });
+        await rename(temp, path);
+      } catch (error) {
+        await rm(temp, { recursive: true, force: true });
+        throw failedPrecondition('REPOSITORY_UNREACHABLE', `cannot clone ${url}`, { cause: error });
+      }
+      fetched = true;
+    }
+    if (await hasCommit(path, sha, timeoutMs)) return { path, fetched };
+    try {
+      await runGit(['fetch', '--prune', '--quiet', 'origin'], { cwd: path, timeoutMs });
+    } catch (error) {
+      throw failedPrecondition('REPOSITORY_UNREACHABLE', `cannot fetch ${url}`, { cause: error });
+    }
+    // A commit no ref reaches: some servers still hand it out when asked by name.
+    if (!(await hasCommit(path, sha, timeoutMs))) await runGit(['fetch', '--quiet', 'origin', sha], { cwd: path, timeoutMs }).catch(() => undefined);
+    if (!(await hasCommit(path, sha, timeoutMs))) throw notFound('COMMIT_NOT_FOUND', `commit ${sha} is not in ${url}`);
+    return { path, fetched: true };
+  });
+}
