@@ -43,8 +43,10 @@ export interface TestMesh {
   store: PersistenceClients;
   /** SIGKILLs a service (a crash). */
   kill(name: ServiceName): Promise<void>;
-  /** Starts a killed or stopped service again on the same port. */
-  restart(name: ServiceName): Promise<void>;
+  /** Starts a killed or stopped service again on the same port, with extra environment if given. */
+  restart(name: ServiceName, env?: Record<string, string>): Promise<void>;
+  /** Resolves when the service's current process exits. */
+  exited(name: ServiceName): Promise<number | null>;
   /** Starts one more orchestrator replica (for the two-replica test); @returns its index. */
   addOrchestrator(): Promise<ServiceProcess>;
   /** Everything a service printed. */
@@ -84,8 +86,8 @@ export async function startTestMesh(options: TestMeshOptions = {}): Promise<Test
     ...options.env,
     JOBMESH_SERVICE: name,
   });
-  const start = async (name: ServiceName) => {
-    const service = spawnService(name, join(repoRoot, entries[name]), envOf(name));
+  const start = async (name: ServiceName, env: Record<string, string> = {}) => {
+    const service = spawnService(name, join(repoRoot, entries[name]), { ...envOf(name), ...env });
     processes.set(name, service);
     const port = await withDeadline(service.serving, 120_000, `${name} serving`);
     address[name] = `127.0.0.1:${port}`;
@@ -120,7 +122,8 @@ export async function startTestMesh(options: TestMeshOptions = {}): Promise<Test
       service.child.kill('SIGKILL');
       await service.exited;
     },
-    restart: (name) => start(name),
+    restart: (name, env) => start(name, env),
+    exited: (name) => processes.get(name)!.exited,
     async addOrchestrator() {
       const service = spawnService('orchestrator', join(repoRoot, entries.orchestrator), { ...envOf('orchestrator'), JOBMESH_ORCHESTRATOR_ADDR: '127.0.0.1:0' });
       extra.push(service);

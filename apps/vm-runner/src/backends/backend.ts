@@ -34,7 +34,7 @@ export interface ExecOptions {
   signal: AbortSignal;
   onOutput(stream: 'stdout' | 'stderr', data: Buffer): void;
   /** Called once the job has a host process (process backend), so a restart can find it. */
-  onSpawn?(pid: number, startTicks: number): void;
+  onSpawn?(pid: number, startTicks: number): Promise<void>;
 }
 
 /** How a job ended. */
@@ -63,4 +63,11 @@ export interface Backend {
    * @returns true when it is alive (and now tracked again)
    */
   reattach(record: VmRecord): Promise<boolean>;
+  /**
+   * Resolves when the VM's machine ends by itself (guest poweroff, crash); undefined when the
+   * backend has nothing that can end by itself (processes: a job ends within its Exec).
+   */
+  exited?(record: VmRecord): Promise<void> | undefined;
+  /** After a restart: ends whatever still runs from a VM folder nobody has a record of. */
+  cleanOrphan?(vmDir: string): Promise<void>;
 }

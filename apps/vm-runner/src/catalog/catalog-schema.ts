@@ -5,7 +5,7 @@ const labelName = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'must be 1 to 
 /** Image of a qemu label: the cached test image, or explicit files (relative to the catalog file). */
 export const imageSpecSchema = z.union([
   z.object({ testImage: z.literal(true) }).strict(),
-  z.object({ kernel: z.string().min(1), initrd: z.string().min(1).optional(), disk: z.string().min(1) }).strict(),
+  z.object({ kernel: z.string().min(1), initrd: z.string().min(1), disk: z.string().min(1), manifest: z.string().min(1).optional() }).strict(),
 ]);
 
 const common = {

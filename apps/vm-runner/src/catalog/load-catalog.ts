@@ -26,7 +26,7 @@ export async function loadCatalog(path: string | undefined): Promise<CatalogFile
   return {
     labels: parsed.data.labels.map((label) =>
       label.backend === 'qemu' && !('testImage' in label.image)
-        ? { ...label, image: { kernel: at(label.image.kernel), initrd: label.image.initrd && at(label.image.initrd), disk: at(label.image.disk) } }
+        ? { ...label, image: { kernel: at(label.image.kernel), initrd: at(label.image.initrd), disk: at(label.image.disk), manifest: label.image.manifest && at(label.image.manifest) } }
         : label,
     ),
   };

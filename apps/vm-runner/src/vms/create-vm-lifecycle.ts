@@ -4,6 +4,7 @@ import type { Backend, ExecOutcome, JobPayload } from '../backends/backend.ts';
 import type { Catalog } from '../catalog/create-catalog.ts';
 import type { VmRegistry } from './create-vm-registry.ts';
 import { vmIdFromKey } from './vm-id-from-key.ts';
+import { watchVmExit } from './watch-vm-exit.ts';
 import type { VmRecord } from './vm-record.ts';
 
 /** What the lifecycle works with. */
@@ -88,8 +89,10 @@ export function createVmLifecycle(deps: VmLifecycleDeps) {
         if (record.state === 'STARTING' || record.state === 'READY' || record.state === 'EXECUTING') return record;
         await registry.transition(record, 'STARTING', 'launching');
         try {
-          const started = await backendOf(record).start(record, catalog.resolve(record.label));
+          const backend = backendOf(record);
+          const started = await backend.start(record, catalog.resolve(record.label));
           await registry.transition(record, 'STARTING', 'launched', started, { pid: String(started.pid) });
+          watchVmExit(registry, backend, record, logger);
         } catch (error) {
           await registry.transition(record, 'FAILED', `start failed: ${messageOf(error)}`, { pid: 0 });
           throw isMeshError(error) ? error : failedPrecondition('START_FAILED', `starting vm ${id} failed: ${messageOf(error)}`, { cause: error });
@@ -110,7 +113,9 @@ export function createVmLifecycle(deps: VmLifecycleDeps) {
         await backendOf(record).waitReady(record, waitMs, AbortSignal.any([signal, timeout]));
       } catch (error) {
         if (timeout.aborted) throw deadlineExceeded('READY_TIMEOUT', `vm ${id} was not ready within ${waitMs} ms`, { cause: error });
-        if (signal.aborted || isMeshError(error)) throw error;
+        if (isMeshError(error)) throw error;
+        // The caller is gone; answer with a status of the family rather than an INTERNAL log line.
+        if (signal.aborted) throw deadlineExceeded('CALL_CANCELLED', `waiting for vm ${id} was cancelled`, { cause: error });
         await registry.withLock(id, async () => {
           if (record.state === 'STARTING') await registry.transition(record, 'FAILED', `guest never became ready: ${messageOf(error)}`);
         });
@@ -143,7 +148,7 @@ export function createVmLifecycle(deps: VmLifecycleDeps) {
           killGraceMs: options.killGraceMs > 0 ? options.killGraceMs : deps.stopGraceMs,
           signal: controller.signal,
           onOutput: options.onOutput,
-          onSpawn: (pid, startTicks) => void registry.patch(record, { pid, pidStartTicks: startTicks }).catch(() => undefined),
+          onSpawn: (pid, startTicks) => registry.patch(record, { pid, pidStartTicks: startTicks }).catch((error: unknown) => logger.error('saving the job pid failed', { vm: id, error })),
         });
         await registry.withLock(id, async () => {
           const how = outcome.timedOut ? 'timed out' : outcome.signal ? `killed by ${outcome.signal}` : `exited ${outcome.exitCode}`;

@@ -3,6 +3,7 @@ import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Backend, ExecOptions, ExecOutcome } from '../backend.ts';
 import type { VmRecord } from '../../vms/vm-record.ts';
+import { findVmProcessGroups } from './find-vm-process-groups.ts';
 import { killProcessGroup } from './kill-process-group.ts';
 import { isSameProcess, processStartTicks } from './process-identity.ts';
 
@@ -20,6 +21,13 @@ export function createProcessBackend(): Backend {
 
   const groupOf = (record: VmRecord) =>
     running.get(record.id) ?? (record.pid > 0 && isSameProcess(record.pid, record.pidStartTicks) ? record.pid : 0);
+  // The recorded group first, then any other group still carrying the VM's id (a job
+  // spawned just before a crash, or a child that left the group with setsid).
+  const stopAll = async (record: VmRecord, options: { graceMs: number; force: boolean }) => {
+    const groups = [...new Set([groupOf(record), ...findVmProcessGroups(record.id)].filter((g) => g > 0))];
+    const results = await Promise.all(groups.map((group) => killProcessGroup(group, options)));
+    return results.includes('sigkill') ? 'sigkill' : results.includes('sigterm') ? 'sigterm' : 'none';
+  };
 
   return {
     name: 'process',
@@ -35,16 +43,14 @@ export function createProcessBackend(): Backend {
     start: async () => ({ pid: 0, pidStartTicks: 0, accelerator: '' }),
     waitReady: async () => {},
     exec: (record, options) => runJob(record, options, running),
-    async stop(record, { graceMs, force }) {
-      return killProcessGroup(groupOf(record), { graceMs, force });
-    },
+    stop: (record, options) => stopAll(record, options),
     async destroy(record) {
-      await killProcessGroup(groupOf(record), { graceMs: 0, force: true });
+      await stopAll(record, { graceMs: 0, force: true });
       await rm(record.vmDir, { recursive: true, force: true });
     },
     async reattach(record) {
       // A job outlives vm-runner only as an orphan: its output pipes died with us.
-      return groupOf(record) > 0;
+      return groupOf(record) > 0 || findVmProcessGroups(record.id).length > 0;
     },
   };
 }
@@ -67,9 +73,16 @@ async function runJob(record: VmRecord, options: ExecOptions, running: Map<strin
     return { exitCode: 127, signal: '', timedOut: false };
   }
   running.set(record.id, pid);
-  options.onSpawn?.(pid, processStartTicks(pid) ?? 0);
-  child.stdout!.on('data', (data: Buffer) => options.onOutput('stdout', data));
-  child.stderr!.on('data', (data: Buffer) => options.onOutput('stderr', data));
+  // Listeners go on at once: Node discards unread child output once the child exits. Output
+  // is held back until the pid is saved, so a client that saw output can rely on a restart
+  // finding the job.
+  let held: [stream: 'stdout' | 'stderr', data: Buffer][] | undefined = [];
+  const forward = (stream: 'stdout' | 'stderr') => (data: Buffer) => (held ? held.push([stream, data]) : options.onOutput(stream, data));
+  child.stdout!.on('data', forward('stdout'));
+  child.stderr!.on('data', forward('stderr'));
+  await options.onSpawn?.(pid, processStartTicks(pid) ?? 0);
+  for (const [stream, data] of held) options.onOutput(stream, data);
+  held = undefined;
 
   let timedOut = false;
   let killing: Promise<unknown> | undefined;

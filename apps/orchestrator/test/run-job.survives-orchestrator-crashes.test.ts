@@ -1,0 +1,72 @@
+import { existsSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { JobState, VmState } from '@jobmesh/contracts/jobmesh/types/v1/states.ts';
+import { withDeadline } from '@jobmesh/grpc-kit/testing';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { runJobSteps } from '../src/names.ts';
+import { makeGitRepo, startTestMesh, type TestMesh } from './support/index.ts';
+
+const test = suite<{ mesh: TestMesh; repo: { url: string; commit: string } }>('run-job survives orchestrator crashes (real processes, SIGKILL)');
+test.before(async (ctx) => {
+  ctx.mesh = await withDeadline(startTestMesh({ localSlots: 4, leaseMs: 1500 }), 180_000, 'mesh up');
+  ctx.repo = await makeGitRepo({ 'make.sh': 'mkdir -p out && echo built > out/result.txt\n' });
+});
+test.after(async (ctx) => ctx.mesh?.stop());
+
+const terminal = new Set<number>([JobState.JOB_STATE_SUCCEEDED, JobState.JOB_STATE_FAILED, JobState.JOB_STATE_CANCELLED, JobState.JOB_STATE_TIMED_OUT]);
+const waitForEnd = (mesh: TestMesh, requestId: string) => withDeadline((async () => {
+  for (;;) {
+    const { job } = await mesh.api.jobs.getJob({ requestId }).catch(() => ({ job: undefined }));
+    if (job && terminal.has(job.state)) return job;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+})(), 120_000, `job ${requestId} ends`);
+
+/** Every VM the persistence recorded for a job. */
+const vmsOf = async (mesh: TestMesh, jobRequestId: string) =>
+  (await mesh.store.vms.listVms({ states: [], jobRequestId, host: '', pageSize: 100, pageToken: '' })).vms;
+
+for (const step of Object.values(runJobSteps)) {
+  test(`SIGKILL during ${step} (after its work, before its checkpoint): the job still ends right, with one VM, nothing left behind`, async ({ mesh, repo }) => {
+    await mesh.kill('orchestrator');
+    await mesh.restart('orchestrator', { JOBMESH_FAULT_CRASH_AT: `before-checkpoint:${step}` });
+    const { job } = await mesh.api.jobs.submitJob({ repoUrl: repo.url, commitSha: repo.commit, runsOn: 'local', script: 'echo start; sh make.sh; echo done', env: {}, timeoutMs: 120_000, artifactPatterns: ['out/**'], requestId: '' });
+    const code = await withDeadline(mesh.exited('orchestrator'), 60_000, `orchestrator crashes at ${step}`);
+    assert.is(code, null, 'killed by a signal');
+    assert.match(mesh.output('orchestrator'), /crash drill: killing this process/);
+    await mesh.restart('orchestrator');
+    const done = await waitForEnd(mesh, job!.requestId);
+    assert.is(done.state, JobState.JOB_STATE_SUCCEEDED, `${step}: ${done.error}`);
+    assert.is(done.exitCode, 0);
+    const vms = await vmsOf(mesh, job!.requestId);
+    assert.is(vms.length, 1, 'exactly one VM prepared for the job');
+    await withDeadline((async () => {
+      while ((await vmsOf(mesh, job!.requestId))[0]!.state !== VmState.VM_STATE_DESTROYED) await new Promise((r) => setTimeout(r, 100));
+    })(), 10_000, 'VM recorded destroyed');
+    const workspaces = existsSync(join(mesh.dataDir, 'workspaces')) ? await readdir(join(mesh.dataDir, 'workspaces')) : [];
+    assert.not.ok(workspaces.some((name) => name.includes(job!.requestId)), 'workspace removed');
+    const log: string[] = [];
+    for await (const chunk of mesh.api.jobs.streamJobLogs({ requestId: job!.requestId, fromOffset: 0, follow: false })) log.push(Buffer.from(chunk.data).toString());
+    assert.match(log.join(''), /done/);
+  });
+}
+
+test('two orchestrator replicas share one workload: every job runs exactly once', async ({ mesh, repo }) => {
+  const second = await mesh.addOrchestrator();
+  const markers = join(mesh.dataDir, 'markers');
+  const ids: string[] = [];
+  for (let i = 0; i < 12; i++) {
+    const { job } = await mesh.api.jobs.submitJob({ repoUrl: repo.url, commitSha: repo.commit, runsOn: 'local', script: `mkdir -p ${markers}; echo run >> ${markers}/job-${i}`, env: {}, timeoutMs: 120_000, artifactPatterns: [], requestId: '' });
+    ids.push(job!.requestId);
+  }
+  const done = await Promise.all(ids.map((id) => waitForEnd(mesh, id)));
+  assert.ok(done.every((j) => j.state === JobState.JOB_STATE_SUCCEEDED));
+  for (let i = 0; i < 12; i++) assert.is((await readFile(join(markers, `job-${i}`), 'utf8')).trim().split('\n').length, 1, `job ${i} ran once`);
+  const owners = new Set<string>();
+  for (const id of ids) owners.add((await mesh.store.workflows.getWorkflow({ id })).workflow!.claimCount.toString());
+  assert.ok(second.child.exitCode === null, 'the second replica still runs');
+});
+
+test.run();

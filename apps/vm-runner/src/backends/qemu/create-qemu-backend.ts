@@ -1,0 +1,152 @@
+import { execFile } from 'node:child_process';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { Logger } from '@jobmesh/logger';
+import { ensureTestImage, type GuestImage } from '@jobmesh/vm-image';
+import type { ImageSpec, LabelSpec } from '../../catalog/catalog-schema.ts';
+import type { VmRecord } from '../../vms/vm-record.ts';
+import type { Backend } from '../backend.ts';
+import { processStartTicks } from '../process/process-identity.ts';
+import { failedPrecondition } from '@jobmesh/grpc-kit';
+import { attachQemu, createOverlay, createSeed, launchQemu, maxSocketPathBytes, probeAccelerator, runDirFiles, stopQemu, type QemuProcess } from '../../qemu/index.ts';
+
+const run = promisify(execFile);
+
+/** Options of the qemu backend. */
+export interface QemuBackendOptions {
+  /** Cache of the built-in test image. */
+  imageCacheDir: string;
+  /** `auto` proves KVM with a real boot first (and falls back to TCG). */
+  accel: 'auto' | 'kvm' | 'tcg';
+  /** Scratch folder of the KVM probe. */
+  probeDir: string;
+  logger: Logger;
+}
+
+/**
+ * The qemu backend, an adapter over the driver in src/qemu: a VM is a qcow2
+ * overlay on the label's base disk (never written), a cidata seed with the job
+ * payload, and a detached qemu process tracked by its run folder (pid file,
+ * QMP socket, agent socket), so a restarted vm-runner re-attaches it.
+ */
+export function createQemuBackend(options: QemuBackendOptions): Backend & { warm(labels: readonly LabelSpec[]): void } {
+  const processes = new Map<string, QemuProcess>();
+  const images = new Map<string, Promise<GuestImage>>();
+  let accel: Promise<'kvm' | 'tcg'> | undefined;
+
+  const imageOf = (spec: ImageSpec): Promise<GuestImage> => {
+    const key = JSON.stringify(spec);
+    let image = images.get(key);
+    if (!image) {
+      image = 'testImage' in spec
+        ? ensureTestImage({ cacheDir: options.imageCacheDir })
+        : Promise.resolve({ kernelPath: spec.kernel, initrdPath: spec.initrd, baseDiskPath: spec.disk, manifestPath: spec.manifest ?? '', version: 'catalog' });
+      image.catch(() => images.delete(key)); // a failed build may succeed on the next Prepare
+      images.set(key, image);
+    }
+    return image;
+  };
+  const qemuLabel = (label: LabelSpec) => {
+    if (label.backend !== 'qemu') throw new Error(`label ${label.name} is not a qemu label`);
+    return label;
+  };
+  // The probe boots a guest: do it once, on the first Start, not at every start-up.
+  const accelFor = (image: GuestImage) => {
+    if (options.accel !== 'auto') return Promise.resolve(options.accel);
+    accel ??= probeAccelerator(image, { timeoutMs: 20_000, runDir: options.probeDir }).then((found) => {
+      options.logger.info('qemu accelerator chosen', { accel: found });
+      return found;
+    });
+    return accel;
+  };
+  const processOf = async (record: VmRecord): Promise<QemuProcess | undefined> => {
+    const known = processes.get(record.id);
+    if (known?.isAlive()) return known;
+    const attached = record.runDir ? await attachQemu(record.runDir) : undefined;
+    if (attached?.isAlive()) processes.set(record.id, attached);
+    return attached?.isAlive() ? attached : undefined;
+  };
+  const forget = (record: VmRecord) => {
+    processes.get(record.id)?.agent.close();
+    processes.delete(record.id);
+  };
+
+  return {
+    name: 'qemu',
+    /** Builds (or finds) the labels' images in the background, so the first Prepare does not pay for it. */
+    warm(labels) {
+      for (const label of labels) {
+        if (label.backend !== 'qemu') continue;
+        imageOf(label.image).catch((error: unknown) => options.logger.warn('guest image not ready; Prepare will retry', { label: label.name, error }));
+      }
+    },
+    async prepare(record, label, payload) {
+      const runDir = join(record.vmDir, 'run');
+      const socket = runDirFiles(runDir).agentSocket;
+      // Unix socket paths are limited to 107 bytes: refuse before making files, naming the fix.
+      if (Buffer.byteLength(socket) > maxSocketPathBytes) {
+        throw failedPrecondition('STATE_DIR_TOO_LONG', `${socket} is over ${maxSocketPathBytes} bytes; set JOBMESH_VMRUNNER_STATE_DIR to a shorter path`);
+      }
+      const image = await imageOf(qemuLabel(label).image);
+      await mkdir(record.vmDir, { recursive: true });
+      const overlayPath = join(record.vmDir, 'overlay.qcow2');
+      const seedPath = join(record.vmDir, 'seed.iso');
+      await createOverlay(image.baseDiskPath, overlayPath);
+      let workspaceTar: string | undefined;
+      if (payload.workspacePath) {
+        workspaceTar = join(record.vmDir, 'workspace.tar');
+        await run('tar', ['-C', payload.workspacePath, '-cf', workspaceTar, '.']);
+      }
+      await createSeed(seedPath, { script: payload.script, env: payload.env, workspaceTar, instanceId: record.id });
+      if (workspaceTar) await rm(workspaceTar, { force: true }); // the seed holds it now
+      return { overlayPath, seedPath, runDir };
+    },
+    async start(record, label) {
+      const spec = qemuLabel(label);
+      const image = await imageOf(spec.image);
+      const chosen = await accelFor(image);
+      const qemu = await launchQemu({
+        name: record.domainName, image, overlayPath: record.overlayPath, seedPath: record.seedPath,
+        runDir: record.runDir, memoryMb: spec.memoryMb, cpus: spec.cpus, accel: chosen,
+      });
+      processes.set(record.id, qemu);
+      return { pid: qemu.pid, pidStartTicks: processStartTicks(qemu.pid) ?? 0, accelerator: chosen };
+    },
+    async waitReady(record, timeoutMs, signal) {
+      const qemu = await processOf(record);
+      if (!qemu) throw new Error('the qemu process is gone');
+      await qemu.agent.waitReady(timeoutMs, signal);
+    },
+    async exec(record, { timeoutMs, signal, onOutput }) {
+      const qemu = await processOf(record);
+      if (!qemu) throw new Error('the qemu process is gone');
+      const result = await qemu.agent.run(onOutput, { timeoutMs: timeoutMs > 0 ? timeoutMs : undefined, signal });
+      return { exitCode: result.exitCode, signal: result.signal ?? '', timedOut: result.timedOut };
+    },
+    async stop(record, { graceMs, force }) {
+      const qemu = await processOf(record);
+      if (!qemu) return 'none';
+      const how = await stopQemu(qemu, { graceMs, force });
+      forget(record);
+      return how;
+    },
+    async destroy(record) {
+      const qemu = await processOf(record);
+      if (qemu) await stopQemu(qemu, { graceMs: 0, force: true });
+      forget(record);
+      await rm(record.vmDir, { recursive: true, force: true });
+    },
+    async reattach(record) {
+      return (await processOf(record)) !== undefined;
+    },
+    exited(record) {
+      return processes.get(record.id)?.exited;
+    },
+    async cleanOrphan(vmDir) {
+      const qemu = await attachQemu(join(vmDir, 'run')).catch(() => undefined);
+      if (qemu?.isAlive()) await stopQemu(qemu, { graceMs: 0, force: true });
+      qemu?.agent.close();
+    },
+  };
+}

@@ -1,0 +1,13 @@
+export { createOverlay } from './create-overlay.ts';
+export { createSeed, type SeedPayload } from './create-seed.ts';
+export { probeAccelerator, type ProbeAcceleratorOptions } from './probe-accelerator.ts';
+export { launchQemu, type LaunchQemuOptions } from './launch-qemu.ts';
+export { attachQemu } from './attach-qemu.ts';
+export { qmp, type QmpOptions } from './qmp.ts';
+export { stopQemu, type StopQemuOptions } from './stop-qemu.ts';
+export { isQemuOfRunDir, type QemuProcess } from './qemu-process.ts';
+export { createGuestAgent, type GuestAgent, type GuestAgentOptions, type GuestJobState, type GuestReady, type RunResult } from './guest-agent.ts';
+export { decodeFrameLine, encodeFrame, createFrameDecoder, frameTag, type Frame, type GuestFrameType, type HostFrameType } from './agent-protocol.ts';
+export { runDirFiles, maxSocketPathBytes, type RunDirFiles } from './run-dir-files.ts';
+export { isPidAlive } from './process-liveness.ts';
+export type { GuestImage } from '@jobmesh/vm-image';
