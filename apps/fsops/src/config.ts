@@ -1,10 +1,10 @@
 import { addressSchema, serviceAddressDefaults } from '@jobmesh/config';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
 
 const integer = (min: number, max: number, fallback: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
-const directory = (fallback: string) => z.string().min(1).default(fallback).transform((p) => resolve(p));
+const directory = z.string().min(1).optional();
 
 /** Environment of the fsops service, every variable with its default. */
 export const fsopsConfigSchema = z
@@ -13,14 +13,16 @@ export const fsopsConfigSchema = z
     JOBMESH_FSOPS_ADDR: addressSchema.default(serviceAddressDefaults.fsops),
     /** Persistence to record fs jobs in. @default 127.0.0.1:50052 */
     JOBMESH_PERSISTENCE_ADDR: addressSchema.default(serviceAddressDefaults.persistence),
-    /** Root of the workspaces (checkouts). @default ./.jobmesh/fsops/workspaces */
-    JOBMESH_FSOPS_WORKSPACE_ROOT: directory('.jobmesh/fsops/workspaces'),
-    /** Root of staging areas; also holds the transfer sidecars under `.fsops/`. @default ./.jobmesh/fsops/staging */
-    JOBMESH_FSOPS_STAGING_ROOT: directory('.jobmesh/fsops/staging'),
-    /** Root of the artifact store. @default ./.jobmesh/fsops/artifacts */
-    JOBMESH_FSOPS_ARTIFACT_ROOT: directory('.jobmesh/fsops/artifacts'),
-    /** Bare git mirrors, one per repository URL; not reachable through the API. @default ./.jobmesh/fsops/mirrors */
-    JOBMESH_FSOPS_MIRRORS_DIR: directory('.jobmesh/fsops/mirrors'),
+    /** Data directory of the mesh; the roots below default inside it. @default ./.jobmesh */
+    JOBMESH_DATA_DIR: z.string().min(1).default('.jobmesh'),
+    /** Root of the workspaces (checkouts). @default <JOBMESH_DATA_DIR>/fsops/workspaces */
+    JOBMESH_FSOPS_WORKSPACE_ROOT: directory,
+    /** Root of staging areas; also holds the transfer sidecars under `.fsops/`. @default <JOBMESH_DATA_DIR>/fsops/staging */
+    JOBMESH_FSOPS_STAGING_ROOT: directory,
+    /** Root of the artifact store. @default <JOBMESH_DATA_DIR>/fsops/artifacts */
+    JOBMESH_FSOPS_ARTIFACT_ROOT: directory,
+    /** Bare git mirrors, one per repository URL; not reachable through the API. @default <JOBMESH_DATA_DIR>/fsops/mirrors */
+    JOBMESH_FSOPS_MIRRORS_DIR: directory,
     /** Bytes read and written per copy step. @default 1048576 */
     JOBMESH_FSOPS_COPY_CHUNK_BYTES: integer(4096, 64 * 1024 * 1024, 1024 * 1024),
     /** Test-only throttle: sleep after each copied chunk, in ms, so a test can kill a transfer mid-way. @default 0 */
@@ -34,11 +36,11 @@ export const fsopsConfigSchema = z
     address: env.JOBMESH_FSOPS_ADDR,
     persistenceAddress: env.JOBMESH_PERSISTENCE_ADDR,
     roots: {
-      workspace: env.JOBMESH_FSOPS_WORKSPACE_ROOT,
-      staging: env.JOBMESH_FSOPS_STAGING_ROOT,
-      artifacts: env.JOBMESH_FSOPS_ARTIFACT_ROOT,
+      workspace: resolve(env.JOBMESH_FSOPS_WORKSPACE_ROOT ?? join(env.JOBMESH_DATA_DIR, 'fsops/workspaces')),
+      staging: resolve(env.JOBMESH_FSOPS_STAGING_ROOT ?? join(env.JOBMESH_DATA_DIR, 'fsops/staging')),
+      artifacts: resolve(env.JOBMESH_FSOPS_ARTIFACT_ROOT ?? join(env.JOBMESH_DATA_DIR, 'fsops/artifacts')),
     },
-    mirrorsDir: env.JOBMESH_FSOPS_MIRRORS_DIR,
+    mirrorsDir: resolve(env.JOBMESH_FSOPS_MIRRORS_DIR ?? join(env.JOBMESH_DATA_DIR, 'fsops/mirrors')),
     copyChunkBytes: env.JOBMESH_FSOPS_COPY_CHUNK_BYTES,
     copyChunkDelayMs: env.JOBMESH_FSOPS_COPY_CHUNK_DELAY_MS,
     gitTimeoutMs: env.JOBMESH_FSOPS_GIT_TIMEOUT_MS,

@@ -1,11 +1,14 @@
 import { assertSupportedNode, loadConfigOrExit } from '@jobmesh/config';
-import { onShutdownSignal } from '@jobmesh/grpc-kit';
-import { createLogger } from '@jobmesh/logger';
+import { startTelemetry } from '@jobmesh/telemetry';
 import { fsopsConfigSchema } from './config.ts';
-import { startFsops } from './start-fsops.ts';
 
 assertSupportedNode();
 const config = loadConfigOrExit('fsops', fsopsConfigSchema);
+const telemetry = await startTelemetry({ serviceName: 'fsops' });
+// Everything that loads grpc-js comes after the telemetry hook, so it is instrumented.
+const { onShutdownSignal } = await import('@jobmesh/grpc-kit');
+const { createLogger } = await import('@jobmesh/logger');
+const { startFsops } = await import('./start-fsops.ts');
 const logger = createLogger('fsops');
 
 try {
@@ -14,8 +17,10 @@ try {
   onShutdownSignal(async (signal) => {
     logger.info('shutting down', { signal });
     await running.stop();
+    await telemetry.shutdown();
   });
 } catch (error) {
   logger.error('fsops failed to start', { error });
+  await telemetry.shutdown();
   process.exit(1);
 }

@@ -10,7 +10,12 @@ import { waitUntilServing } from './wait-until-serving.ts';
 assertSupportedNode();
 const root = join(import.meta.dirname, '..', '..', '..');
 /** Services in start order: each may depend on those before it. */
-const services = [{ name: 'persistence', key: 'persistence' as const, entry: 'apps/persistence/src/main.ts' }];
+const services = [
+  { name: 'persistence', key: 'persistence' as const, entry: 'apps/persistence/src/main.ts' },
+  { name: 'vm-runner', key: 'vmRunner' as const, entry: 'apps/vm-runner/src/main.ts' },
+  { name: 'fsops', key: 'fsops' as const, entry: 'apps/fsops/src/main.ts' },
+  { name: 'orchestrator', key: 'orchestrator' as const, entry: 'apps/orchestrator/src/main.ts' },
+];
 const width = Math.max(...services.map((s) => s.name.length));
 
 const env: NodeJS.ProcessEnv = { ...process.env };
@@ -54,6 +59,7 @@ try {
   }
   process.stdout.write('\njobmesh is up:\n');
   for (const s of services) process.stdout.write(`  ${s.name.padEnd(width)}  ${env[serviceAddressVariables[s.key]]}\n`);
+  process.stdout.write(`\nTry it:\n  npx jobmesh submit --repo file://$PWD --commit $(git rev-parse HEAD) --runs-on local --follow -- 'ls; echo hello'\n`);
   process.stdout.write('Ctrl-C stops everything.\n\n');
 } catch (error) {
   process.stderr.write(`the mesh did not start: ${error instanceof Error ? error.message : String(error)}\n`);

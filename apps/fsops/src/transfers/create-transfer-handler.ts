@@ -26,7 +26,7 @@ export function createTransferHandler(roots: Roots, deps: TransferDeps) {
     if (destination.path === destination.root) throw deniedPath('destination', 'PATH_IS_ROOT', 'must lie below a root, not be one');
     if (source.path === source.root) throw deniedPath('source', 'PATH_IS_ROOT', 'must lie below a root, not be one');
     if (isInside(source.real, destination.path) || isInside(destination.path, source.real)) {
-      throw invalidArgument('destination', 'must not lie inside the source, nor the source inside it', { details: { reason: 'OVERLAPPING_PATHS' } });
+      throw invalidArgument('destination', 'must not lie inside the source, nor the source inside it', { reason: 'OVERLAPPING_PATHS' });
     }
     const replace = overwrite === OverwritePolicy.OVERWRITE_POLICY_REPLACE && destination.exists;
     const running = runTransfer(deps, {

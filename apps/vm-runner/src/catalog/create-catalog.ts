@@ -33,7 +33,7 @@ export function createCatalog(file: CatalogFile): Catalog {
     resolve(name, field = 'runs_on') {
       const label = byName.get(name);
       if (label) return label;
-      throw invalidArgument(field, `unknown label "${name}"; this host knows: ${known}`, { details: { reason: 'UNKNOWN_LABEL' } });
+      throw invalidArgument(field, `unknown label "${name}"; this host knows: ${known}`, { reason: 'UNKNOWN_LABEL' });
     },
   };
 }

@@ -30,15 +30,15 @@ export function validatePrepare(request: PrepareRequest): JobPayload & { key: st
   }
   const scriptBytes = Buffer.byteLength(request.script, 'utf8');
   if (scriptBytes === 0) throw invalidArgument('script', 'must not be empty');
-  if (scriptBytes > maxScriptBytes) throw invalidArgument('script', `is ${scriptBytes} bytes; at most ${maxScriptBytes} allowed`, { details: { reason: 'SCRIPT_TOO_LARGE' } });
+  if (scriptBytes > maxScriptBytes) throw invalidArgument('script', `is ${scriptBytes} bytes; at most ${maxScriptBytes} allowed`, { reason: 'SCRIPT_TOO_LARGE' });
   const entries = Object.entries(request.env);
-  if (entries.length > maxEnvEntries) throw invalidArgument('env', `has ${entries.length} entries; at most ${maxEnvEntries} allowed`, { details: { reason: 'ENV_TOO_LARGE' } });
+  if (entries.length > maxEnvEntries) throw invalidArgument('env', `has ${entries.length} entries; at most ${maxEnvEntries} allowed`, { reason: 'ENV_TOO_LARGE' });
   let envBytes = 0;
   for (const [name, value] of entries) {
     if (!envName.test(name)) throw invalidArgument('env', `"${name.slice(0, 64)}" is not a variable name ([A-Za-z_][A-Za-z0-9_]*)`);
     if (value.includes('\0')) throw invalidArgument('env', `value of ${name} holds a NUL byte`);
     envBytes += Buffer.byteLength(name) + Buffer.byteLength(value);
   }
-  if (envBytes > maxEnvBytes) throw invalidArgument('env', `holds ${envBytes} bytes; at most ${maxEnvBytes} allowed`, { details: { reason: 'ENV_TOO_LARGE' } });
+  if (envBytes > maxEnvBytes) throw invalidArgument('env', `holds ${envBytes} bytes; at most ${maxEnvBytes} allowed`, { reason: 'ENV_TOO_LARGE' });
   return { key: request.key, jobRequestId: request.jobRequestId, script: request.script, env: request.env, workspacePath: request.workspacePath };
 }

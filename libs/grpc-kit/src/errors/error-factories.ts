@@ -3,7 +3,7 @@ import { MeshError, type MeshErrorOptions } from './mesh-error.ts';
 
 /** INVALID_ARGUMENT naming the field: `<field>: <problem>`. */
 export function invalidArgument(field: string, problem: string, options: MeshErrorOptions = {}): MeshError {
-  return new MeshError(status.INVALID_ARGUMENT, options.reason ?? options.details?.reason ?? 'INVALID_FIELD', `${field}: ${problem}`, {
+  return new MeshError(status.INVALID_ARGUMENT, options.reason ?? 'INVALID_FIELD', `${field}: ${problem}`, {
     ...options,
     field,
   });

@@ -11,8 +11,6 @@ export interface MeshErrorOptions {
   reason?: string;
   /** Extra machine-readable facts, sent as `jobmesh-detail-*` trailers. */
   facts?: Record<string, string>;
-  /** @deprecated the old name of `facts`; `details.reason` sets the reason. */
-  details?: Record<string, string>;
   /** The error that led to this one; always passed on. */
   cause?: unknown;
 }
@@ -36,7 +34,7 @@ export class MeshError extends Error {
     this.code = code;
     this.reason = reason;
     this.field = options.field;
-    this.facts = options.facts ?? options.details ?? {};
+    this.facts = options.facts ?? {};
   }
 }
 
