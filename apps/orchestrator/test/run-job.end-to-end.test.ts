@@ -1,6 +1,6 @@
 import { JobState, LogStream } from '@jobmesh/contracts/jobmesh/types/v1/states.ts';
 import { status } from '@jobmesh/grpc-kit';
-import { expectStatus, withDeadline } from '@jobmesh/grpc-kit/testing';
+import { createReflectionClient, expectStatus, withDeadline } from '@jobmesh/grpc-kit/testing';
 import { randomUUID } from 'node:crypto';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -114,6 +114,33 @@ test('SubmitJob with a request_id is idempotent; a conflicting one is ALREADY_EX
   assert.is(again.job!.requestId, first.job!.requestId);
   await expectStatus(submit(ctx, 'false', { requestId }), status.ALREADY_EXISTS);
   await waitForEnd(ctx.mesh, requestId);
+});
+
+test('a reflection-only client (as grpcurl) lists, describes and calls the public API with JSON', async (ctx) => {
+  const reflection = createReflectionClient(ctx.mesh.address.orchestrator);
+  try {
+    const services = await withDeadline(reflection.listServices(), 5000, 'list');
+    for (const name of ['jobmesh.orchestrator.v1.JobService', 'jobmesh.orchestrator.v1.OperationService', 'jobmesh.orchestrator.v1.VmService', 'grpc.health.v1.Health']) {
+      assert.ok(services.includes(name), `${name} listed`);
+      const described = await reflection.describe(name);
+      assert.is(described.descriptor.kind, 'service');
+    }
+    assert.ok((await reflection.describe('jobmesh.orchestrator.v1.SubmitJobRequest')).leadingComment);
+    assert.equal(await reflection.invokeUnary('grpc.health.v1.Health/Check', {}), { status: 'SERVING' });
+    const submitted = await reflection.invokeUnary('jobmesh.orchestrator.v1.JobService/SubmitJob', {
+      repoUrl: ctx.repo.url, commitSha: ctx.repo.commit, runsOn: 'local', script: 'echo through reflection', env: { A: 'b' },
+    }) as { job: { requestId: string; state: string; env: Record<string, string> } };
+    assert.is(submitted.job.state, 'JOB_STATE_QUEUED');
+    assert.equal(submitted.job.env, { A: 'b' });
+    const got = await reflection.invokeUnary('jobmesh.orchestrator.v1.JobService/GetJob', { requestId: submitted.job.requestId }) as { job: { requestId: string } };
+    assert.is(got.job.requestId, submitted.job.requestId);
+    const done = await waitForEnd(ctx.mesh, submitted.job.requestId);
+    assert.is(done.state, JobState.JOB_STATE_SUCCEEDED);
+    const logs = await reflection.invokeServerStream('jobmesh.orchestrator.v1.JobService/StreamJobLogs', { requestId: submitted.job.requestId }) as { data: string }[];
+    assert.match(logs.map((l) => Buffer.from(l.data, 'base64').toString()).join(''), /through reflection/);
+  } finally {
+    reflection.close();
+  }
 });
 
 test.run();
