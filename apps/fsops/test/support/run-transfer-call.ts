@@ -11,7 +11,7 @@ export interface TransferOutcome {
 
 /** A Transfer request with defaults (FAIL overwrite, no job). */
 export function transferRequest(request: Pick<TransferRequest, 'key' | 'source' | 'destination' | 'mode'> & Partial<TransferRequest>): TransferRequest {
-  return { overwrite: OverwritePolicy.OVERWRITE_POLICY_UNSPECIFIED, jobRequestId: '', ...request };
+  return { overwrite: OverwritePolicy.OVERWRITE_POLICY_UNSPECIFIED, jobRequestId: '', skipChecksums: false, ...request };
 }
 
 /**
