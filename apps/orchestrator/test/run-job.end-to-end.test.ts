@@ -24,7 +24,7 @@ async function waitForEnd(mesh: TestMesh, requestId: string, ms = 60_000) {
   })(), ms, `job ${requestId} ends`);
 }
 const submit = (ctx: { mesh: TestMesh; repo: { url: string; commit: string } }, script: string, extra: Record<string, unknown> = {}) =>
-  ctx.mesh.api.jobs.submitJob({ repoUrl: ctx.repo.url, commitSha: ctx.repo.commit, runsOn: 'local', script, env: { GREETING: 'hi' }, timeoutMs: 60_000, artifactPatterns: [], requestId: '', ...extra });
+  ctx.mesh.api.jobs.submitJob({ repoUrl: ctx.repo.url, commitSha: ctx.repo.commit, runsOn: 'local', script, env: { GREETING: 'hi' }, secretEnv: {}, timeoutMs: 60_000, artifactPatterns: [], requestId: '', ...extra });
 
 test('a job succeeds: checkout, VM, exec with its log, artifacts, clean-up', async (ctx) => {
   const { job } = await submit(ctx, 'cat hello.txt; echo "$GREETING"; echo oops >&2; sh build.sh', { artifactPatterns: ['out/**'] });
@@ -52,6 +52,24 @@ test('a job succeeds: checkout, VM, exec with its log, artifacts, clean-up', asy
   const { vms } = await ctx.mesh.api.vms.listVms({ states: [], jobRequestId: job!.requestId, pageSize: 0, pageToken: '' });
   assert.is(vms.length, 1);
   assert.is(vms[0]!.state, 8 /* destroyed */);
+});
+
+test('WatchJob streams every state change from a given event to the end; ListJobs and ListOperations page', async (ctx) => {
+  const { job } = await submit(ctx, 'sleep 0.5; echo watched');
+  const seen: number[] = [];
+  for await (const change of ctx.mesh.api.jobs.watchJob({ requestId: job!.requestId, afterSequence: 1 })) {
+    seen.push(change.change!.toState);
+    if (change.job) assert.is(change.job.state, change.change!.toState);
+  }
+  assert.equal(seen.slice(-4), [JobState.JOB_STATE_PREPARING, JobState.JOB_STATE_RUNNING, JobState.JOB_STATE_COLLECTING, JobState.JOB_STATE_SUCCEEDED]);
+  const page = await ctx.mesh.api.jobs.listJobs({ states: [JobState.JOB_STATE_SUCCEEDED], runsOn: 'local', repoUrl: '', pageSize: 1, pageToken: '' });
+  assert.is(page.jobs.length, 1);
+  assert.ok(page.nextPageToken);
+  const ops = await ctx.mesh.api.operations.listOperations({ statuses: [], pageSize: 2, pageToken: '' });
+  assert.is(ops.operations.length, 2);
+  assert.ok(ops.operations.every((op) => op.name === 'jobmesh.orchestrator/run-job'));
+  await expectStatus(ctx.mesh.api.jobs.listJobs({ states: [], runsOn: '', repoUrl: '', pageSize: 0, pageToken: 'bogus' }), status.INVALID_ARGUMENT, { field: 'page_token' });
+  await expectStatus((async () => { for await (const _ of ctx.mesh.api.jobs.watchJob({ requestId: 'nope', afterSequence: 0 })) { /* none */ } })(), status.INVALID_ARGUMENT, { field: 'request_id' });
 });
 
 test('a failing job ends failed with its exit code', async (ctx) => {
@@ -93,7 +111,7 @@ test('the queue drains first in, first out when slots free up', async (ctx) => {
 });
 
 test('SubmitJob refuses bad input naming the field, and an unknown label listing the known ones', async (ctx) => {
-  const base = { repoUrl: ctx.repo.url, commitSha: ctx.repo.commit, runsOn: 'local', script: 'true', env: {}, timeoutMs: 0, artifactPatterns: [], requestId: '' };
+  const base = { repoUrl: ctx.repo.url, commitSha: ctx.repo.commit, runsOn: 'local', script: 'true', env: {}, secretEnv: {}, timeoutMs: 0, artifactPatterns: [], requestId: '' };
   const cases: [Record<string, unknown>, string][] = [
     [{ repoUrl: 'ftp://x/y' }, 'repo_url'], [{ commitSha: 'abc' }, 'commit_sha'], [{ runsOn: '' }, 'runs_on'],
     [{ script: ' ' }, 'script'], [{ timeoutMs: -5 }, 'timeout_ms'], [{ requestId: 'nope' }, 'request_id'],
