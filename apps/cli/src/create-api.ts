@@ -1,16 +1,21 @@
-import { serviceAddressDefaults } from '@jobmesh/config';
+import { loadTlsConfig, serviceAddressDefaults } from '@jobmesh/config';
 import { JobServiceService } from '@jobmesh/contracts/jobmesh/orchestrator/v1/jobs.ts';
 import { OperationServiceService } from '@jobmesh/contracts/jobmesh/orchestrator/v1/operations.ts';
 import { VmServiceService } from '@jobmesh/contracts/jobmesh/orchestrator/v1/vms.ts';
-import { createClient } from '@jobmesh/grpc-kit';
+import { createClient, Metadata } from '@jobmesh/grpc-kit';
 
 /**
  * Clients of the public API at `JOBMESH_ADDR` (then `JOBMESH_ORCHESTRATOR_ADDR`,
- * then 127.0.0.1:50051). The CLI uses nothing else.
+ * then 127.0.0.1:50051). The CLI uses nothing else. TLS comes from the
+ * JOBMESH_TLS_* variables (loadTlsConfig); `JOBMESH_TOKEN`, when set, goes
+ * with every call as `authorization: Bearer <token>`.
+ * @throws Error for an invalid TLS configuration
  */
 export function createApi(env: NodeJS.ProcessEnv = process.env) {
   const address = env.JOBMESH_ADDR || env.JOBMESH_ORCHESTRATOR_ADDR || serviceAddressDefaults.orchestrator;
-  const options = { deadlineMs: 15_000 };
+  const metadata = new Metadata();
+  if (env.JOBMESH_TOKEN) metadata.set('authorization', `Bearer ${env.JOBMESH_TOKEN.trim()}`);
+  const options = { deadlineMs: 15_000, tls: loadTlsConfig(env), metadata };
   const api = {
     address,
     jobs: createClient(JobServiceService, address, options),

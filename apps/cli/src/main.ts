@@ -9,7 +9,7 @@ assertSupportedNode();
 
 const usage = `jobmesh: run CI jobs in VMs (talks to the public API at $JOBMESH_ADDR, default 127.0.0.1:50051)
 
-  jobmesh submit --repo URL --commit SHA --runs-on LABEL [--env K=V]... [--timeout MS]
+  jobmesh submit --repo URL --commit SHA --runs-on LABEL [--env K=V]... [--secret-env K]... [--timeout MS]
                  [--artifact GLOB]... [--id UUID] [--follow] -- COMMANDS...
   jobmesh jobs [--state S]... [--runs-on LABEL] [--repo URL] [--limit N]
   jobmesh show ID
@@ -19,6 +19,8 @@ const usage = `jobmesh: run CI jobs in VMs (talks to the public API at $JOBMESH_
   jobmesh ops ID
 
   --json   machine-readable output
+  --secret-env K  sends $K as a secret: stored encrypted, masked as *** in logs and in show
+  JOBMESH_TOKEN   bearer token sent with every call; JOBMESH_TLS_CA / _CERT / _KEY turn TLS on
   submit --follow exits with the job's exit code (124 timed out, 130 cancelled).`;
 
 const commands = { submit, jobs, show, logs, cancel, vms, ops } as const;

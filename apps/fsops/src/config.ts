@@ -1,4 +1,4 @@
-import { addressSchema, serviceAddressDefaults } from '@jobmesh/config';
+import { addressSchema, refineTlsEnv, serviceAddressDefaults, tlsEnvShape, toTlsConfig } from '@jobmesh/config';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 
@@ -31,7 +31,10 @@ export const fsopsConfigSchema = z
     JOBMESH_FSOPS_GIT_TIMEOUT_MS: integer(1000, 24 * 3_600_000, 600_000),
     /** Time calls in flight get to finish at shutdown, in ms. @default 10000 */
     JOBMESH_SHUTDOWN_GRACE_MS: integer(0, 600_000, 10_000),
+    /** TLS of this service's server and of its clients: JOBMESH_TLS_CERT/KEY/CA/CLIENT_AUTH/SERVER_NAME; all unset = plaintext. */
+    ...tlsEnvShape,
   })
+  .superRefine(refineTlsEnv)
   .transform((env) => ({
     address: env.JOBMESH_FSOPS_ADDR,
     persistenceAddress: env.JOBMESH_PERSISTENCE_ADDR,
@@ -45,6 +48,7 @@ export const fsopsConfigSchema = z
     copyChunkDelayMs: env.JOBMESH_FSOPS_COPY_CHUNK_DELAY_MS,
     gitTimeoutMs: env.JOBMESH_FSOPS_GIT_TIMEOUT_MS,
     shutdownGraceMs: env.JOBMESH_SHUTDOWN_GRACE_MS,
+    tls: toTlsConfig(env),
   }));
 
 /** The parsed configuration. */

@@ -1,5 +1,5 @@
 import { FsopsServiceService } from '@jobmesh/contracts/jobmesh/fsops/v1/fsops.ts';
-import { createGrpcServer, defineService, type GrpcServer } from '@jobmesh/grpc-kit';
+import { createGrpcServer, defineService, type GrpcServer, type TlsOptions } from '@jobmesh/grpc-kit';
 import type { Logger } from '@jobmesh/logger';
 import { createCollectArtifactsHandler } from './artifacts/create-collect-artifacts-handler.ts';
 import { createEntryHandlers } from './entries/create-entry-handlers.ts';
@@ -24,6 +24,8 @@ export interface FsopsServerDeps {
   copyChunkBytes: number;
   copyChunkDelayMs: number;
   gitTimeoutMs: number;
+  /** TLS of the server. @default plaintext */
+  tls?: TlsOptions;
 }
 
 /** Builds the fsops gRPC server (FsopsService, health, reflection); no environment, no listening. */
@@ -35,6 +37,7 @@ export function createFsopsServer(deps: FsopsServerDeps): GrpcServer {
   const entries = createEntryHandlers(deps.roots);
   return createGrpcServer({
     logger: deps.logger,
+    tls: deps.tls,
     services: [
       defineService(fsopsServiceName, FsopsServiceService, {
         prepareWorkspace: createPrepareWorkspaceHandler({ ...deps }),

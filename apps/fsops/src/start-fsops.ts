@@ -30,7 +30,7 @@ export interface RunningFsops {
  */
 export async function startFsops(config: FsopsConfig, logger: Logger): Promise<RunningFsops> {
   const roots = await createRoots(config.roots);
-  const client = createClient(FsJobStoreServiceService, config.persistenceAddress, { deadlineMs: 5000, maxAttempts: 1 });
+  const client = createClient(FsJobStoreServiceService, config.persistenceAddress, { deadlineMs: 5000, maxAttempts: 1, tls: config.tls });
   let server: ReturnType<typeof createFsopsServer> | undefined;
   const recorder = createFsJobRecorder({
     client,
@@ -47,6 +47,7 @@ export async function startFsops(config: FsopsConfig, logger: Logger): Promise<R
     copyChunkBytes: config.copyChunkBytes,
     copyChunkDelayMs: config.copyChunkDelayMs,
     gitTimeoutMs: config.gitTimeoutMs,
+    tls: config.tls,
   });
   const running = server;
   const port = await running.listen(config.address);

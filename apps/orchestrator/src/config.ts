@@ -1,4 +1,4 @@
-import { addressSchema, serviceAddressDefaults } from '@jobmesh/config';
+import { addressSchema, refineTlsEnv, serviceAddressDefaults, tlsEnvShape, toTlsConfig } from '@jobmesh/config';
 import { z } from 'zod';
 
 const integer = (min: number, max: number, fallback: number) => z.coerce.number().int().min(min).max(max).default(fallback);
@@ -18,6 +18,8 @@ export const orchestratorConfigSchema = z
     JOBMESH_LEASE_MS: integer(500, 600_000, 10_000),
     /** Workflows this orchestrator runs at once. @default 64 */
     JOBMESH_MAX_CONCURRENT_JOBS: integer(1, 10_000, 64),
+    /** Jobs waiting in QUEUED past which SubmitJob answers RESOURCE_EXHAUSTED (QUEUE_FULL, retry hint); 0 = no limit. @default 10000 */
+    JOBMESH_MAX_QUEUED_JOBS: integer(0, 10_000_000, 10_000),
     /** Timeout of a job that names none, in ms. @default 3600000 */
     JOBMESH_DEFAULT_JOB_TIMEOUT_MS: integer(1000, 7 * 24 * 3_600_000, 3_600_000),
     /** Longest a guest may take to report ready, in ms. @default 180000 */
@@ -29,7 +31,18 @@ export const orchestratorConfigSchema = z
      * process SIGKILL itself there, the first time a workflow gets there. Unset in production.
      */
     JOBMESH_FAULT_CRASH_AT: z.string().regex(/^(before|after)-checkpoint:[a-z.-]+$/, 'must be before-checkpoint:<step> or after-checkpoint:<step>').optional(),
+    /** Token file of the public API (`<role> <token>` per line); unset = no authentication. @default unset */
+    JOBMESH_TOKENS_FILE: z.string().min(1).optional(),
+    /** Key of secret env values: 32 bytes as 64 hex digits or base64. @default JOBMESH_SECRETS_KEY_FILE, else <JOBMESH_DATA_DIR>/secrets.key (generated) */
+    JOBMESH_SECRETS_KEY: z.string().min(1).optional(),
+    /** File holding the key of secret env values (same forms as JOBMESH_SECRETS_KEY). @default unset */
+    JOBMESH_SECRETS_KEY_FILE: z.string().min(1).optional(),
+    /** Local data; holds the generated secrets key when no key is configured. @default ./.jobmesh */
+    JOBMESH_DATA_DIR: z.string().min(1).default('.jobmesh'),
+    /** TLS of this service's server and of its clients: JOBMESH_TLS_CERT/KEY/CA/CLIENT_AUTH/SERVER_NAME; all unset = plaintext. */
+    ...tlsEnvShape,
   })
+  .superRefine(refineTlsEnv)
   .transform((env) => ({
     address: env.JOBMESH_ORCHESTRATOR_ADDR,
     persistenceAddress: env.JOBMESH_PERSISTENCE_ADDR,
@@ -38,9 +51,13 @@ export const orchestratorConfigSchema = z
     leaseMs: env.JOBMESH_LEASE_MS,
     maxConcurrentJobs: env.JOBMESH_MAX_CONCURRENT_JOBS,
     defaultJobTimeoutMs: env.JOBMESH_DEFAULT_JOB_TIMEOUT_MS,
+    maxQueuedJobs: env.JOBMESH_MAX_QUEUED_JOBS,
     vmReadyTimeoutMs: env.JOBMESH_VM_READY_TIMEOUT_MS,
     shutdownGraceMs: env.JOBMESH_SHUTDOWN_GRACE_MS,
+    tls: toTlsConfig(env),
     crashAt: env.JOBMESH_FAULT_CRASH_AT,
+    tokensFile: env.JOBMESH_TOKENS_FILE,
+    secretsKey: { key: env.JOBMESH_SECRETS_KEY, keyFile: env.JOBMESH_SECRETS_KEY_FILE, dataDir: env.JOBMESH_DATA_DIR },
   }));
 
 /** The parsed configuration. */

@@ -1,10 +1,12 @@
 import type { WorkflowRuntime } from '@jobmesh/durable';
-import { createGrpcServer, type GrpcServer } from '@jobmesh/grpc-kit';
+import { createGrpcServer, type Authorizer, type GrpcServer, type TlsOptions } from '@jobmesh/grpc-kit';
 import type { Logger } from '@jobmesh/logger';
 import type { MeshClients } from './clients/create-mesh-clients.ts';
+import type { QueueGate } from './jobs/create-queue-gate.ts';
 import { createJobService } from './jobs/job-service.ts';
 import { createOperationService } from './operations/operation-service.ts';
 import { createVmService } from './operations/vm-service.ts';
+import type { SecretBox } from './secrets/create-secret-box.ts';
 
 /** What the orchestrator server is built from. */
 export interface OrchestratorServerDeps {
@@ -12,12 +14,22 @@ export interface OrchestratorServerDeps {
   runtime: WorkflowRuntime;
   logger: Logger;
   defaultJobTimeoutMs: number;
+  /** Seals secret env of submissions. */
+  secrets: SecretBox;
+  /** SubmitJob's queue limit. @default none */
+  queueGate?: QueueGate;
+  /** TLS of the public API. @default plaintext */
+  tls?: TlsOptions;
+  /** Bearer-token check of every public call (health and reflection stay open). @default none: open API */
+  authorize?: Authorizer;
 }
 
 /** Builds the public API server (jobs, operations, VMs, health, reflection); no environment, no listening. */
-export function createOrchestratorServer({ clients, runtime, logger, defaultJobTimeoutMs }: OrchestratorServerDeps): GrpcServer {
+export function createOrchestratorServer({ clients, runtime, logger, defaultJobTimeoutMs, secrets, queueGate, tls, authorize }: OrchestratorServerDeps): GrpcServer {
   return createGrpcServer({
     logger,
-    services: [createJobService({ clients, runtime, defaultJobTimeoutMs }), createOperationService(clients), createVmService(clients)],
+    tls,
+    authorize,
+    services: [createJobService({ clients, runtime, defaultJobTimeoutMs, secrets, queueGate }), createOperationService(clients), createVmService(clients)],
   });
 }

@@ -1,10 +1,15 @@
 import { hostname } from 'node:os';
 import { createWorkflowRuntime, type ExecutionHooks } from '@jobmesh/durable';
 import type { Logger } from '@jobmesh/logger';
+import { createTokenAuthorizer } from './auth/create-token-authorizer.ts';
+import { loadTokenFile } from './auth/load-token-file.ts';
 import { createMeshClients } from './clients/create-mesh-clients.ts';
 import type { OrchestratorConfig } from './config.ts';
+import { createQueueGate } from './jobs/create-queue-gate.ts';
 import { workflowNames } from './names.ts';
 import { createRunJobWorkflow } from './run-job/run-job-workflow.ts';
+import { createSecretBox } from './secrets/create-secret-box.ts';
+import { loadSecretsKey } from './secrets/load-secrets-key.ts';
 import { createOrchestratorServer } from './server.ts';
 
 /** A running orchestrator. */
@@ -28,6 +33,15 @@ function crashDrillHooks(crashAt: string | undefined, logger: Logger): Execution
 
 /** Starts the workflow runtime (claiming run-job workflows) and the public API. */
 export async function startOrchestrator(config: OrchestratorConfig, logger: Logger): Promise<RunningOrchestrator> {
+  // Both read before anything starts, so a bad token file or key stops start-up.
+  const tokens = config.tokensFile ? await loadTokenFile(config.tokensFile) : undefined;
+  const secretsKey = await loadSecretsKey(config.secretsKey);
+  logger.info('security', {
+    tls: config.tls ? (config.tls.clientAuth ? 'mutual' : 'server') : 'off',
+    tokens: tokens ? `${tokens.length} from ${config.tokensFile}` : 'off (the public API is open)',
+    secretsKey: secretsKey.origin,
+  });
+  const secrets = createSecretBox(secretsKey.key);
   const clients = createMeshClients(config);
   const runtime = createWorkflowRuntime({
     store: clients.workflows,
@@ -37,8 +51,12 @@ export async function startOrchestrator(config: OrchestratorConfig, logger: Logg
     maxConcurrent: config.maxConcurrentJobs,
     hooks: crashDrillHooks(config.crashAt, logger),
   });
-  runtime.register(workflowNames.runJob, createRunJobWorkflow({ clients, vmReadyTimeoutMs: config.vmReadyTimeoutMs }) as never);
-  const server = createOrchestratorServer({ clients, runtime, logger, defaultJobTimeoutMs: config.defaultJobTimeoutMs });
+  runtime.register(workflowNames.runJob, createRunJobWorkflow({ clients, vmReadyTimeoutMs: config.vmReadyTimeoutMs, secrets }) as never);
+  const server = createOrchestratorServer({
+    clients, runtime, logger, secrets, defaultJobTimeoutMs: config.defaultJobTimeoutMs,
+    queueGate: createQueueGate(clients, { maxQueuedJobs: config.maxQueuedJobs }),
+    tls: config.tls, authorize: tokens ? createTokenAuthorizer(tokens) : undefined,
+  });
   const port = await server.listen(config.address);
   runtime.run();
   server.setServing(true);

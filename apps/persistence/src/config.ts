@@ -1,4 +1,4 @@
-import { addressSchema, serviceAddressDefaults } from '@jobmesh/config';
+import { addressSchema, refineTlsEnv, serviceAddressDefaults, tlsEnvShape, toTlsConfig } from '@jobmesh/config';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 
@@ -25,7 +25,10 @@ export const persistenceConfigSchema = z
     JOBMESH_DB_STATEMENT_TIMEOUT_MS: integer(100, 3_600_000, 30_000),
     /** Time calls in flight get to finish at shutdown, in ms. @default 10000 */
     JOBMESH_SHUTDOWN_GRACE_MS: integer(0, 600_000, 10_000),
+    /** TLS of this service's server and of its clients: JOBMESH_TLS_CERT/KEY/CA/CLIENT_AUTH/SERVER_NAME; all unset = plaintext. */
+    ...tlsEnvShape,
   })
+  .superRefine(refineTlsEnv)
   .transform((env) => ({
     address: env.JOBMESH_PERSISTENCE_ADDR,
     databaseUrl: env.DATABASE_URL,
@@ -35,6 +38,7 @@ export const persistenceConfigSchema = z
     poolSize: env.JOBMESH_DB_POOL_SIZE,
     statementTimeoutMs: env.JOBMESH_DB_STATEMENT_TIMEOUT_MS,
     shutdownGraceMs: env.JOBMESH_SHUTDOWN_GRACE_MS,
+    tls: toTlsConfig(env),
   }));
 
 /** The parsed configuration. */

@@ -1,4 +1,4 @@
-import { createGrpcServer, type GrpcServer } from '@jobmesh/grpc-kit';
+import { createGrpcServer, type GrpcServer, type TlsOptions } from '@jobmesh/grpc-kit';
 import type { Logger } from '@jobmesh/logger';
 import type { DatabasePool } from 'slonik';
 import type { NotificationHub } from './db/create-notification-hub.ts';
@@ -13,12 +13,15 @@ export interface PersistenceServerDeps {
   pool: DatabasePool;
   notifications: NotificationHub;
   logger: Logger;
+  /** TLS of the server. @default plaintext */
+  tls?: TlsOptions;
 }
 
 /** Builds the persistence gRPC server (all stores, health, reflection); no environment, no listening. */
-export function createPersistenceServer({ pool, notifications, logger }: PersistenceServerDeps): GrpcServer {
+export function createPersistenceServer({ pool, notifications, logger, tls }: PersistenceServerDeps): GrpcServer {
   return createGrpcServer({
     logger,
+    tls,
     services: [
       createJobStoreService(pool, notifications),
       createJobLogStoreService({ pool, notifications }),

@@ -35,7 +35,7 @@ export async function startPersistence(config: PersistenceConfig, logger: Logger
     logger.info('schema ready', { applied: applied.length, embedded: embedded !== undefined });
     const pool = await createDatabasePool(databaseUrl, { maximumPoolSize: config.poolSize, statementTimeoutMs: config.statementTimeoutMs });
     const notifications = createNotificationHub(databaseUrl, logger);
-    const server = createPersistenceServer({ pool, notifications, logger });
+    const server = createPersistenceServer({ pool, notifications, logger, tls: config.tls });
     const port = await server.listen(config.address);
     server.setServing(true);
     return {

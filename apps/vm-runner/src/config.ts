@@ -1,4 +1,4 @@
-import { addressSchema, serviceAddressDefaults } from '@jobmesh/config';
+import { addressSchema, refineTlsEnv, serviceAddressDefaults, tlsEnvShape, toTlsConfig } from '@jobmesh/config';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,7 +35,10 @@ export const vmRunnerConfigSchema = z
     JOBMESH_VMRUNNER_RECORD_BUFFER_SIZE: integer(1, 1_000_000, 10_000),
     /** Time calls in flight get to finish at shutdown, in ms. @default 10000 */
     JOBMESH_SHUTDOWN_GRACE_MS: integer(0, 600_000, 10_000),
+    /** TLS of this service's server and of its clients: JOBMESH_TLS_CERT/KEY/CA/CLIENT_AUTH/SERVER_NAME; all unset = plaintext. */
+    ...tlsEnvShape,
   })
+  .superRefine(refineTlsEnv)
   .transform((env) => ({
     address: env.JOBMESH_VMRUNNER_ADDR,
     persistenceAddress: env.JOBMESH_PERSISTENCE_ADDR,
@@ -48,6 +51,7 @@ export const vmRunnerConfigSchema = z
     stopGraceMs: env.JOBMESH_VMRUNNER_STOP_GRACE_MS,
     recordBufferSize: env.JOBMESH_VMRUNNER_RECORD_BUFFER_SIZE,
     shutdownGraceMs: env.JOBMESH_SHUTDOWN_GRACE_MS,
+    tls: toTlsConfig(env),
   }));
 
 /** The parsed configuration. */

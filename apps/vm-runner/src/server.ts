@@ -1,10 +1,12 @@
-import { createGrpcServer, type GrpcServer } from '@jobmesh/grpc-kit';
+import { createGrpcServer, type GrpcServer, type TlsOptions } from '@jobmesh/grpc-kit';
 import type { Logger } from '@jobmesh/logger';
 import { createVmRunnerService, type VmRunnerServiceDeps } from './vms/vm-runner-service.ts';
 
 /** What the vm-runner server is built from. */
 export interface VmRunnerServerDeps extends VmRunnerServiceDeps {
   logger: Logger;
+  /** TLS of the server. @default plaintext */
+  tls?: TlsOptions;
 }
 
 /** Health name that is NOT_SERVING while VM events cannot reach persistence (the service still serves). */
@@ -12,5 +14,5 @@ export const persistenceDependencyHealthName = 'jobmesh.dependency.persistence';
 
 /** Builds the vm-runner gRPC server (VmRunnerService, health, reflection); no environment, no listening. */
 export function createVmRunnerServer(deps: VmRunnerServerDeps): GrpcServer {
-  return createGrpcServer({ logger: deps.logger, services: [createVmRunnerService(deps)] });
+  return createGrpcServer({ logger: deps.logger, tls: deps.tls, services: [createVmRunnerService(deps)] });
 }

@@ -51,6 +51,7 @@ export async function startVmRunner(config: VmRunnerConfig, logger: Logger): Pro
   let degraded = false;
   const records = createPersistenceRecords({
     address: config.persistenceAddress,
+    tls: config.tls,
     logger,
     maxBuffered: config.recordBufferSize,
     onDegradedChange: (value) => {
@@ -63,7 +64,7 @@ export async function startVmRunner(config: VmRunnerConfig, logger: Logger): Pro
   const reconciled = await reconcileVms({ registry, backends, logger, stopGraceMs: config.stopGraceMs });
   const lifecycle = createVmLifecycle({ registry, catalog, backends, logger, readyTimeoutMs: config.readyTimeoutMs, stopGraceMs: config.stopGraceMs });
 
-  server = createVmRunnerServer({ lifecycle, registry, catalog, host: config.host, logger });
+  server = createVmRunnerServer({ lifecycle, registry, catalog, host: config.host, logger, tls: config.tls });
   const port = await server.listen(config.address);
   server.setServing(true);
   server.setStatus(persistenceDependencyHealthName, !degraded);

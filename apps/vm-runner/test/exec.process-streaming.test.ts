@@ -37,7 +37,7 @@ test('output streams live: the first chunk arrives while the job still waits for
   // The job cannot finish before the test, having seen "first", creates the file `go`.
   const vm = await readyVm(r, 'echo first; while [ ! -f go ]; do sleep 0.05; done; echo second; exit 7');
   let sawFirstBeforeEnd = false;
-  const run = await withDeadline(collectExec(r.client.exec({ vmId: vm.id, timeoutMs: 30_000, killGraceMs: 0 }), async (_output, text) => {
+  const run = await withDeadline(collectExec(r.client.exec({ vmId: vm.id, timeoutMs: 30_000, killGraceMs: 0, rejoin: false }), async (_output, text) => {
     if (text.includes('first') && !existsSync(join(vm.overlayPath, 'go'))) {
       sawFirstBeforeEnd = true;
       await writeFile(join(vm.overlayPath, 'go'), '');
@@ -54,7 +54,7 @@ test('output streams live: the first chunk arrives while the job still waits for
 
 test('a job past its timeout is killed, with its children, and reported as timed out', async ({ r }) => {
   const vm = await readyVm(r, 'echo $$ > job.pid; sleep 60 & echo $! > child.pid; echo started; wait');
-  const run = await withDeadline(collectExec(r.client.exec({ vmId: vm.id, timeoutMs: 500, killGraceMs: 500 })), 15_000, 'exec');
+  const run = await withDeadline(collectExec(r.client.exec({ vmId: vm.id, timeoutMs: 500, killGraceMs: 500, rejoin: false })), 15_000, 'exec');
   assert.is(run.result!.timedOut, true);
   assert.is(run.result!.exitCode, -1);
   assert.is(run.result!.signal, 'SIGTERM');
@@ -67,7 +67,7 @@ test('a job past its timeout is killed, with its children, and reported as timed
 
 test('a job ignoring SIGTERM is killed after the grace', async ({ r }) => {
   const vm = await readyVm(r, "trap '' TERM; echo ready; while :; do sleep 0.1; done");
-  const run = await withDeadline(collectExec(r.client.exec({ vmId: vm.id, timeoutMs: 300, killGraceMs: 300 })), 15_000, 'exec');
+  const run = await withDeadline(collectExec(r.client.exec({ vmId: vm.id, timeoutMs: 300, killGraceMs: 300, rejoin: false })), 15_000, 'exec');
   assert.is(run.result!.timedOut, true);
   assert.is(run.result!.signal, 'SIGKILL');
   await r.client.destroy({ vmId: vm.id });
@@ -76,7 +76,7 @@ test('a job ignoring SIGTERM is killed after the grace', async ({ r }) => {
 test('a client that cancels the stream kills the job', async ({ r }) => {
   const vm = await readyVm(r, 'echo $$ > job.pid; echo running; sleep 60');
   const controller = new AbortController();
-  const stream = r.client.exec({ vmId: vm.id, timeoutMs: 0, killGraceMs: 500 }, { signal: controller.signal });
+  const stream = r.client.exec({ vmId: vm.id, timeoutMs: 0, killGraceMs: 500, rejoin: false }, { signal: controller.signal });
   await withDeadline(collectExec(stream, () => controller.abort()), 15_000, 'exec until cancel').catch(() => undefined);
   const pid = await jobPid(vm.overlayPath);
   assert.ok(await eventually(() => !isProcessAlive(pid)), 'the job was killed');
@@ -86,7 +86,7 @@ test('a client that cancels the stream kills the job', async ({ r }) => {
 
 test('the call deadline kills the job', async ({ r }) => {
   const vm = await readyVm(r, 'echo $$ > job.pid; sleep 60');
-  await expectStatus(withDeadline(collectExec(r.client.exec({ vmId: vm.id, timeoutMs: 0, killGraceMs: 200 }, { deadlineMs: 700 })), 15_000, 'exec'), status.DEADLINE_EXCEEDED);
+  await expectStatus(withDeadline(collectExec(r.client.exec({ vmId: vm.id, timeoutMs: 0, killGraceMs: 200, rejoin: false }, { deadlineMs: 700 })), 15_000, 'exec'), status.DEADLINE_EXCEEDED);
   const pid = await jobPid(vm.overlayPath);
   assert.ok(await eventually(() => !isProcessAlive(pid)), 'the job was killed');
   await r.client.destroy({ vmId: vm.id });
@@ -96,9 +96,9 @@ test('Exec on a busy VM is refused; Destroy during Exec ends the job and leaves 
   const vm = await readyVm(r, 'echo $$ > job.pid; echo running; sleep 60');
   let destroyed: Promise<unknown> | undefined;
   let pid = 0;
-  const run = collectExec(r.client.exec({ vmId: vm.id, timeoutMs: 0, killGraceMs: 200 }), async () => {
+  const run = collectExec(r.client.exec({ vmId: vm.id, timeoutMs: 0, killGraceMs: 200, rejoin: false }), async () => {
     pid = await jobPid(vm.overlayPath);
-    await expectStatus(collectExec(r.client.exec({ vmId: vm.id, timeoutMs: 0, killGraceMs: 0 })), status.FAILED_PRECONDITION, { reason: 'VM_BUSY' });
+    await expectStatus(collectExec(r.client.exec({ vmId: vm.id, timeoutMs: 0, killGraceMs: 0, rejoin: false })), status.FAILED_PRECONDITION, { reason: 'VM_BUSY' });
     destroyed ??= r.client.destroy({ vmId: vm.id });
   });
   const result = await withDeadline(run, 15_000, 'exec');

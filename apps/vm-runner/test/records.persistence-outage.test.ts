@@ -33,7 +33,7 @@ test('VM work goes on while persistence is down; health says degraded; the buffe
   const { vm } = await withDeadline(r.client.prepare(prepareRequest({ script: 'echo works' })), 10_000, 'prepare');
   await r.client.start({ vmId: vm!.id });
   await r.client.waitReady({ vmId: vm!.id, timeoutMs: 5000 });
-  const run = await withDeadline(collectExec(r.client.exec({ vmId: vm!.id, timeoutMs: 10_000, killGraceMs: 0 })), 15_000, 'exec');
+  const run = await withDeadline(collectExec(r.client.exec({ vmId: vm!.id, timeoutMs: 10_000, killGraceMs: 0, rejoin: false })), 15_000, 'exec');
   assert.is(run.stdout, 'works\n');
   assert.ok(await eventually(async () => (await dependency()) === HealthCheckResponse_ServingStatus.NOT_SERVING), 'degraded while persistence is down');
   assert.is((await health.check({ service: '' })).status, HealthCheckResponse_ServingStatus.SERVING, 'vm-runner itself still serves');

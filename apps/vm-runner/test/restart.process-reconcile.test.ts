@@ -59,7 +59,7 @@ test('after SIGKILL, a restarted vm-runner kills the orphaned job, keeps ready V
   const halfDestroyed = (await c1.prepare(prepareRequest({ runsOn: 'tiny' }))).vm!;
 
   let jobPid = 0;
-  await withDeadline(collectExec(c1.exec({ vmId: busy.id, timeoutMs: 0, killGraceMs: 0 }), async () => {
+  await withDeadline(collectExec(c1.exec({ vmId: busy.id, timeoutMs: 0, killGraceMs: 0, rejoin: false }), async () => {
     jobPid = Number((await readFile(join(busy.overlayPath, 'job.pid'), 'utf8')).trim());
     ctx.pids.push(jobPid);
     first.runner.child.kill('SIGKILL');
@@ -92,7 +92,7 @@ test('after SIGKILL, a restarted vm-runner kills the orphaned job, keeps ready V
   assert.not.ok(existsSync(orphan), 'the orphan folder was removed');
   assert.is((await c2.capacity({})).labels.find((l) => l.label === 'tiny')!.slotsInUse, 0);
 
-  const rerun = await withDeadline(collectExec(c2.exec({ vmId: busy.id, timeoutMs: 300, killGraceMs: 100 })), 15_000, 'exec after restart');
+  const rerun = await withDeadline(collectExec(c2.exec({ vmId: busy.id, timeoutMs: 300, killGraceMs: 100, rejoin: false })), 15_000, 'exec after restart');
   assert.is(rerun.result!.timedOut, true);
   assert.is(rerun.stdout, 'running\n');
 

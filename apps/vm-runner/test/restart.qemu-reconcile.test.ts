@@ -52,7 +52,7 @@ test('a qemu VM survives a SIGKILLed vm-runner: the next one re-attaches it, Exe
   const id = vm!.id;
   const pid = (await withDeadline(c1.start({ vmId: id }, { deadlineMs: 30_000 }), 30_000, 'start')).vm!.pid;
   await withDeadline(c1.waitReady({ vmId: id, timeoutMs: 60_000 }, { deadlineMs: 65_000 }), 65_000, 'wait ready');
-  await withDeadline(collectExec(c1.exec({ vmId: id, timeoutMs: 0, killGraceMs: 0 }), async () => {
+  await withDeadline(collectExec(c1.exec({ vmId: id, timeoutMs: 0, killGraceMs: 0, rejoin: false }), async () => {
     first.runner.child.kill('SIGKILL');
     await first.runner.exited;
   }), 60_000, 'exec until the kill').catch(() => undefined);
@@ -65,7 +65,7 @@ test('a qemu VM survives a SIGKILLed vm-runner: the next one re-attaches it, Exe
   assert.is(reattached.state, VmState.VM_STATE_READY, 'the executing VM was re-attached and is READY');
   assert.is(reattached.pid, pid, 'same qemu process');
   assert.ok(reattached.message.includes('re-attached'), reattached.message);
-  const rejoined = await withDeadline(collectExec(c2.exec({ vmId: id, timeoutMs: 60_000, killGraceMs: 0 })), 65_000, 'exec re-joins');
+  const rejoined = await withDeadline(collectExec(c2.exec({ vmId: id, timeoutMs: 60_000, killGraceMs: 0, rejoin: false })), 65_000, 'exec re-joins');
   assert.is(rejoined.result!.exitCode, 5, 'the job’s exit code reached the new vm-runner');
 
   assert.ok(await eventually(async () => {

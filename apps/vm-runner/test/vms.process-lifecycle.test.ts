@@ -33,14 +33,14 @@ test('prepare → start → ready → exec → stop → start → exec → destr
   assert.ok(existsSync(join(vm!.overlayPath, 'input.txt')), 'workspace copied into the VM');
   const id = vm!.id;
 
-  await expectStatus(collectExec(c.exec({ vmId: id, timeoutMs: 0, killGraceMs: 0 })), status.FAILED_PRECONDITION, { reason: 'VM_NOT_READY' });
+  await expectStatus(collectExec(c.exec({ vmId: id, timeoutMs: 0, killGraceMs: 0, rejoin: false })), status.FAILED_PRECONDITION, { reason: 'VM_NOT_READY' });
   await expectStatus(c.waitReady({ vmId: id, timeoutMs: 0 }), status.FAILED_PRECONDITION, { reason: 'VM_NOT_STARTED' });
   assert.is((await withDeadline(c.start({ vmId: id }), 10_000, 'start')).vm!.state, VmState.VM_STATE_STARTING);
-  await expectStatus(collectExec(c.exec({ vmId: id, timeoutMs: 0, killGraceMs: 0 })), status.FAILED_PRECONDITION, { reason: 'VM_NOT_READY' });
+  await expectStatus(collectExec(c.exec({ vmId: id, timeoutMs: 0, killGraceMs: 0, rejoin: false })), status.FAILED_PRECONDITION, { reason: 'VM_NOT_READY' });
   assert.is((await withDeadline(c.start({ vmId: id }), 10_000, 'start again')).vm!.state, VmState.VM_STATE_STARTING, 'Start is idempotent');
   assert.is((await withDeadline(c.waitReady({ vmId: id, timeoutMs: 5000 }), 10_000, 'wait ready')).vm!.state, VmState.VM_STATE_READY);
 
-  const run = await withDeadline(collectExec(c.exec({ vmId: id, timeoutMs: 10_000, killGraceMs: 0 })), 15_000, 'exec');
+  const run = await withDeadline(collectExec(c.exec({ vmId: id, timeoutMs: 10_000, killGraceMs: 0, rejoin: false })), 15_000, 'exec');
   assert.is(run.stdout, 'from the workspace\nname=jobmesh\n');
   assert.is(run.stderr, 'to-stderr\n');
   assert.equal(run.result && { exitCode: run.result.exitCode, signal: run.result.signal, timedOut: run.result.timedOut }, { exitCode: 0, signal: '', timedOut: false });
@@ -53,14 +53,14 @@ test('prepare → start → ready → exec → stop → start → exec → destr
   assert.is((await c.stop({ vmId: id, force: false, graceMs: 0 })).stoppedBy, 'none', 'Stop is idempotent');
   await c.start({ vmId: id });
   await c.waitReady({ vmId: id, timeoutMs: 5000 });
-  const again = await withDeadline(collectExec(c.exec({ vmId: id, timeoutMs: 10_000, killGraceMs: 0 })), 15_000, 'exec again');
+  const again = await withDeadline(collectExec(c.exec({ vmId: id, timeoutMs: 10_000, killGraceMs: 0, rejoin: false })), 15_000, 'exec again');
   assert.is(again.result!.exitCode, 0);
 
   const destroyed = await withDeadline(c.destroy({ vmId: id }), 10_000, 'destroy');
   assert.is(destroyed.vm!.state, VmState.VM_STATE_DESTROYED);
   assert.not.ok(existsSync(join(r.stateDir, 'vms', id)), 'the VM folder is gone');
   assert.is((await c.destroy({ vmId: id })).vm!.state, VmState.VM_STATE_DESTROYED, 'Destroy is idempotent');
-  await expectStatus(collectExec(c.exec({ vmId: id, timeoutMs: 0, killGraceMs: 0 })), status.FAILED_PRECONDITION, { reason: 'VM_DESTROYED' });
+  await expectStatus(collectExec(c.exec({ vmId: id, timeoutMs: 0, killGraceMs: 0, rejoin: false })), status.FAILED_PRECONDITION, { reason: 'VM_DESTROYED' });
   await expectStatus(c.start({ vmId: id }), status.FAILED_PRECONDITION, { reason: 'VM_DESTROYED' });
   assert.ok(existsSync(workspace), 'the caller’s workspace is left alone');
 
@@ -117,7 +117,7 @@ test('bad input: unknown label, oversized script and env, bad and unknown ids', 
   await expectStatus(c.waitReady({ vmId: missing, timeoutMs: 0 }), status.NOT_FOUND, { reason: 'VM_NOT_FOUND' });
   await expectStatus(c.stop({ vmId: missing, force: false, graceMs: 0 }), status.NOT_FOUND, { reason: 'VM_NOT_FOUND' });
   await expectStatus(c.destroy({ vmId: missing }), status.NOT_FOUND, { reason: 'VM_NOT_FOUND' });
-  await expectStatus(collectExec(c.exec({ vmId: missing, timeoutMs: 0, killGraceMs: 0 })), status.NOT_FOUND, { reason: 'VM_NOT_FOUND' });
+  await expectStatus(collectExec(c.exec({ vmId: missing, timeoutMs: 0, killGraceMs: 0, rejoin: false })), status.NOT_FOUND, { reason: 'VM_NOT_FOUND' });
 });
 
 test('Capacity counts slots per label; a full label is RESOURCE_EXHAUSTED until a VM is destroyed', async ({ r }) => {

@@ -41,14 +41,14 @@ test('a job boots in a qemu VM, streams stdout and stderr, reports its exit code
   assert.is(vm!.backend, VmBackend.VM_BACKEND_QEMU);
   assert.ok(existsSync(vm!.overlayPath) && existsSync(vm!.seedPath), 'overlay and seed exist');
   const id = vm!.id;
-  await expectStatus(collectExec(c.exec({ vmId: id, timeoutMs: 0, killGraceMs: 0 })), status.FAILED_PRECONDITION, { reason: 'VM_NOT_READY' });
+  await expectStatus(collectExec(c.exec({ vmId: id, timeoutMs: 0, killGraceMs: 0, rejoin: false })), status.FAILED_PRECONDITION, { reason: 'VM_NOT_READY' });
 
   const started = (await withDeadline(c.start({ vmId: id }, { deadlineMs: 30_000 }), 30_000, 'start')).vm!;
   assert.ok(started.pid > 0 && isProcessAlive(started.pid), 'qemu runs');
   assert.is(started.accelerator, 'tcg');
   assert.is((await withDeadline(c.waitReady({ vmId: id, timeoutMs: 60_000 }, { deadlineMs: 65_000 }), 65_000, 'wait ready')).vm!.state, VmState.VM_STATE_READY);
 
-  const run = await withDeadline(collectExec(c.exec({ vmId: id, timeoutMs: 60_000, killGraceMs: 0 })), 65_000, 'exec');
+  const run = await withDeadline(collectExec(c.exec({ vmId: id, timeoutMs: 60_000, killGraceMs: 0, rejoin: false })), 65_000, 'exec');
   assert.is(run.stdout, 'hello\nfrom the workspace\nname=guest\n');
   assert.is(run.stderr, 'oops\n');
   assert.is(run.result!.exitCode, 3, 'the non-zero exit code is reported');
@@ -82,7 +82,7 @@ test('output streams live from the guest; a job past its timeout is killed and r
   let stateAtFirstChunk: VmState | undefined;
   // The job only ends through the timeout, so seeing its first line while the VM still
   // executes proves the output is streamed rather than handed over at the end.
-  const run = await withDeadline(collectExec(c.exec({ vmId: id, timeoutMs: 4000, killGraceMs: 0 }), async () => {
+  const run = await withDeadline(collectExec(c.exec({ vmId: id, timeoutMs: 4000, killGraceMs: 0, rejoin: false }), async () => {
     stateAtFirstChunk ??= (await c.getVm({ vmId: id })).vm!.state;
   }), 60_000, 'exec');
   assert.is(stateAtFirstChunk, VmState.VM_STATE_EXECUTING);

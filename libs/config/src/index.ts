@@ -3,3 +3,5 @@ export { ConfigError, parseConfig } from './parse-config.ts';
 export { loadConfigOrExit } from './load-config-or-exit.ts';
 export { addressSchema, serviceAddressDefaults, serviceAddressVariables } from './service-addresses.ts';
 export type { ServiceName } from './service-addresses.ts';
+export { loadTlsConfig, refineTlsEnv, tlsEnvProblems, tlsEnvShape, tlsVariables, toTlsConfig } from './tls-config.ts';
+export type { TlsConfig } from './tls-config.ts';

@@ -9,6 +9,7 @@ export {
   notFound,
   permissionDenied,
   resourceExhausted,
+  unauthenticated,
   unavailable,
 } from './errors/error-factories.ts';
 export { toStatusObject, reasonKey, fieldKey } from './errors/to-status-object.ts';
@@ -17,6 +18,9 @@ export { createGrpcServer, defaultMaxMessageBytes } from './server/create-grpc-s
 export type { GrpcServer, GrpcServerOptions } from './server/create-grpc-server.ts';
 export { defineService } from './server/service-implementation.ts';
 export type { CallContext, ServiceImplementation, ServiceRegistration } from './server/service-implementation.ts';
+export type { Authorizer } from './server/adapt-handlers.ts';
+export { toChannelCredentials, toServerCredentials } from './tls/tls-credentials.ts';
+export type { TlsOptions } from './tls/tls-credentials.ts';
 export { onShutdownSignal } from './server/on-shutdown-signal.ts';
 export { createClient } from './client/create-client.ts';
 export type { CallOptions, ClientOptions, PromiseClient } from './client/create-client.ts';

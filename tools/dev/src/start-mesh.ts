@@ -2,7 +2,7 @@
 // of the mesh as its own process, each waited for until its health check says
 // SERVING; prints the endpoints; Ctrl-C stops everything cleanly.
 import { join } from 'node:path';
-import { assertSupportedNode, serviceAddressDefaults, serviceAddressVariables } from '@jobmesh/config';
+import { assertSupportedNode, loadTlsConfig, serviceAddressDefaults, serviceAddressVariables } from '@jobmesh/config';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '@jobmesh/persistence/embedded';
 import { startServiceProcess, type ServiceProcess } from './start-service-process.ts';
 import { waitUntilServing } from './wait-until-serving.ts';
@@ -42,7 +42,13 @@ process.on('SIGTERM', () => void stopAll(0));
 
 try {
   if (!env.DATABASE_URL) {
-    postgres = await startEmbeddedPostgres({ dataDir });
+    // Postgres's routine LOG lines (checkpoints) drown the services' own; keep its warnings and errors.
+    postgres = await startEmbeddedPostgres({
+      dataDir,
+      onLog: (line) => {
+        if (/\b(WARNING|ERROR|FATAL|PANIC)\b/.test(line)) process.stdout.write(`postgres${' '.repeat(Math.max(0, width - 8))} │ ${line}\n`);
+      },
+    });
     env.DATABASE_URL = postgres.url;
     process.stdout.write(`postgres │ embedded, data in ${dataDir}, ${postgres.url.replace(/:[^:@/]+@/, ':***@')}\n`);
   }
@@ -55,7 +61,7 @@ try {
         void stopAll(1);
       }
     });
-    await waitUntilServing(env[serviceAddressVariables[s.key]]!, 120_000, service.isAlive);
+    await waitUntilServing(env[serviceAddressVariables[s.key]]!, 120_000, service.isAlive, loadTlsConfig(env));
   }
   process.stdout.write('\njobmesh is up:\n');
   for (const s of services) process.stdout.write(`  ${s.name.padEnd(width)}  ${env[serviceAddressVariables[s.key]]}\n`);

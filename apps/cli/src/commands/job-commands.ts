@@ -22,7 +22,7 @@ function describeJob(job: Job): string {
   return rows.map(([k, v]) => `${k.padEnd(10)} ${v}`).join('\n') + `\nscript\n${job.script.replace(/^/gm, '  ')}`;
 }
 
-/** `jobmesh submit --repo URL --commit SHA --runs-on LABEL [--env K=V]... [--timeout MS] [--artifact GLOB]... [--id UUID] [--follow] -- commands...` */
+/** `jobmesh submit --repo URL --commit SHA --runs-on LABEL [--env K=V]... [--secret-env K]... [--timeout MS] [--artifact GLOB]... [--id UUID] [--follow] -- commands...` */
 export async function submit(api: Api, args: ParsedArgs, json: boolean): Promise<number> {
   const env: Record<string, string> = {};
   for (const pair of flags(args, 'env')) {
@@ -30,10 +30,17 @@ export async function submit(api: Api, args: ParsedArgs, json: boolean): Promise
     if (eq < 1) throw new UsageError(`--env takes KEY=VALUE, got ${pair}`);
     env[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
+  // A secret's value comes from this process's environment, never the command line (ps would show it).
+  const secretEnv: Record<string, string> = {};
+  for (const key of flags(args, 'secret-env')) {
+    const value = process.env[key];
+    if (value === undefined || value === '') throw new UsageError(`--secret-env ${key}: set ${key} in the environment of this command`);
+    secretEnv[key] = value;
+  }
   const script = args.rest.join(' ') || flag(args, 'script') || '';
   const { job } = await api.jobs.submitJob({
     repoUrl: flag(args, 'repo') ?? '', commitSha: flag(args, 'commit') ?? '', runsOn: flag(args, 'runs-on') ?? '',
-    script, env, timeoutMs: Number(flag(args, 'timeout') ?? 0), artifactPatterns: flags(args, 'artifact'), requestId: flag(args, 'id') ?? '',
+    script, env, secretEnv, timeoutMs: Number(flag(args, 'timeout') ?? 0), artifactPatterns: flags(args, 'artifact'), requestId: flag(args, 'id') ?? '',
   });
   if (json && !args.flags.has('follow')) return out(toJson(job)), 0;
   process.stderr.write(`submitted job ${job!.requestId}\n`);

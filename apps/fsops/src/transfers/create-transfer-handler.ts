@@ -32,7 +32,7 @@ export function createTransferHandler(roots: Roots, deps: TransferDeps) {
     const running = runTransfer(deps, {
       key,
       kind: FsJobKind.FS_JOB_KIND_TRANSFER,
-      request: { kind: FsJobKind.FS_JOB_KIND_TRANSFER, source: source.path, destination: destination.path, mode, overwrite, jobRequestId },
+      request: { kind: FsJobKind.FS_JOB_KIND_TRANSFER, source: source.path, destination: destination.path, mode, overwrite, jobRequestId, ...(request.skipChecksums ? { skipChecksums: true as const } : {}) },
       sourcePath: source.path,
       destination: destination.path,
       replace,

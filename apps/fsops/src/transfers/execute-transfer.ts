@@ -40,6 +40,8 @@ export async function executeTransfer(ctx: ExecuteContext): Promise<SidecarResul
   const { sidecar } = ctx;
   const files = sidecar.files ?? [];
   const mode = sidecar.modeUsed ?? TransferMode.TRANSFER_MODE_COPY;
+  // Without checksums a link or rename never reads the file, so its cost does not grow with size.
+  const checksums = sidecar.request.skipChecksums !== true;
   let bytesDone = 0;
   let filesDone = 0;
   let filesSkipped = 0;
@@ -74,7 +76,7 @@ export async function executeTransfer(ctx: ExecuteContext): Promise<SidecarResul
 
   for (const file of files) {
     if (sidecar.renamed || (file.sha256 && await verifies(file))) {
-      if (sidecar.renamed) file.sha256 = (await hashFile(file.destination)).sha256;
+      if (sidecar.renamed) file.sha256 = checksums ? (await hashFile(file.destination)).sha256 : '';
       else filesSkipped++;
       bytesDone += file.sizeBytes;
       fileDone(file);
@@ -96,7 +98,7 @@ export async function executeTransfer(ctx: ExecuteContext): Promise<SidecarResul
         throw failedPrecondition('VERIFY_FAILED', `${file.path}: the copy does not match the source; the source is kept`);
       }
     }
-    if ((mode !== TransferMode.TRANSFER_MODE_COPY && mode !== TransferMode.TRANSFER_MODE_MOVE) || !file.sha256) {
+    if (checksums && ((mode !== TransferMode.TRANSFER_MODE_COPY && mode !== TransferMode.TRANSFER_MODE_MOVE) || !file.sha256)) {
       file.sha256 = (await hashFile(file.destination)).sha256;
     }
     bytesDone = before + file.sizeBytes;

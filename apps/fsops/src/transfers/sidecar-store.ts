@@ -15,6 +15,8 @@ export interface SidecarRequest {
   jobRequestId: string;
   /** Glob patterns of an artifact collection. */
   patterns?: string[];
+  /** Set (only when true, so older sidecars still match) when the caller asked for no checksums. */
+  skipChecksums?: true;
 }
 
 /** A planned file and what is known about it. */

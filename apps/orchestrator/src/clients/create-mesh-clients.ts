@@ -4,24 +4,27 @@ import { JobLogStoreServiceService } from '@jobmesh/contracts/jobmesh/persistenc
 import { VmStoreServiceService } from '@jobmesh/contracts/jobmesh/persistence/v1/vms.ts';
 import { WorkflowStoreServiceService } from '@jobmesh/contracts/jobmesh/persistence/v1/workflows.ts';
 import { VmRunnerServiceService } from '@jobmesh/contracts/jobmesh/vmrunner/v1/vm_runner.ts';
-import { createClient } from '@jobmesh/grpc-kit';
+import { createClient, type TlsOptions } from '@jobmesh/grpc-kit';
 
 /** Addresses of the services the orchestrator calls. */
 export interface MeshAddresses {
   persistenceAddress: string;
   vmRunnerAddress: string;
   fsopsAddress: string;
+  /** TLS towards every service (the orchestrator's own certificate doubles as its client certificate). @default plaintext */
+  tls?: TlsOptions;
 }
 
 /** Clients of every service the orchestrator calls, each with deadlines and contract-driven retries. */
 export function createMeshClients(addresses: MeshAddresses) {
+  const tls = addresses.tls;
   return {
-    jobs: createClient(JobStoreServiceService, addresses.persistenceAddress),
-    logs: createClient(JobLogStoreServiceService, addresses.persistenceAddress),
-    workflows: createClient(WorkflowStoreServiceService, addresses.persistenceAddress),
-    vms: createClient(VmStoreServiceService, addresses.persistenceAddress),
-    vmRunner: createClient(VmRunnerServiceService, addresses.vmRunnerAddress, { deadlineMs: 60_000 }),
-    fsops: createClient(FsopsServiceService, addresses.fsopsAddress, { deadlineMs: 300_000 }),
+    jobs: createClient(JobStoreServiceService, addresses.persistenceAddress, { tls }),
+    logs: createClient(JobLogStoreServiceService, addresses.persistenceAddress, { tls }),
+    workflows: createClient(WorkflowStoreServiceService, addresses.persistenceAddress, { tls }),
+    vms: createClient(VmStoreServiceService, addresses.persistenceAddress, { tls }),
+    vmRunner: createClient(VmRunnerServiceService, addresses.vmRunnerAddress, { deadlineMs: 60_000, tls }),
+    fsops: createClient(FsopsServiceService, addresses.fsopsAddress, { deadlineMs: 300_000, tls }),
     close() {
       for (const client of [this.jobs, this.logs, this.workflows, this.vms, this.vmRunner, this.fsops]) client.close();
     },

@@ -5,7 +5,10 @@ import { defineService, invalidArgument, isMeshError, notFound, status } from '@
 import type { MeshClients } from '../clients/create-mesh-clients.ts';
 import { workflowNames } from '../names.ts';
 import type { RunJobInput } from '../run-job/run-job-workflow.ts';
+import type { SecretBox } from '../secrets/create-secret-box.ts';
+import { maskText } from '../secrets/create-log-masker.ts';
 import { createLabelCatalog } from './create-label-catalog.ts';
+import type { QueueGate } from './create-queue-gate.ts';
 import { toPublicJob } from './to-public-job.ts';
 import { validateSubmission } from './validate-submission.ts';
 
@@ -20,17 +23,29 @@ export interface JobServiceDeps {
   clients: MeshClients;
   runtime: WorkflowRuntime;
   defaultJobTimeoutMs: number;
+  /** Seals secret env for the workflow input. */
+  secrets: SecretBox;
+  /** The queue limit (JOBMESH_MAX_QUEUED_JOBS). @default no limit */
+  queueGate?: QueueGate;
 }
 
 /** jobmesh.orchestrator.v1.JobService: the public API. */
-export function createJobService({ clients, runtime, defaultJobTimeoutMs }: JobServiceDeps) {
+export function createJobService({ clients, runtime, defaultJobTimeoutMs, secrets, queueGate }: JobServiceDeps) {
   const labels = createLabelCatalog(clients);
   const readJob = async (requestId: string) => (await clients.jobs.getJob({ requestId })).job!;
 
   return defineService('jobmesh.orchestrator.v1.JobService', JobServiceService, {
     async submitJob(request) {
-      const job = validateSubmission(request, defaultJobTimeoutMs);
+      const { secretEnv, ...job } = validateSubmission(request, defaultJobTimeoutMs);
+      // Secret values never reach persistence in the clear: the job row keeps
+      // their keys with "***", the workflow input only the sealed map.
+      const masked = Object.fromEntries(Object.keys(secretEnv).map((key) => [key, maskText]));
+      const sealedSecretEnv = Object.keys(secretEnv).length ? secrets.seal(job.requestId, secretEnv) : undefined;
       await labels.requireKnown(job.runsOn);
+      // A full queue refuses new jobs only: a retried submission of a stored one still succeeds.
+      await queueGate?.admit().catch(async (error: unknown) => {
+        if (!(await clients.jobs.getJob({ requestId: job.requestId }).then(() => true, () => false))) throw error;
+      });
       // The job row first (so GetJob works at once), then its workflow, both
       // idempotent by the request id: a retried SubmitJob changes nothing.
       // The job's trace is the trace of the SubmitJob call that created it; its workflow continues it.
@@ -38,7 +53,7 @@ export function createJobService({ clients, runtime, defaultJobTimeoutMs }: JobS
       propagation.inject(context.active(), carrier);
       const traceId = trace.getActiveSpan()?.spanContext().traceId ?? '';
       const { job: stored, created } = await clients.jobs.createJob({
-        spec: { ...job },
+        spec: { ...job, env: { ...job.env, ...masked } },
         workflowId: job.requestId,
         traceId,
       });
@@ -50,7 +65,7 @@ export function createJobService({ clients, runtime, defaultJobTimeoutMs }: JobS
       }));
       if (!hasWorkflow) {
         const deadline = new Date(stored!.createdAt!.getTime() + job.timeoutMs);
-        const input: RunJobInput = { ...job, deadline: deadline.toISOString(), traceparent: carrier.traceparent ?? '' };
+        const input: RunJobInput = { ...job, ...(sealedSecretEnv && { sealedSecretEnv }), deadline: deadline.toISOString(), traceparent: carrier.traceparent ?? '' };
         await runtime.start(workflowNames.runJob, input as never, { id: job.requestId, jobRequestId: job.requestId, deadlineAt: deadline });
       }
       return { job: toPublicJob(stored!) };

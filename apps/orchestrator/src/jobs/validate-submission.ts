@@ -20,6 +20,8 @@ export interface Submission {
   runsOn: string;
   script: string;
   env: Record<string, string>;
+  /** Secret env, in the clear: only ever kept sealed (see job-service). */
+  secretEnv: Record<string, string>;
   timeoutMs: number;
   artifactPatterns: string[];
 }
@@ -45,11 +47,18 @@ export function validateSubmission(request: SubmitJobRequest, defaultTimeoutMs: 
   if (Buffer.byteLength(request.script) > submissionLimits.maxScriptBytes) throw invalidArgument('script', `must be at most ${submissionLimits.maxScriptBytes} bytes`);
   if (request.script.includes('\0')) throw invalidArgument('script', 'must not contain NUL bytes');
   const entries = Object.entries(request.env);
+  const secretEntries = Object.entries(request.secretEnv ?? {});
   if (entries.length > submissionLimits.maxEnvEntries) throw invalidArgument('env', `must have at most ${submissionLimits.maxEnvEntries} entries`);
-  for (const [key, value] of entries) {
-    if (!envKey.test(key)) throw invalidArgument('env', `key ${JSON.stringify(key.slice(0, 64))} must match [A-Za-z_][A-Za-z0-9_]*`);
-    if (Buffer.byteLength(value) > submissionLimits.maxEnvValueBytes || value.includes('\0')) {
-      throw invalidArgument(`env[${key}]`, `must be at most ${submissionLimits.maxEnvValueBytes} bytes without NUL`);
+  if (entries.length + secretEntries.length > submissionLimits.maxEnvEntries) throw invalidArgument('secret_env', `env and secret_env together must have at most ${submissionLimits.maxEnvEntries} entries`);
+  for (const [field, list] of [['env', entries], ['secret_env', secretEntries]] as const) {
+    for (const [key, value] of list) {
+      if (!envKey.test(key)) throw invalidArgument(field, `key ${JSON.stringify(key.slice(0, 64))} must match [A-Za-z_][A-Za-z0-9_]*`);
+      if (Buffer.byteLength(value) > submissionLimits.maxEnvValueBytes || value.includes('\0')) {
+        throw invalidArgument(`${field}[${key}]`, `must be at most ${submissionLimits.maxEnvValueBytes} bytes without NUL`);
+      }
+      // The message never echoes a secret value, only its key.
+      if (field === 'secret_env' && value === '') throw invalidArgument(`secret_env[${key}]`, 'must not be empty');
+      if (field === 'secret_env' && key in request.env) throw invalidArgument(`secret_env[${key}]`, 'is also in env; a key is either plain or secret');
     }
   }
   if (request.timeoutMs < 0 || request.timeoutMs > submissionLimits.maxTimeoutMs || !Number.isSafeInteger(request.timeoutMs)) {
@@ -68,6 +77,7 @@ export function validateSubmission(request: SubmitJobRequest, defaultTimeoutMs: 
     runsOn: request.runsOn,
     script: request.script,
     env: request.env,
+    secretEnv: request.secretEnv ?? {},
     timeoutMs: request.timeoutMs || defaultTimeoutMs,
     artifactPatterns: request.artifactPatterns,
   };

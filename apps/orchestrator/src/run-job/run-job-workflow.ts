@@ -1,9 +1,11 @@
-import { JobState, TransferMode } from '@jobmesh/contracts/jobmesh/types/v1/states.ts';
+import { JobState, type LogStream, TransferMode } from '@jobmesh/contracts/jobmesh/types/v1/states.ts';
 import { WorkflowCancelledError, WorkflowTimedOutError, type RetryPolicy, type WorkflowContext } from '@jobmesh/durable';
 import { isMeshError, status } from '@jobmesh/grpc-kit';
 import type { MeshClients } from '../clients/create-mesh-clients.ts';
 import { runJobSteps as steps } from '../names.ts';
 import { finishJob, moveJob } from './move-job.ts';
+import { createLogMasker } from '../secrets/create-log-masker.ts';
+import type { SecretBox } from '../secrets/create-secret-box.ts';
 import { streamExecToLog } from './stream-exec-to-log.ts';
 import { waitForSlot } from './wait-for-slot.ts';
 
@@ -15,6 +17,8 @@ export interface RunJobInput {
   runsOn: string;
   script: string;
   env: Record<string, string>;
+  /** Secret env sealed by the SecretBox for this job id; opened only inside the steps that need it, never checkpointed in the clear. */
+  sealedSecretEnv?: string;
   timeoutMs: number;
   artifactPatterns: string[];
   /** When the job must be over (ISO time); Exec gets what is left. */
@@ -36,10 +40,13 @@ export interface RunJobOutput {
 export interface RunJobDeps {
   clients: MeshClients;
   vmReadyTimeoutMs: number;
+  secrets: SecretBox;
 }
 
 /** Calls to other services: retried while they are away (UNAVAILABLE) or busy, never on a real refusal. */
-const serviceCall: RetryPolicy = { maxAttempts: 8, backoff: 'exponential', initialIntervalMs: 200, maxIntervalMs: 5000 };
+// About 3 minutes of attempts: in the chaos drill a SIGKILLed service took up to 20 s to serve
+// again on a busy 2-core host, and 8 attempts (16 s) failed jobs that had done nothing wrong.
+const serviceCall: RetryPolicy = { maxAttempts: 40, backoff: 'exponential', initialIntervalMs: 200, maxIntervalMs: 5000 };
 const slotWait: RetryPolicy = { maxAttempts: 1000, backoff: 'exponential', initialIntervalMs: 250, maxIntervalMs: 2000, nonRetryableCodes: [3, 5, 6, 7, 16] };
 const finalState = { succeeded: JobState.JOB_STATE_SUCCEEDED, failed: JobState.JOB_STATE_FAILED, cancelled: JobState.JOB_STATE_CANCELLED, timed_out: JobState.JOB_STATE_TIMED_OUT };
 
@@ -51,7 +58,8 @@ const finalState = { succeeded: JobState.JOB_STATE_SUCCEEDED, failed: JobState.J
  * idempotency key derived from the workflow, so a replayed step finds the
  * work it already did.
  */
-export function createRunJobWorkflow({ clients, vmReadyTimeoutMs }: RunJobDeps) {
+export function createRunJobWorkflow({ clients, vmReadyTimeoutMs, secrets }: RunJobDeps) {
+  const openSecrets = (input: RunJobInput) => (input.sealedSecretEnv ? secrets.open(input.requestId, input.sealedSecretEnv) : {});
   return async (ctx: WorkflowContext, input: RunJobInput): Promise<RunJobOutput> => {
     const { requestId } = input;
     let vmId = '';
@@ -65,7 +73,7 @@ export function createRunJobWorkflow({ clients, vmReadyTimeoutMs }: RunJobDeps) 
         (await clients.fsops.prepareWorkspace({ key: requestId, repoUrl: input.repoUrl, commitSha: input.commitSha, jobRequestId: requestId })).workspacePath,
       { retry: serviceCall })) as string;
       vmId = (await ctx.step(steps.prepareVm, async (run) =>
-        (await clients.vmRunner.prepare({ key: run.key, runsOn: input.runsOn, jobRequestId: requestId, workspacePath, script: input.script, env: input.env })).vm!.id,
+        (await clients.vmRunner.prepare({ key: run.key, runsOn: input.runsOn, jobRequestId: requestId, workspacePath, script: input.script, env: { ...input.env, ...openSecrets(input) } })).vm!.id,
       { retry: slotWait })) as string;
       await ctx.step(steps.startVm, async () => void (await clients.vmRunner.start({ vmId })), { retry: serviceCall });
       await ctx.step(steps.waitReady, async () => void (await clients.vmRunner.waitReady({ vmId, timeoutMs: vmReadyTimeoutMs }, { deadlineMs: vmReadyTimeoutMs + 10_000 })),
@@ -73,9 +81,10 @@ export function createRunJobWorkflow({ clients, vmReadyTimeoutMs }: RunJobDeps) 
       await ctx.step(steps.markRunning, async () => moveJob(clients, requestId, JobState.JOB_STATE_PREPARING, JobState.JOB_STATE_RUNNING, 'the VM is ready; running'), { retry: serviceCall });
       const result = await ctx.step(steps.exec, async (run) => {
         const leftMs = Math.max(1, Date.parse(input.deadline) - Date.now());
-        const r = await streamExecToLog(clients, requestId, vmId, leftMs, run.signal);
+        const secretValues = Object.values(openSecrets(input));
+        const r = await streamExecToLog(clients, requestId, vmId, leftMs, run.signal, secretValues.length ? createLogMasker<LogStream>(secretValues) : undefined);
         return { exitCode: r.exitCode, signal: r.signal, timedOut: r.timedOut };
-      }, { retry: { ...serviceCall, maxAttempts: 3 } });
+      }, { retry: serviceCall }); // safe to repeat: Exec with rejoin re-joins the run, never starts it twice
       if (result.timedOut) {
         output = { ...output, state: 'timed_out', exitCode: result.exitCode, error: `the job ran past its timeout of ${input.timeoutMs} ms` };
       } else {

@@ -1,7 +1,9 @@
 import type { LogChunk } from '@jobmesh/contracts/jobmesh/persistence/v1/logs.ts';
+import type { LogStream } from '@jobmesh/contracts/jobmesh/types/v1/states.ts';
 import type { ExecResult } from '@jobmesh/contracts/jobmesh/vmrunner/v1/vm_runner.ts';
 import { unavailable } from '@jobmesh/grpc-kit';
 import type { MeshClients } from '../clients/create-mesh-clients.ts';
+import type { LogMasker } from '../secrets/create-log-masker.ts';
 
 /** Longest a chunk waits before it is appended, in ms. */
 const flushIntervalMs = 50;
@@ -11,11 +13,16 @@ const maxChunksPerAppend = 500;
 /**
  * Runs the job in its VM through vm-runner's Exec stream and appends the
  * output to the job log as it arrives, batched (a flush at most every 50 ms),
- * so followers see it live. Chunk sequence numbers come from vm-runner, so a
- * re-run after a crash appends nothing twice.
+ * so followers see it live. `rejoin` makes the run belong to the VM: when this
+ * orchestrator dies mid-run, the replayed step re-joins the same run (same chunks,
+ * same seq, same result) instead of running the job a second time, and the chunk
+ * sequence numbers from vm-runner make the re-appends no-ops.
+ * With a `masker`, secret values are replaced before a chunk leaves this
+ * process; what it still holds back at the end goes out in chunks numbered
+ * after the last one.
  * @returns how the job's process ended
  */
-export async function streamExecToLog(clients: MeshClients, requestId: string, vmId: string, timeoutMs: number, signal: AbortSignal): Promise<ExecResult> {
+export async function streamExecToLog(clients: MeshClients, requestId: string, vmId: string, timeoutMs: number, signal: AbortSignal, masker?: LogMasker<LogStream>): Promise<ExecResult> {
   let pending: LogChunk[] = [];
   let flushing: Promise<void> = Promise.resolve();
   const flush = () => {
@@ -26,10 +33,13 @@ export async function streamExecToLog(clients: MeshClients, requestId: string, v
   };
   const timer = setInterval(() => void flush().catch(() => undefined), flushIntervalMs);
   let result: ExecResult | undefined;
+  let lastSeq = -1;
   try {
-    for await (const message of clients.vmRunner.exec({ vmId, timeoutMs, killGraceMs: 5000 }, { signal })) {
+    for await (const message of clients.vmRunner.exec({ vmId, timeoutMs, killGraceMs: 5000, rejoin: true }, { signal })) {
       if (message.output) {
-        pending.push({ requestId, seq: message.output.seq, stream: message.output.stream, data: message.output.data, createdAt: undefined });
+        const { seq, stream, data } = message.output;
+        lastSeq = Math.max(lastSeq, seq);
+        pending.push({ requestId, seq, stream, data: masker ? masker.mask(stream, data) : data, createdAt: undefined });
         if (pending.length >= maxChunksPerAppend) await flush();
       } else if (message.result) {
         result = message.result;
@@ -38,6 +48,7 @@ export async function streamExecToLog(clients: MeshClients, requestId: string, v
   } finally {
     clearInterval(timer);
   }
+  for (const rest of masker?.drain() ?? []) pending.push({ requestId, seq: ++lastSeq, stream: rest.stream, data: rest.data, createdAt: undefined });
   while (pending.length) await flush();
   await flushing;
   if (!result) throw unavailable('EXEC_STREAM_ENDED', `vm-runner ended the exec stream of vm ${vmId} without a result`);

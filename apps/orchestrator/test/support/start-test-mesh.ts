@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { JobServiceService } from '@jobmesh/contracts/jobmesh/orchestrator/v1/jobs.ts';
 import { OperationServiceService } from '@jobmesh/contracts/jobmesh/orchestrator/v1/operations.ts';
 import { VmServiceService } from '@jobmesh/contracts/jobmesh/orchestrator/v1/vms.ts';
-import { createClient } from '@jobmesh/grpc-kit';
+import { createClient, Metadata, type TlsOptions } from '@jobmesh/grpc-kit';
 import { withDeadline } from '@jobmesh/grpc-kit/testing';
 import { createPersistenceClients, createTestDatabase, type PersistenceClients, type TestDatabase } from '@jobmesh/persistence/testing';
 import { spawnService, type ServiceProcess } from '@jobmesh/testing-tools';
@@ -28,6 +28,18 @@ export interface TestMeshOptions {
   env?: Record<string, string>;
   /** Workflow lease of the orchestrator, in ms: how fast a killed one's jobs are taken over. @default 2000 */
   leaseMs?: number;
+  /**
+   * TLS of the test's own clients (public API and persistence); the services
+   * get theirs from `env` (JOBMESH_TLS_*). @default plaintext
+   */
+  tls?: TlsOptions;
+  /** Bearer token the public API clients send. @default none */
+  token?: string;
+  /**
+   * Database to use instead of a fresh one on the shared test Postgres: e.g. one on a Postgres
+   * the caller stops and starts (the chaos drill). `stop()` still calls its `drop()`.
+   */
+  database?: TestDatabase;
 }
 
 /** The four real services as processes on free ports, with clients of the public API and of persistence. */
@@ -51,6 +63,8 @@ export interface TestMesh {
   addOrchestrator(): Promise<ServiceProcess>;
   /** Everything a service printed. */
   output(name: ServiceName): string;
+  /** Pid of a service's current process (drills read its RSS and open fds). */
+  pid(name: ServiceName): number | undefined;
   stop(): Promise<void>;
 }
 
@@ -61,7 +75,7 @@ export interface TestMesh {
  */
 export async function startTestMesh(options: TestMeshOptions = {}): Promise<TestMesh> {
   const dataDir = await mkdtemp(join(tmpdir(), 'jobmesh-mesh-'));
-  const database = await createTestDatabase();
+  const database = options.database ?? (await createTestDatabase());
   const catalogPath = join(dataDir, 'catalog.json');
   await writeFile(catalogPath, JSON.stringify({ labels: [{ name: 'local', aliases: ['process'], backend: 'process', slots: options.localSlots ?? 4 }] }));
   const address = {} as Record<ServiceName, string>;
@@ -105,12 +119,15 @@ export async function startTestMesh(options: TestMeshOptions = {}): Promise<Test
     await stopAll();
     throw error;
   }
+  const metadata = new Metadata();
+  if (options.token) metadata.set('authorization', `Bearer ${options.token}`);
+  const apiOptions = { tls: options.tls, metadata };
   const api = {
-    jobs: createClient(JobServiceService, address.orchestrator),
-    operations: createClient(OperationServiceService, address.orchestrator),
-    vms: createClient(VmServiceService, address.orchestrator),
+    jobs: createClient(JobServiceService, address.orchestrator, apiOptions),
+    operations: createClient(OperationServiceService, address.orchestrator, apiOptions),
+    vms: createClient(VmServiceService, address.orchestrator, apiOptions),
   };
-  const store = createPersistenceClients(address.persistence);
+  const store = createPersistenceClients(address.persistence, { tls: options.tls });
   return {
     dataDir,
     database,
@@ -131,6 +148,7 @@ export async function startTestMesh(options: TestMeshOptions = {}): Promise<Test
       return service;
     },
     output: (name) => processes.get(name)?.output() ?? '',
+    pid: (name) => processes.get(name)?.child.pid,
     async stop() {
       for (const client of [...Object.values(api), ...Object.values(store)]) client.close();
       await stopAll();

@@ -35,6 +35,13 @@ export interface ExecOptions {
   onOutput(stream: 'stdout' | 'stderr', data: Buffer): void;
   /** Called once the job has a host process (process backend), so a restart can find it. */
   onSpawn?(pid: number, startTicks: number): Promise<void>;
+  /**
+   * Exec with rejoin: the run belongs to the VM; a second call re-joins it (or gets its stored
+   * output and outcome) rather than running the job again. @default false
+   */
+  rejoin?: boolean;
+  /** With rejoin: the caller's own signal, which detaches only that caller (the job goes on). */
+  callSignal?: AbortSignal;
 }
 
 /** How a job ended. */
@@ -54,6 +61,8 @@ export interface Backend {
   /** Resolves when the guest is ready. @throws on timeout or abort */
   waitReady(record: VmRecord, timeoutMs: number, signal: AbortSignal): Promise<void>;
   exec(record: VmRecord, options: ExecOptions): Promise<ExecOutcome>;
+  /** True when a rejoinable run was ever started in the VM (Exec with rejoin then re-joins it). */
+  hasRun?(record: VmRecord): boolean;
   /** Stops whatever runs; @returns how (`powerdown`, `quit`, `killed`, `sigterm`, `sigkill`, `none`). */
   stop(record: VmRecord, options: { graceMs: number; force: boolean }): Promise<string>;
   /** Kills whatever runs and removes record.vmDir. Idempotent. */

@@ -83,6 +83,12 @@ export async function reconcileVms(deps: {
       summary.reattached.push(record.id);
       return;
     }
+    if (alive && wasExecuting && backend.hasRun?.(record)) {
+      // A detached job (Exec with rejoin) writes to files, not to our pipes: it goes on, and
+      // the next Exec with rejoin re-joins it and reports its real outcome.
+      summary.reattached.push(record.id);
+      return;
+    }
     if (alive) await backend.stop(record, { graceMs: deps.stopGraceMs, force: wasExecuting });
     if (wasExecuting) {
       if (record.backend === 'process') {

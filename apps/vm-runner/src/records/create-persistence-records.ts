@@ -1,6 +1,6 @@
 import type { VmEvent } from '@jobmesh/contracts/jobmesh/persistence/v1/vms.ts';
 import { VmStoreServiceService } from '@jobmesh/contracts/jobmesh/persistence/v1/vms.ts';
-import { createClient } from '@jobmesh/grpc-kit';
+import { createClient, type TlsOptions } from '@jobmesh/grpc-kit';
 import type { Logger } from '@jobmesh/logger';
 import { createRecordBuffer, type RecordBuffer } from '@jobmesh/record-buffer';
 
@@ -18,12 +18,14 @@ export interface PersistenceRecords {
  */
 export function createPersistenceRecords(options: {
   address: string;
+  /** TLS towards persistence. @default plaintext */
+  tls?: TlsOptions;
   logger: Logger;
   maxBuffered: number;
   onDegradedChange: (degraded: boolean) => void;
 }): PersistenceRecords {
   // One attempt per send: the buffer does the retrying, with its own backoff.
-  const client = createClient(VmStoreServiceService, options.address, { deadlineMs: 5000, maxAttempts: 1 });
+  const client = createClient(VmStoreServiceService, options.address, { deadlineMs: 5000, maxAttempts: 1, tls: options.tls });
   const buffer = createRecordBuffer<VmEvent>({
     logger: options.logger,
     maxBuffered: options.maxBuffered,

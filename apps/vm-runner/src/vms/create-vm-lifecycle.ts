@@ -3,6 +3,7 @@ import type { Logger } from '@jobmesh/logger';
 import type { Backend, ExecOutcome, JobPayload } from '../backends/backend.ts';
 import type { Catalog } from '../catalog/create-catalog.ts';
 import type { VmRegistry } from './create-vm-registry.ts';
+import { CallLeftError } from '../backends/process/run-detached-job.ts';
 import { vmIdFromKey } from './vm-id-from-key.ts';
 import { watchVmExit } from './watch-vm-exit.ts';
 import type { VmRecord } from './vm-record.ts';
@@ -26,6 +27,8 @@ export interface ExecRequestOptions {
   killGraceMs: number;
   signal: AbortSignal;
   onOutput(stream: 'stdout' | 'stderr', data: Buffer): void;
+  /** The run belongs to the VM: re-join it, never run the job twice (see ExecRequest.rejoin). @default false */
+  rejoin?: boolean;
 }
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
@@ -127,21 +130,30 @@ export function createVmLifecycle(deps: VmLifecycleDeps) {
       });
     },
 
-    /** Runs the VM's job. @throws FAILED_PRECONDITION VM_NOT_READY, VM_BUSY or VM_DESTROYED */
+    /** Runs the VM's job (or, with rejoin, re-joins the run it already has). @throws FAILED_PRECONDITION VM_NOT_READY, VM_BUSY or VM_DESTROYED */
     async exec(id: string, options: ExecRequestOptions): Promise<ExecOutcome> {
+      const rejoin = options.rejoin === true;
       const record = await registry.withLock(id, async () => {
         const vm = registry.require(id);
         if (vm.state === 'DESTROYED') throw failedPrecondition('VM_DESTROYED', `vm ${id} is destroyed`);
+        // With rejoin, a VM that runs or ran its job is joined as it is: no second start.
+        const joins = rejoin && (vm.state === 'EXECUTING' || (vm.state === 'READY' && backendOf(vm).hasRun?.(vm) === true));
+        if (joins) return vm;
         if (vm.state === 'EXECUTING') throw failedPrecondition('VM_BUSY', `vm ${id} already runs a job`);
         if (vm.state !== 'READY') throw failedPrecondition('VM_NOT_READY', `vm ${id} is ${vm.state}, not READY`);
         await registry.transition(vm, 'EXECUTING', 'job started');
         return vm;
       });
-      const controller = new AbortController();
-      execs.set(id, controller);
+      // The first caller's controller is the one Stop and Destroy abort.
+      const own = execs.get(id) === undefined ? new AbortController() : undefined;
+      const controller = own ?? execs.get(id)!;
+      if (own) execs.set(id, own);
+      // Without rejoin the call owns the run: its end cancels the job (issue 4). With rejoin it only leaves.
       const onCallAbort = () => controller.abort(options.signal.reason);
-      options.signal.addEventListener('abort', onCallAbort, { once: true });
-      if (options.signal.aborted) onCallAbort();
+      if (!rejoin) {
+        options.signal.addEventListener('abort', onCallAbort, { once: true });
+        if (options.signal.aborted) onCallAbort();
+      }
       try {
         const outcome = await backendOf(record).exec(record, {
           timeoutMs: options.timeoutMs,
@@ -149,6 +161,8 @@ export function createVmLifecycle(deps: VmLifecycleDeps) {
           signal: controller.signal,
           onOutput: options.onOutput,
           onSpawn: (pid, startTicks) => registry.patch(record, { pid, pidStartTicks: startTicks }).catch((error: unknown) => logger.error('saving the job pid failed', { vm: id, error })),
+          rejoin,
+          callSignal: options.signal,
         });
         await registry.withLock(id, async () => {
           const how = outcome.timedOut ? 'timed out' : outcome.signal ? `killed by ${outcome.signal}` : `exited ${outcome.exitCode}`;
@@ -157,13 +171,14 @@ export function createVmLifecycle(deps: VmLifecycleDeps) {
         });
         return outcome;
       } catch (error) {
+        if (error instanceof CallLeftError) throw deadlineExceeded('CALL_CANCELLED', `the caller of exec on vm ${id} went away; the job goes on`, { cause: error });
         await registry.withLock(id, async () => {
           if (record.state === 'EXECUTING') await registry.transition(record, 'FAILED', `job could not run: ${messageOf(error)}`);
         });
         throw isMeshError(error) ? error : failedPrecondition('EXEC_FAILED', `job in vm ${id} failed to run: ${messageOf(error)}`, { cause: error });
       } finally {
         options.signal.removeEventListener('abort', onCallAbort);
-        execs.delete(id);
+        if (own && execs.get(id) === own) execs.delete(id);
       }
     },
 

@@ -47,6 +47,7 @@ export function createVmRunnerService({ lifecycle, registry, catalog, host }: Vm
         timeoutMs,
         killGraceMs,
         signal: context.signal,
+        rejoin: request.rejoin,
         onOutput: (stream, data) =>
           queue.push({ output: { seq: seq++, stream: stream === 'stdout' ? LogStream.LOG_STREAM_STDOUT : LogStream.LOG_STREAM_STDERR, data } }),
       });
@@ -57,7 +58,8 @@ export function createVmRunnerService({ lifecycle, registry, catalog, host }: Vm
         },
         (error: unknown) => queue.fail(error),
       );
-      // Output goes out as it comes; a client that goes away aborts context.signal, which ends the job.
+      // Output goes out as it comes; a client that goes away aborts context.signal, which ends
+      // the job unless it asked for rejoin (then the job goes on and a later Exec re-joins it).
       yield* queue;
     },
     async stop(request) {

@@ -1,6 +1,7 @@
-import { Client, credentials, Metadata, status, type ClientReadableStream } from '@grpc/grpc-js';
+import { Client, Metadata, status, type ClientReadableStream } from '@grpc/grpc-js';
 import { fromServiceError } from '../errors/from-service-error.ts';
 import type { ServiceDefinitionShape } from '../server/service-implementation.ts';
+import { tlsChannelOptions, toChannelCredentials, type TlsOptions } from '../tls/tls-credentials.ts';
 import { isIdempotentMethod } from './method-idempotency.ts';
 
 /** Per-call options. */
@@ -27,6 +28,10 @@ export interface ClientOptions {
   maxBackoffMs?: number;
   /** Largest message received or sent. @default 16 MiB */
   maxMessageBytes?: number;
+  /** TLS towards the server (with a client certificate when certFile is set); unset = plaintext. @default undefined */
+  tls?: TlsOptions;
+  /** Metadata sent with every call, before the call's own (e.g. `authorization`). @default none */
+  metadata?: Metadata;
 }
 
 type RequestOf<M> = M extends { requestSerialize: (value: infer R) => Buffer } ? R : never;
@@ -48,6 +53,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * deadline; calls that fail UNAVAILABLE are retried with exponential backoff
  * only when the contract declares the method idempotent, and never past the
  * deadline. Errors come back as MeshError (fromServiceError).
+ * @throws Error when a TLS file in `options.tls` cannot be read
  */
 export function createClient<D extends ServiceDefinitionShape>(
   definition: D,
@@ -55,10 +61,17 @@ export function createClient<D extends ServiceDefinitionShape>(
   options: ClientOptions = {},
 ): PromiseClient<D> {
   const maxMessageBytes = options.maxMessageBytes ?? 16 * 1024 * 1024;
-  const client = new Client(address, credentials.createInsecure(), {
+  const client = new Client(address, toChannelCredentials(options.tls), {
     'grpc.max_receive_message_length': maxMessageBytes,
     'grpc.max_send_message_length': maxMessageBytes,
+    ...tlsChannelOptions(options.tls),
   });
+  const metadataOf = (callOptions: CallOptions): Metadata => {
+    if (!options.metadata) return callOptions.metadata ?? new Metadata();
+    const merged = options.metadata.clone();
+    if (callOptions.metadata) merged.merge(callOptions.metadata);
+    return merged;
+  };
   const deadlineMs = options.deadlineMs ?? 10_000;
   const maxAttempts = options.maxAttempts ?? 4;
   const initialBackoffMs = options.initialBackoffMs ?? 100;
@@ -73,7 +86,7 @@ export function createClient<D extends ServiceDefinitionShape>(
       const once = (request: unknown, deadline: Date, callOptions: CallOptions) =>
         new Promise<unknown>((resolve, reject) => {
           const call = client.makeUnaryRequest(method.path, serialize, deserialize, request,
-            callOptions.metadata ?? new Metadata(), { deadline }, (error, response) =>
+            metadataOf(callOptions), { deadline }, (error, response) =>
               error ? reject(error) : resolve(response));
           callOptions.signal?.addEventListener('abort', () => call.cancel(), { once: true });
         });
@@ -96,7 +109,7 @@ export function createClient<D extends ServiceDefinitionShape>(
         async *[Symbol.asyncIterator]() {
           const streamDeadlineMs = callOptions.deadlineMs ?? options.streamDeadlineMs ?? 0;
           const call: ClientReadableStream<unknown> = client.makeServerStreamRequest(method.path, serialize, deserialize,
-            request, callOptions.metadata ?? new Metadata(),
+            request, metadataOf(callOptions),
             streamDeadlineMs > 0 ? { deadline: new Date(Date.now() + streamDeadlineMs) } : {});
           const abort = () => call.cancel();
           callOptions.signal?.addEventListener('abort', abort, { once: true });

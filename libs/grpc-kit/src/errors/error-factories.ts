@@ -39,6 +39,11 @@ export function aborted(reason: string, message: string, options?: MeshErrorOpti
   return new MeshError(status.ABORTED, reason, message, options);
 }
 
+/** UNAUTHENTICATED with a reason such as `TOKEN_MISSING`: the caller did not prove who it is. */
+export function unauthenticated(reason: string, message: string, options?: MeshErrorOptions): MeshError {
+  return new MeshError(status.UNAUTHENTICATED, reason, message, options);
+}
+
 /** PERMISSION_DENIED with a reason such as `PATH_OUTSIDE_ROOT`. */
 export function permissionDenied(reason: string, message: string, options?: MeshErrorOptions): MeshError {
   return new MeshError(status.PERMISSION_DENIED, reason, message, options);

@@ -8,7 +8,15 @@ import type {
 } from '@grpc/grpc-js';
 import type { Logger } from '@jobmesh/logger';
 import { toStatusObject } from '../errors/to-status-object.ts';
+import { refuseUndecodable } from './tolerate-undecodable-requests.ts';
 import type { CallContext, ServiceRegistration } from './service-implementation.ts';
+
+/**
+ * Decides whether a call may reach its handler; throws a MeshError
+ * (`unauthenticated`, `permissionDenied`) to refuse it. Runs inside the error
+ * boundary, so the refusal reaches the client with its code and reason.
+ */
+export type Authorizer = (context: CallContext) => void | Promise<void>;
 
 /** Response header carrying the trace id of the call, so a user can open it in a trace viewer. */
 export const traceIdHeader = 'jobmesh-trace-id';
@@ -37,9 +45,10 @@ async function writeAll(call: ServerWritableStream<unknown, unknown>, messages: 
 
 /**
  * Wraps promise-based handlers into grpc-js handlers. This is the server's one
- * error boundary: whatever a handler throws goes through toStatusObject.
+ * error boundary: whatever a handler (or `authorize`, checked first) throws
+ * goes through toStatusObject.
  */
-export function adaptHandlers(registration: ServiceRegistration, logger: Logger): UntypedServiceImplementation {
+export function adaptHandlers(registration: ServiceRegistration, logger: Logger, authorize?: Authorizer): UntypedServiceImplementation {
   const adapted: UntypedServiceImplementation = {};
   for (const [key, method] of Object.entries(registration.definition)) {
     const handler = (registration.implementation as Record<string, Function>)[key];
@@ -49,6 +58,8 @@ export function adaptHandlers(registration: ServiceRegistration, logger: Logger)
         const context = contextOf(call, method.path);
         sendTraceId(call);
         Promise.resolve()
+          .then(() => authorize?.(context))
+          .then(() => refuseUndecodable(call.request))
           .then(() => handler(call.request, context))
           .then(
             (response) => callback(null, response),
@@ -60,6 +71,8 @@ export function adaptHandlers(registration: ServiceRegistration, logger: Logger)
         const context = contextOf(call, method.path);
         sendTraceId(call);
         Promise.resolve()
+          .then(() => authorize?.(context))
+          .then(() => refuseUndecodable(call.request))
           .then(() => writeAll(call, handler(call.request, context), context.signal))
           .then(
             () => call.end(),

@@ -1,10 +1,12 @@
-import { Server, ServerCredentials, type ServiceDefinition } from '@grpc/grpc-js';
+import { Server, type ServiceDefinition } from '@grpc/grpc-js';
 import { readDescriptorSet } from '@jobmesh/contracts/descriptor-set';
 import type { Logger } from '@jobmesh/logger';
 import { HealthImplementation, type ServingStatus } from 'grpc-health-check';
 import { addReflectionService } from '../reflection/add-reflection-service.ts';
 import { createReflectionIndex } from '../reflection/create-reflection-index.ts';
-import { adaptHandlers } from './adapt-handlers.ts';
+import { toServerCredentials, type TlsOptions } from '../tls/tls-credentials.ts';
+import { adaptHandlers, type Authorizer } from './adapt-handlers.ts';
+import { tolerateUndecodableRequests } from './tolerate-undecodable-requests.ts';
 import type { ServiceRegistration } from './service-implementation.ts';
 
 /** Largest message a server accepts or sends by default: 16 MiB. */
@@ -16,12 +18,23 @@ export interface GrpcServerOptions {
   logger: Logger;
   /** Largest message received or sent. @default 16 MiB */
   maxMessageBytes?: number;
+  /** TLS (mutual when `clientAuth`); unset = plaintext. @default undefined */
+  tls?: TlsOptions;
+  /**
+   * Checked before every handler of `services` (not health or reflection, which
+   * stay open); throws a MeshError (UNAUTHENTICATED, PERMISSION_DENIED) to refuse.
+   * @default undefined: every call is let through
+   */
+  authorize?: Authorizer;
 }
 
 /** A gRPC server with health and reflection, ready to listen. */
 export interface GrpcServer {
   readonly server: Server;
-  /** Binds `host:port` (port 0 picks a free one) and resolves the bound port. */
+  /**
+   * Binds `host:port` (port 0 picks a free one) with the server's TLS, if any, and resolves the bound port.
+   * @throws Error when the address cannot be bound or a TLS file cannot be read
+   */
   listen(address: string): Promise<number>;
   /** Sets the health status of the whole server and of every service. */
   setServing(serving: boolean): void;
@@ -49,7 +62,7 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
   const health = new HealthImplementation(Object.fromEntries(['', ...names].map((n) => [n, 'NOT_SERVING'])));
   health.addToServer(server);
   for (const registration of options.services) {
-    server.addService(registration.definition as unknown as ServiceDefinition, adaptHandlers(registration, options.logger));
+    server.addService(tolerateUndecodableRequests(registration.definition) as unknown as ServiceDefinition, adaptHandlers(registration, options.logger, options.authorize));
   }
   addReflectionService(server, createReflectionIndex(readDescriptorSet()), [...names, 'grpc.health.v1.Health']);
 
@@ -64,7 +77,9 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
     setStatus: (name, serving) => health.setStatus(name, serving ? 'SERVING' : 'NOT_SERVING'),
     listen: (address) =>
       new Promise((resolve, reject) => {
-        server.bindAsync(address, ServerCredentials.createInsecure(), (error, port) =>
+        // Read at listen, not at construction, so a bad file fails start-up where the address does.
+        const credentials = toServerCredentials(options.tls);
+        server.bindAsync(address, credentials, (error, port) =>
           error ? reject(new Error(`cannot listen on ${address}: ${error.message}`, { cause: error })) : resolve(port),
         );
       }),

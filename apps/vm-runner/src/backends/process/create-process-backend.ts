@@ -6,6 +6,8 @@ import type { VmRecord } from '../../vms/vm-record.ts';
 import { findVmProcessGroups } from './find-vm-process-groups.ts';
 import { killProcessGroup } from './kill-process-group.ts';
 import { isSameProcess, processStartTicks } from './process-identity.ts';
+import { detachedRunFiles } from './detached-run-files.ts';
+import { runDetachedJob, type DetachedRun } from './run-detached-job.ts';
 
 /**
  * The process backend: a "VM" is a folder (workspace + job script) and its job
@@ -18,6 +20,8 @@ import { isSameProcess, processStartTicks } from './process-identity.ts';
 export function createProcessBackend(): Backend {
   // Jobs running now, by VM id: the group id to kill.
   const running = new Map<string, number>();
+  // Detached (rejoinable) jobs in flight, by VM id.
+  const detached = new Map<string, DetachedRun>();
 
   const groupOf = (record: VmRecord) =>
     running.get(record.id) ?? (record.pid > 0 && isSameProcess(record.pid, record.pidStartTicks) ? record.pid : 0);
@@ -42,7 +46,8 @@ export function createProcessBackend(): Backend {
     },
     start: async () => ({ pid: 0, pidStartTicks: 0, accelerator: '' }),
     waitReady: async () => {},
-    exec: (record, options) => runJob(record, options, running),
+    exec: (record, options) => (options.rejoin ? runDetachedJob(record, options, detached, groupOf) : runJob(record, options, running)),
+    hasRun: (record) => detached.has(record.id) || detachedRunFiles(record.vmDir).exists(),
     stop: (record, options) => stopAll(record, options),
     async destroy(record) {
       await stopAll(record, { graceMs: 0, force: true });

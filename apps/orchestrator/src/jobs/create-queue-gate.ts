@@ -1,0 +1,67 @@
+import { JobState } from '@jobmesh/contracts/jobmesh/types/v1/states.ts';
+import { resourceExhausted } from '@jobmesh/grpc-kit';
+import type { MeshClients } from '../clients/create-mesh-clients.ts';
+
+/** Options of the queue gate. */
+export interface QueueGateOptions {
+  /** Most jobs waiting in QUEUED before SubmitJob refuses new ones; 0 = no limit. */
+  maxQueuedJobs: number;
+  /** How long one count of the queue is reused, in ms. @default 500 */
+  countTtlMs?: number;
+  /** Retry hint sent with a refusal, in ms. @default 2000 */
+  retryAfterMs?: number;
+}
+
+/** Admits or refuses a new submission by the length of the queue. */
+export interface QueueGate {
+  /** @throws RESOURCE_EXHAUSTED `QUEUE_FULL` with the fact `retry-after-ms` when the queue is full */
+  admit(): Promise<void>;
+}
+
+const pageSize = 500;
+
+/**
+ * The SubmitJob queue limit (JOBMESH_MAX_QUEUED_JOBS). The queue length is counted in
+ * persistence (so every orchestrator replica sees the same queue) at most once per
+ * `countTtlMs`, shared by all submissions arriving meanwhile, plus those admitted since the
+ * count: a burst of 1000 callers costs a few List calls, not 1000, and cannot overshoot.
+ */
+export function createQueueGate(clients: MeshClients, options: QueueGateOptions): QueueGate {
+  const ttlMs = options.countTtlMs ?? 500;
+  const retryAfterMs = options.retryAfterMs ?? 2000;
+  let counted: { at: number; queued: number } | undefined;
+  let counting: Promise<number> | undefined;
+  let admittedSince = 0;
+
+  const countQueued = async () => {
+    let queued = 0;
+    // Counting stops at the limit: past it the exact length does not matter.
+    for (let token = '', page = 0; queued < options.maxQueuedJobs && page < 1000; page++) {
+      const r = await clients.jobs.listJobs({ states: [JobState.JOB_STATE_QUEUED], runsOn: '', repoUrl: '', pageSize, pageToken: token });
+      queued += r.jobs.length;
+      if (!(token = r.nextPageToken)) break;
+    }
+    return queued;
+  };
+
+  return {
+    async admit() {
+      if (options.maxQueuedJobs <= 0) return;
+      if (!counted || Date.now() - counted.at > ttlMs) {
+        counting ??= countQueued().finally(() => (counting = undefined));
+        const at = Date.now();
+        const queued = await counting;
+        if (!counted || counted.at < at) {
+          counted = { at, queued };
+          admittedSince = 0;
+        }
+      }
+      if (counted.queued + admittedSince >= options.maxQueuedJobs) {
+        throw resourceExhausted('QUEUE_FULL', `${options.maxQueuedJobs} jobs are queued already (JOBMESH_MAX_QUEUED_JOBS); retry in ${retryAfterMs} ms`, {
+          facts: { 'retry-after-ms': String(retryAfterMs) },
+        });
+      }
+      admittedSince++;
+    },
+  };
+}

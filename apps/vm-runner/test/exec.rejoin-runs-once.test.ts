@@ -1,0 +1,118 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { VmRunnerServiceService } from '@jobmesh/contracts/jobmesh/vmrunner/v1/vm_runner.ts';
+import { VmState } from '@jobmesh/contracts/jobmesh/types/v1/states.ts';
+import { createClient } from '@jobmesh/grpc-kit';
+import { withDeadline } from '@jobmesh/grpc-kit/testing';
+import { startTestPersistence, type TestPersistence } from '@jobmesh/persistence/testing';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { collectExec, eventually, prepareRequest, processCatalog, spawnVmRunner, writeCatalog, type VmRunnerProcess } from './support/index.ts';
+
+interface Ctx { p: TestPersistence; stateDir: string; markers: string; env: Record<string, string>; runners: VmRunnerProcess[] }
+const test = suite<Ctx>('vm-runner Exec with rejoin: a job runs once across dropped callers and vm-runner restarts');
+test.before(async (ctx) => {
+  ctx.p = await withDeadline(startTestPersistence(), 60_000, 'start persistence');
+  ctx.stateDir = await mkdtemp(join(tmpdir(), 'jobmesh-vmr-rejoin-'));
+  ctx.markers = await mkdtemp(join(tmpdir(), 'jobmesh-vmr-markers-'));
+  ctx.env = {
+    JOBMESH_PERSISTENCE_ADDR: ctx.p.address,
+    JOBMESH_VMRUNNER_STATE_DIR: ctx.stateDir,
+    JOBMESH_VMRUNNER_CATALOG: await writeCatalog(processCatalog, ctx.stateDir),
+    JOBMESH_VMRUNNER_STOP_GRACE_MS: '500',
+    JOBMESH_VMRUNNER_HOST: 'rejoin-host',
+  };
+  ctx.runners = [];
+});
+test.after(async (ctx) => {
+  for (const runner of ctx.runners ?? []) runner.child.kill('SIGKILL');
+  await ctx.p?.stop();
+  for (const dir of [ctx.stateDir, ctx.markers]) if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+async function start(ctx: Ctx) {
+  const runner = spawnVmRunner(ctx.env);
+  ctx.runners.push(runner);
+  const port = await withDeadline(runner.serving, 20_000, 'vm-runner serving');
+  return createClient(VmRunnerServiceService, `127.0.0.1:${port}`);
+}
+
+/** A job that counts its runs in a marker file and waits for `go` before it ends with 3. */
+const script = (marker: string) => `echo run >> ${marker}; echo first; echo err >&2; while [ ! -f go ]; do sleep 0.05; done; echo second; exit 3`;
+
+async function readyVm(client: ReturnType<typeof createClient<typeof VmRunnerServiceService>>, marker: string) {
+  const { vm } = await client.prepare(prepareRequest({ script: script(marker) }));
+  await client.start({ vmId: vm!.id });
+  await client.waitReady({ vmId: vm!.id, timeoutMs: 5000 });
+  return vm!;
+}
+
+/** Starts an Exec with rejoin and drops the call once the job printed `first`. */
+async function dropAfterFirst(client: ReturnType<typeof createClient<typeof VmRunnerServiceService>>, vmId: string) {
+  const controller = new AbortController();
+  await withDeadline(collectExec(client.exec({ vmId, timeoutMs: 30_000, killGraceMs: 0, rejoin: true }, { signal: controller.signal }), (_o, text) => {
+    if (text.includes('first')) controller.abort();
+  }), 15_000, 'exec until dropped').catch(() => undefined);
+}
+
+test('a dropped caller leaves the job running; the next Exec re-joins it with the same chunks and result; later ones replay them', async (ctx) => {
+  const client = await start(ctx);
+  const marker = join(ctx.markers, 'dropped');
+  const vm = await withDeadline(readyVm(client, marker), 10_000, 'ready vm');
+  await dropAfterFirst(client, vm.id);
+  assert.is((await client.getVm({ vmId: vm.id })).vm!.state, VmState.VM_STATE_EXECUTING, 'the job goes on without its caller');
+  const rejoined = collectExec(client.exec({ vmId: vm.id, timeoutMs: 30_000, killGraceMs: 0, rejoin: true }));
+  await new Promise((r) => setTimeout(r, 200));
+  await writeFile(join(vm.overlayPath, 'go'), '');
+  const run = await withDeadline(rejoined, 15_000, 'rejoined exec');
+  assert.is(run.stdout, 'first\nsecond\n');
+  assert.is(run.stderr, 'err\n');
+  assert.is(run.result!.exitCode, 3);
+  assert.equal(run.outputs.map((o) => o.seq), run.outputs.map((_, i) => i), 'seq from 0 without gaps');
+  const again = await withDeadline(collectExec(client.exec({ vmId: vm.id, timeoutMs: 30_000, killGraceMs: 0, rejoin: true })), 10_000, 'replayed exec');
+  assert.equal(again.outputs.map((o) => [o.seq, Buffer.from(o.data).toString()]), run.outputs.map((o) => [o.seq, Buffer.from(o.data).toString()]), 'the same chunks');
+  assert.is(again.result!.exitCode, 3);
+  assert.is((await readFile(marker, 'utf8')).trim().split('\n').length, 1, 'the job ran once');
+  assert.is((await client.getVm({ vmId: vm.id })).vm!.state, VmState.VM_STATE_READY);
+  await client.destroy({ vmId: vm.id });
+  client.close();
+});
+
+test('a vm-runner SIGKILLed mid-run: the restarted one re-joins the detached job and reports its real exit code', async (ctx) => {
+  const first = await start(ctx);
+  const marker = join(ctx.markers, 'restart');
+  const vm = await withDeadline(readyVm(first, marker), 10_000, 'ready vm');
+  await dropAfterFirst(first, vm.id);
+  const old = ctx.runners.at(-1)!;
+  old.child.kill('SIGKILL');
+  await withDeadline(old.exited, 10_000, 'vm-runner killed');
+  first.close();
+  const second = await start(ctx);
+  assert.is((await second.getVm({ vmId: vm.id })).vm!.state, VmState.VM_STATE_EXECUTING, 'reconcile keeps the detached job');
+  const rejoined = collectExec(second.exec({ vmId: vm.id, timeoutMs: 30_000, killGraceMs: 0, rejoin: true }));
+  await writeFile(join(vm.overlayPath, 'go'), '');
+  const run = await withDeadline(rejoined, 15_000, 'rejoined exec');
+  assert.is(run.stdout, 'first\nsecond\n');
+  assert.is(run.result!.exitCode, 3, 'the exit code the wrapper recorded');
+  assert.is((await readFile(marker, 'utf8')).trim().split('\n').length, 1, 'the job ran once');
+  await second.destroy({ vmId: vm.id });
+  assert.ok(await eventually(() => !existsSync(join(ctx.stateDir, 'vms', vm.id))), 'files removed');
+  second.close();
+});
+
+test('without rejoin a dropped caller still cancels the job (issue 4 semantics)', async (ctx) => {
+  const client = await start(ctx);
+  const marker = join(ctx.markers, 'cancel');
+  const vm = await withDeadline(readyVm(client, marker), 10_000, 'ready vm');
+  const controller = new AbortController();
+  await withDeadline(collectExec(client.exec({ vmId: vm.id, timeoutMs: 30_000, killGraceMs: 0, rejoin: false }, { signal: controller.signal }), (_o, text) => {
+    if (text.includes('first')) controller.abort();
+  }), 15_000, 'exec until dropped').catch(() => undefined);
+  assert.ok(await eventually(async () => (await client.getVm({ vmId: vm.id })).vm!.state === VmState.VM_STATE_READY), 'the job was ended');
+  await client.destroy({ vmId: vm.id });
+  client.close();
+});
+
+test.run();

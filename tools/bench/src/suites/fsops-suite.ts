@@ -1,0 +1,104 @@
+import { TransferMode } from '@jobmesh/contracts/jobmesh/types/v1/states.ts';
+import { rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Comparison, Suite } from '../bench-types.ts';
+import { compare, figure } from '../compare.ts';
+import { repeat, timeMs } from '../repeat.ts';
+import { runCommand } from '../run-command.ts';
+import { startBenchFsops, writeRandomFile, writeSmallFiles } from './fsops-setup.ts';
+
+const MiB = 2 ** 20;
+const constantGoal = { op: '<=' as const, value: 1.5, text: 'constant in size (1 GiB within 1.5× of 1 MiB)' };
+
+/**
+ * fsops Transfer against `cp` on the same files and disk, and hardlink/move time at two sizes.
+ * Both sides make their copies durable: fsops fsyncs every file; the baseline runs `sync` on
+ * what cp wrote, so neither is timed against the page cache alone.
+ */
+export const fsopsSuite: Suite = {
+  name: 'fsops',
+  async run(ctx) {
+    const f = await startBenchFsops(ctx);
+    const reps = { warmups: 0, reps: ctx.size(3, 1) };
+    const bigBytes = ctx.size(256, 16) * MiB;
+    const smallCount = ctx.size(2_000, 200);
+    const big = join(f.roots.workspace, 'big.bin');
+    const small = join(f.roots.workspace, 'small');
+    const tiny = join(f.roots.workspace, 'tiny.bin');
+    await writeRandomFile(big, bigBytes);
+    await writeRandomFile(tiny, MiB);
+    const smallBytes = await writeSmallFiles(small, smallCount);
+    let n = 0;
+    const out = () => join(f.roots.artifacts, `out-${n++}`);
+    const timed = async (run: (dest: string) => Promise<unknown>) => {
+      const dest = out();
+      const ms = await timeMs(() => run(dest));
+      await rm(dest, { recursive: true, force: true });
+      return ms;
+    };
+    // `sync FILE` fsyncs one file; for a tree, `sync -f` flushes its filesystem (syncfs), which is what cp users do.
+    const cp = async (args: string[], dest: string) => {
+      await runCommand('cp', [...args, dest]);
+      await runCommand('sync', args.includes('-r') ? ['-f', dest] : [dest]);
+    };
+    const comparisons: Comparison[] = [];
+
+    const mbps = (ms: number) => bigBytes / MiB / (ms / 1000);
+    const copyBig = await repeat(reps, async () => mbps(await timed((d) => f.transfer(big, d, TransferMode.TRANSFER_MODE_COPY))));
+    const cpBig = await repeat(reps, async () => mbps(await timed((d) => cp(['--reflink=auto', big], d))));
+    comparisons.push(compare(`copy one ${bigBytes / MiB} MiB file`, figure('Transfer COPY', 'MB/s', copyBig), figure('cp --reflink=auto + sync', 'MB/s', cpBig), { op: '>=', value: 0.9, text: 'copy ≥ 0.9× cp' }));
+
+    const fps = (ms: number) => smallCount / (ms / 1000);
+    const copySmall = await repeat(reps, async () => fps(await timed((d) => f.transfer(small, d, TransferMode.TRANSFER_MODE_COPY))));
+    const cpSmall = await repeat(reps, async () => fps(await timed((d) => cp(['-r', small], d))));
+    comparisons.push(compare(`copy ${smallCount} small files (${(smallBytes / MiB).toFixed(1)} MiB)`, figure('Transfer COPY', 'files/s', copySmall), figure('cp -r + sync', 'files/s', cpSmall), { op: '>=', value: 0.9, text: 'copy ≥ 0.9× cp' }));
+
+    // Sizes alternate and each call starts after a `sync`, so both see the same background writeback
+    // (a directory fsync commits the journal, and with it whatever the copies above left dirty).
+    const linkReps = { warmups: 1, reps: ctx.size(5, 3) };
+    const paired = async (run: (source: string) => Promise<number>) => {
+      const samples: Record<'big' | 'tiny', number[]> = { big: [], tiny: [] };
+      for (let i = -linkReps.warmups; i < linkReps.reps; i++) {
+        for (const [name, source] of [['big', big], ['tiny', tiny]] as const) {
+          await runCommand('sync', []);
+          const ms = await run(source);
+          if (i >= 0) samples[name].push(ms);
+        }
+      }
+      return samples;
+    };
+    const sizes = `${bigBytes / MiB} MiB vs 1 MiB`;
+    const constantPair = (name: string, s: Record<'big' | 'tiny', number[]>, withGoal: boolean) =>
+      compare(name, figure(`${bigBytes / MiB} MiB`, 'ms', s.big), figure('1 MiB', 'ms', s.tiny), withGoal ? constantGoal : undefined);
+    const link = (skip: boolean) => paired((source) => timed((d) => f.transfer(source, d, TransferMode.TRANSFER_MODE_HARDLINK, skip)));
+    comparisons.push(constantPair(`hardlink ${sizes}, skip_checksums`, await link(true), true));
+    // The default (checksums on) shows why skip_checksums exists: each link reads the whole file.
+    comparisons.push(constantPair(`hardlink ${sizes}, with checksums (default)`, await link(false), false));
+    const move = (skip: boolean) => paired(async (source) => {
+      const dest = out();
+      const ms = await timeMs(() => f.transfer(source, dest, TransferMode.TRANSFER_MODE_MOVE, skip));
+      await rename(dest, source); // put it back, untimed
+      return ms;
+    });
+    comparisons.push(constantPair(`move ${sizes}, skip_checksums`, await move(true), true));
+    comparisons.push(constantPair(`move ${sizes}, with checksums (default)`, await move(false), false));
+    await rm(join(f.roots.workspace), { recursive: true, force: true });
+    return {
+      what: 'fsops `Transfer` over gRPC (fsops and persistence as their own processes; the client waits for the final result message) '
+        + `against \`cp\` on the same files and disk: one ${bigBytes / MiB} MiB file and ${smallCount} small files (64 B to 8 KiB, 100 per directory), `
+        + 'each copy fsynced on both sides. Then HARDLINK and MOVE (same filesystem: a rename) of 1 MiB and of the big file, timed per call.',
+      comparisons,
+      notes: [
+        'Sizes: the issue asks for 1 GiB and 10 000 files; this disk fsyncs at about 30 files/s and 15 to 25 MB/s under the other engineers\' load, '
+          + 'which would make one fsops run take over 20 minutes, so the full run uses 256 MiB and 2 000 files (and no copy warm-up: the first copy '
+          + 'of each side is kept, both read a file already in the page cache).',
+        'Hardlink and move used to hash every file after linking or renaming (SHA-256 is in the result contract), so their cost grew with size '
+          + '(the "with checksums" rows). Fix: `TransferRequest.skip_checksums` (proto/jobmesh/fsops/v1/fsops.proto); set, a link or rename never reads the file '
+          + 'and FileResult.sha256 is empty. The default keeps checksums.',
+        'Copy: fsops reads and writes 1 MiB chunks in Node, hashing on the way, into a temporary name, then fsync and rename; '
+          + '`cp` uses copy_file_range/reflink in the kernel and hashes nothing. Per-file fsync (and directory fsync) dominates the small-file case; '
+          + 'the baseline syncs once at the end.',
+      ],
+    };
+  },
+};

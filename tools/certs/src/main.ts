@@ -1,0 +1,29 @@
+// `npx node tools/certs/src/main.ts [--out DIR] [--host NAME]...`: makes a dev
+// CA, a server certificate for every service and a client certificate, offline
+// with openssl, and prints the environment that turns mutual TLS on.
+import { makeDevCertificates } from './make-dev-certificates.ts';
+
+const args = process.argv.slice(2);
+let out = '.jobmesh/certs';
+const hosts: string[] = [];
+for (let i = 0; i < args.length; i++) {
+  if (args[i] === '--out' && args[i + 1]) out = args[++i]!;
+  else if (args[i] === '--host' && args[i + 1]) hosts.push(args[++i]!);
+  else {
+    process.stderr.write('usage: node tools/certs/src/main.ts [--out DIR] [--host NAME]...  (default --out .jobmesh/certs; hosts localhost 127.0.0.1 ::1)\n');
+    process.exit(2);
+  }
+}
+
+makeDevCertificates(out, hosts.length ? { hosts: ['localhost', '127.0.0.1', '::1', ...hosts] } : {}).then(
+  (c) => {
+    process.stdout.write(`dev certificates in ${c.dir} (for development only: the CA key is there too)\n\n` +
+      `# every service (and npm start):\nexport JOBMESH_TLS_CA=${c.caCert}\nexport JOBMESH_TLS_CERT=${c.serverCert}\n` +
+      `export JOBMESH_TLS_KEY=${c.serverKey}\nexport JOBMESH_TLS_CLIENT_AUTH=require\n\n` +
+      `# the CLI instead uses the client certificate:\n#   JOBMESH_TLS_CERT=${c.clientCert} JOBMESH_TLS_KEY=${c.clientKey}\n`);
+  },
+  (error: Error) => {
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  },
+);
