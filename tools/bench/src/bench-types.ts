@@ -41,6 +41,8 @@ export interface SuiteResult {
   /** Observations, what was tried where a goal was missed, why something could not run. */
   notes: string[];
   durationMs: number;
+  /** When it was measured (ISO); differs from the run's date for a result carried over from an earlier run. */
+  measuredAt?: string;
 }
 
 /** What a suite runs with. */

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BenchContext } from './bench-types.ts';
 import { machineInfo } from './machine-info.ts';
+import { mergePreviousResults } from './merge-previous-results.ts';
 import { parseBenchArgs } from './parse-bench-args.ts';
 import { renderTable } from './render-table.ts';
 import { runSuites } from './run-suites.ts';
@@ -52,7 +53,9 @@ await cleanUp();
 process.stdout.write(`\n${renderTable(outcome.results)}\n\n`);
 // A quick run must never dirty the repository: without --out it writes to a temp dir.
 const docsDir = args.out ?? (args.quick ? await mkdtemp(join(tmpdir(), 'jobmesh-bench-out-')) : join(root, 'docs'));
-const written = await writeOutputs(root, docsDir, machine, outcome, args.quick);
+// A full run of some suites into docs/ keeps the other suites' latest figures.
+const merged = args.quick || args.out ? outcome : await mergePreviousResults(docsDir, outcome, machine.date);
+const written = await writeOutputs(root, docsDir, machine, merged, args.quick);
 log(`wrote ${written.markdown} and ${written.json}`);
 if (outcome.failures.length) log(`${outcome.failures.length} suite(s) failed: ${outcome.failures.map((f) => f.suite).join(', ')}`);
 process.exit(outcome.failures.length ? 1 : 0);

@@ -43,7 +43,8 @@ export function renderMarkdown(input: ReportInput): string {
   for (const failure of input.failures) lines.push(`**${failure.suite} failed in this run**: ${cell(failure.error)}`, '');
   for (const skip of input.skipped) lines.push(`**${skip.suite} did not run**: ${cell(skip.reason)}`, '');
   for (const r of results) {
-    lines.push(`## ${r.suite}`, '', r.what, '', `Run alone: \`npm run bench -- ${r.suite}\` (${fmt(r.durationMs / 1000)} s in this run).`, '');
+    const when = r.measuredAt && r.measuredAt !== m.date ? `measured ${r.measuredAt}, ` : '';
+    lines.push(`## ${r.suite}`, '', r.what, '', `Run alone: \`npm run bench -- ${r.suite}\` (${when}${fmt(r.durationMs / 1000)} s).`, '');
     for (const c of r.comparisons) {
       lines.push(`- **${c.name}**: ${c.subject.label} ${describeFigure(c.subject)} vs baseline ${c.baseline.label} ${describeFigure(c.baseline)}: ratio ${fmt(c.ratio)}×`
         + (c.goal ? `; goal ${c.goal.text} (ratio ${c.goal.op === '>=' ? '≥' : '≤'} ${c.goal.value}): ${c.met ? 'met' : '**missed**'}` : '; no goal') + '.');

@@ -64,20 +64,28 @@ export function createRunJobWorkflow({ clients, vmReadyTimeoutMs, secrets }: Run
     const { requestId } = input;
     let vmId = '';
     let workspacePath = '';
+    // A cancel or timeout abandons a running step, but fsops still finishes the checkout: the
+    // clean-up waits for it so the workspace is removed (the chaos drill found such leftovers).
+    let checkout: Promise<string> | undefined;
+    let preparing: Promise<string> | undefined;
     let output: RunJobOutput = { state: 'failed', exitCode: null, error: '', artifactManifest: '' };
     let ending: unknown;
     try {
       await ctx.step(steps.acquireSlot, async (run) => waitForSlot(clients, requestId, input.runsOn, run.signal), { retry: serviceCall });
       await ctx.step(steps.markPreparing, async () => moveJob(clients, requestId, JobState.JOB_STATE_QUEUED, JobState.JOB_STATE_PREPARING, 'a slot is free; preparing'), { retry: serviceCall });
-      workspacePath = (await ctx.step(steps.prepareWorkspace, async () =>
-        (await clients.fsops.prepareWorkspace({ key: requestId, repoUrl: input.repoUrl, commitSha: input.commitSha, jobRequestId: requestId })).workspacePath,
+      workspacePath = (await ctx.step(steps.prepareWorkspace, async () => {
+        checkout = clients.fsops.prepareWorkspace({ key: requestId, repoUrl: input.repoUrl, commitSha: input.commitSha, jobRequestId: requestId }).then((r) => r.workspacePath);
+        return checkout;
+      },
       { retry: serviceCall })) as string;
-      vmId = (await ctx.step(steps.prepareVm, async (run) =>
-        (await clients.vmRunner.prepare({ key: run.key, runsOn: input.runsOn, jobRequestId: requestId, workspacePath, script: input.script, env: { ...input.env, ...openSecrets(input) } })).vm!.id,
-      { retry: slotWait })) as string;
+      vmId = (await ctx.step(steps.prepareVm, async (run) => {
+        preparing = clients.vmRunner.prepare({ key: run.key, runsOn: input.runsOn, jobRequestId: requestId, workspacePath, script: input.script, env: { ...input.env, ...openSecrets(input) } }).then((r) => r.vm!.id);
+        return preparing;
+      }, { retry: slotWait })) as string;
       await ctx.step(steps.startVm, async () => void (await clients.vmRunner.start({ vmId })), { retry: serviceCall });
       await ctx.step(steps.waitReady, async () => void (await clients.vmRunner.waitReady({ vmId, timeoutMs: vmReadyTimeoutMs }, { deadlineMs: vmReadyTimeoutMs + 10_000 })),
-        { retry: { ...serviceCall, maxAttempts: 3 } });
+        // Retried while vm-runner restarts (UNAVAILABLE), but a guest that was not ready in time (DEADLINE_EXCEEDED) fails at once.
+        { retry: { ...serviceCall, nonRetryableCodes: [3, 4, 5, 6, 7, 9, 16] } });
       await ctx.step(steps.markRunning, async () => moveJob(clients, requestId, JobState.JOB_STATE_PREPARING, JobState.JOB_STATE_RUNNING, 'the VM is ready; running'), { retry: serviceCall });
       const result = await ctx.step(steps.exec, async (run) => {
         const leftMs = Math.max(1, Date.parse(input.deadline) - Date.now());
@@ -101,11 +109,14 @@ export function createRunJobWorkflow({ clients, vmReadyTimeoutMs, secrets }: Run
       else if (error instanceof WorkflowTimedOutError) output = { ...output, state: 'timed_out', error: `the job ran past its timeout of ${input.timeoutMs} ms` };
       else output = { ...output, state: 'failed', error: isMeshError(error) ? `${error.reason}: ${error.message}` : String(error) };
     } finally {
+      const settled = (made: Promise<string>) => Promise.race([made.catch(() => ''), new Promise<string>((r) => setTimeout(() => r(''), 120_000).unref())]);
+      if (!vmId && preparing) vmId = await settled(preparing);
       if (vmId) {
         await ctx.step(steps.destroyVm, async () => void (await clients.vmRunner.destroy({ vmId }).catch((e: unknown) => {
           if (!isMeshError(e, status.NOT_FOUND)) throw e;
         })), { cleanup: true, retry: serviceCall });
       }
+      if (!workspacePath && checkout) workspacePath = await settled(checkout);
       if (workspacePath) {
         await ctx.step(steps.removeWorkspace, async () => void (await clients.fsops.remove({ path: workspacePath })), { cleanup: true, retry: serviceCall });
       }

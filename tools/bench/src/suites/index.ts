@@ -1,5 +1,10 @@
 import type { Suite } from '../bench-types.ts';
+import { durableSuite } from './durable-suite.ts';
 import { fsopsSuite } from './fsops-suite.ts';
+import { memorySuite } from './memory-suite.ts';
+import { meshSuite } from './mesh-suite.ts';
+import { persistenceSuite } from './persistence-suite.ts';
+import { vmSuite } from './vm-suite.ts';
 
 /** Every suite, in the order a full run takes them (cheap first; memory after mesh, whose load it reuses). */
-export const allSuites: Suite[] = [fsopsSuite];
+export const allSuites: Suite[] = [fsopsSuite, vmSuite, persistenceSuite, durableSuite, meshSuite, memorySuite];

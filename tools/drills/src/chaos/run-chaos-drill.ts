@@ -18,17 +18,19 @@ import { runKillDriver } from './kill-driver.ts';
 export interface ChaosOptions {
   /** Jobs to run. @default 200 (quick: 30) */
   jobs: number;
-  /** Time between two kills, in ms. @default 4000 (quick: 3000) */
+  /** Time between two kills, in ms. @default 4000 (quick: 2500) */
   intervalMs: number;
   /** Most kill/restart events. @default 60 (quick: 8) */
   maxEvents: number;
   /** Longest the jobs may take to end under chaos, in ms. @default 900000 (quick: 180000) */
   budgetMs: number;
+  /** Events (0-based) at which Postgres restarts instead of a service; early, so the jobs cannot end first. @default [3, 15] (quick: [1, 3]) */
+  postgresAt: number[];
 }
 
 /** Defaults of the full and the quick drill. */
 export const chaosDefaults = (quick: boolean): ChaosOptions =>
-  quick ? { jobs: 30, intervalMs: 3000, maxEvents: 8, budgetMs: 180_000 } : { jobs: 200, intervalMs: 4000, maxEvents: 60, budgetMs: 900_000 };
+  quick ? { jobs: 30, intervalMs: 2500, maxEvents: 8, budgetMs: 180_000, postgresAt: [1, 3] } : { jobs: 200, intervalMs: 4000, maxEvents: 60, budgetMs: 900_000, postgresAt: [3, 15] };
 
 const terminal = new Set<number>([JobState.JOB_STATE_SUCCEEDED, JobState.JOB_STATE_FAILED, JobState.JOB_STATE_CANCELLED, JobState.JOB_STATE_TIMED_OUT]);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -48,8 +50,7 @@ export async function runChaosDrill(options: ChaosOptions): Promise<DrillResult>
     const jobs = chaosJobMix(options.jobs, markers, randomUUID);
     let finish!: () => void;
     const allDone = new Promise<void>((resolve) => (finish = resolve));
-    const third = Math.max(1, Math.floor(options.maxEvents / 3));
-    const driver = runKillDriver(mesh, postgres, { intervalMs: options.intervalMs, maxEvents: options.maxEvents, postgresAt: [third, 2 * third], stop: allDone, random: Math.random });
+    const driver = runKillDriver(mesh, postgres, { intervalMs: options.intervalMs, maxEvents: options.maxEvents, postgresAt: options.postgresAt, stop: allDone, random: Math.random });
 
     // Submissions go on while services die: each is retried (idempotent by its request id).
     const submitTimeoutMs = Math.min(options.budgetMs, 120_000);

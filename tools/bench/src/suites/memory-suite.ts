@@ -1,0 +1,52 @@
+import { spawn } from 'node:child_process';
+import type { Comparison, Suite } from '../bench-types.ts';
+import { compare, figure } from '../compare.ts';
+import { rssMiB, serviceEntries } from '../service-rss.ts';
+import { sharedMesh } from '../shared-mesh.ts';
+import { meshSuite } from './mesh-suite.ts';
+
+/** RSS of a bare Node 24 process (an empty event loop), the floor every service stands on. */
+async function bareNodeRss(): Promise<number> {
+  const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    return rssMiB(child.pid!) ?? Number.NaN;
+  } finally {
+    child.kill('SIGKILL');
+  }
+}
+
+/**
+ * RSS of each service idle (right after the mesh started) and after the mesh suite's load,
+ * against a bare Node process. Runs the mesh suite first when it has not run in this run.
+ */
+export const memorySuite: Suite = {
+  name: 'memory',
+  async run(ctx) {
+    const m = await sharedMesh(ctx);
+    const notes: string[] = [];
+    if (!m.loaded) {
+      notes.push('The mesh suite had not run in this invocation: its load ran first (its figures are not reported here).');
+      await meshSuite.run(ctx);
+    }
+    const bare = [await bareNodeRss(), await bareNodeRss(), await bareNodeRss()];
+    const comparisons: Comparison[] = [];
+    for (const name of Object.keys(serviceEntries) as (keyof typeof serviceEntries)[]) {
+      const idle = m.idleRss[name];
+      const pid = m.pids[name];
+      const loaded = pid === undefined ? undefined : rssMiB(pid);
+      if (idle === undefined || loaded === undefined) {
+        notes.push(`${name}: no process found to measure`);
+        continue;
+      }
+      comparisons.push(compare(`${name} RSS idle`, figure(`${name} idle`, 'MiB', [idle]), figure('bare node', 'MiB', bare)));
+      comparisons.push(compare(`${name} RSS after the mesh load`, figure(`${name} after`, 'MiB', [loaded]), figure('bare node', 'MiB', bare)));
+    }
+    return {
+      what: 'Resident set size (VmRSS) of each service process, idle (2 s after all four served) and after the mesh suite\'s jobs, '
+        + 'against a bare Node process with an empty event loop (measured three times). One reading per service and state: RSS is a level, not a rate.',
+      comparisons,
+      notes,
+    };
+  },
+};

@@ -1,0 +1,50 @@
+import { withDeadline } from '@jobmesh/grpc-kit/testing';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+
+// Runs `npm run bench -- --quick` as CI does, so the harness never rots. It checks that
+// every suite that ran produced figures and ratios, never how big they are.
+const mainPath = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+const test = suite<{ out: string }>('bench quick mode');
+test.before(async (ctx) => {
+  ctx.out = await withDeadline(mkdtemp(join(tmpdir(), 'jobmesh-bench-test-')), 5_000, 'temp dir');
+});
+test.after(async (ctx) => {
+  if (ctx.out) await withDeadline(rm(ctx.out, { recursive: true, force: true }), 30_000, 'remove temp dir');
+});
+
+interface Report {
+  results: { suite: string; comparisons: { subject: { summary: { median: number } }; baseline: { summary: { median: number } }; ratio: number }[] }[];
+  failures: { suite: string; error: string }[];
+  skipped: { suite: string; reason: string }[];
+}
+
+test('a quick run writes figures and a ratio for every suite that ran, and leaves docs/ alone', async ({ out }) => {
+  const child = spawn(process.execPath, [mainPath, '--quick', '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (data) => (output += data));
+  child.stderr.on('data', (data) => (output += data));
+  const code = await withDeadline(new Promise<number | null>((resolve) => child.on('exit', resolve)), 300_000, 'quick bench run');
+  assert.is(code, 0, output.slice(-4000));
+  const jsonFiles = (await withDeadline(readdir(join(out, 'bench')), 5_000, 'list JSON')).filter((f) => f.endsWith('.json'));
+  assert.is(jsonFiles.length, 1);
+  const report = JSON.parse(await withDeadline(readFile(join(out, 'bench', jsonFiles[0]!), 'utf8'), 5_000, 'read JSON')) as Report;
+  assert.equal(report.failures, []);
+  assert.ok(report.results.length + report.skipped.length >= 5, 'every suite ran or said why not');
+  for (const result of report.results) {
+    assert.ok(result.comparisons.length > 0, `${result.suite} has figures`);
+    for (const c of result.comparisons) {
+      assert.ok(Number.isFinite(c.subject.summary.median) && Number.isFinite(c.baseline.summary.median), `${result.suite}: both figures`);
+      assert.ok(Number.isFinite(c.ratio), `${result.suite}: a ratio`);
+    }
+  }
+  const markdown = await withDeadline(readFile(join(out, 'BENCHMARKS.md'), 'utf8'), 5_000, 'read BENCHMARKS.md');
+  for (const result of report.results) assert.match(markdown, `npm run bench -- ${result.suite}`);
+});
+
+test.run();
