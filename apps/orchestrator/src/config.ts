@@ -11,7 +11,8 @@ export const orchestratorConfigSchema = z
     /** persistence. @default 127.0.0.1:50052 */
     JOBMESH_PERSISTENCE_ADDR: addressSchema.default(serviceAddressDefaults.persistence),
     /** vm-runner. @default 127.0.0.1:50053 */
-    JOBMESH_VMRUNNER_ADDR: addressSchema.default(serviceAddressDefaults.vmRunner),
+    /** vm-runner, or several separated by commas: jobs go to one with a free slot of their label. @default 127.0.0.1:50053 */
+    JOBMESH_VMRUNNER_ADDR: z.string().default(serviceAddressDefaults.vmRunner).pipe(z.string().transform((v) => v.split(',').map((a) => a.trim()).filter(Boolean)).pipe(z.array(addressSchema).min(1, 'needs at least one address'))),
     /** fsops. @default 127.0.0.1:50054 */
     JOBMESH_FSOPS_ADDR: addressSchema.default(serviceAddressDefaults.fsops),
     /** Workflow lease, in ms: how long a crashed orchestrator's jobs wait before another claims them. @default 10000 */
@@ -46,7 +47,7 @@ export const orchestratorConfigSchema = z
   .transform((env) => ({
     address: env.JOBMESH_ORCHESTRATOR_ADDR,
     persistenceAddress: env.JOBMESH_PERSISTENCE_ADDR,
-    vmRunnerAddress: env.JOBMESH_VMRUNNER_ADDR,
+    vmRunnerAddresses: env.JOBMESH_VMRUNNER_ADDR,
     fsopsAddress: env.JOBMESH_FSOPS_ADDR,
     leaseMs: env.JOBMESH_LEASE_MS,
     maxConcurrentJobs: env.JOBMESH_MAX_CONCURRENT_JOBS,

@@ -9,7 +9,8 @@ import { createClient, type TlsOptions } from '@jobmesh/grpc-kit';
 /** Addresses of the services the orchestrator calls. */
 export interface MeshAddresses {
   persistenceAddress: string;
-  vmRunnerAddress: string;
+  /** Every vm-runner; jobs are placed on one with a free slot. */
+  vmRunnerAddresses: string[];
   fsopsAddress: string;
   /** TLS towards every service (the orchestrator's own certificate doubles as its client certificate). @default plaintext */
   tls?: TlsOptions;
@@ -23,10 +24,14 @@ export function createMeshClients(addresses: MeshAddresses) {
     logs: createClient(JobLogStoreServiceService, addresses.persistenceAddress, { tls }),
     workflows: createClient(WorkflowStoreServiceService, addresses.persistenceAddress, { tls }),
     vms: createClient(VmStoreServiceService, addresses.persistenceAddress, { tls }),
-    vmRunner: createClient(VmRunnerServiceService, addresses.vmRunnerAddress, { deadlineMs: 60_000, tls }),
+    vmRunners: new Map(addresses.vmRunnerAddresses.map((address) => [address, createClient(VmRunnerServiceService, address, { deadlineMs: 60_000, tls })])),
     fsops: createClient(FsopsServiceService, addresses.fsopsAddress, { deadlineMs: 300_000, tls }),
     close() {
-      for (const client of [this.jobs, this.logs, this.workflows, this.vms, this.vmRunner, this.fsops]) client.close();
+      for (const client of [this.jobs, this.logs, this.workflows, this.vms, ...this.vmRunners.values(), this.fsops]) client.close();
+    },
+    /** The vm-runner at `address`; the first one for an unknown address (workflows recorded before placement existed). */
+    vmRunnerAt(address: string) {
+      return this.vmRunners.get(address) ?? this.vmRunners.values().next().value!;
     },
   };
 }

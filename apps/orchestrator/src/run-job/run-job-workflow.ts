@@ -7,6 +7,7 @@ import { finishJob, moveJob } from './move-job.ts';
 import { createLogMasker } from '../secrets/create-log-masker.ts';
 import type { SecretBox } from '../secrets/create-secret-box.ts';
 import { streamExecToLog } from './stream-exec-to-log.ts';
+import { placeVm } from './place-vm.ts';
 import { waitForSlot } from './wait-for-slot.ts';
 
 /** What a run-job workflow is started with. */
@@ -63,6 +64,8 @@ export function createRunJobWorkflow({ clients, vmReadyTimeoutMs, secrets }: Run
   return async (ctx: WorkflowContext, input: RunJobInput): Promise<RunJobOutput> => {
     const { requestId } = input;
     let vmId = '';
+    // The vm-runner the VM was placed on; every VM step of this job goes there.
+    let vmRunner = clients.vmRunnerAt('');
     let workspacePath = '';
     // A cancel or timeout abandons a running step, but fsops still finishes the checkout: the
     // clean-up waits for it so the workspace is removed (the chaos drill found such leftovers).
@@ -71,26 +74,32 @@ export function createRunJobWorkflow({ clients, vmReadyTimeoutMs, secrets }: Run
     let output: RunJobOutput = { state: 'failed', exitCode: null, error: '', artifactManifest: '' };
     let ending: unknown;
     try {
-      await ctx.step(steps.acquireSlot, async (run) => waitForSlot(clients, requestId, input.runsOn, run.signal), { retry: serviceCall });
+      const slot = await ctx.step(steps.acquireSlot, async (run) => waitForSlot(clients, requestId, input.runsOn, run.signal), { retry: serviceCall }) as { runner?: string };
+      vmRunner = clients.vmRunnerAt(slot.runner ?? '');
       await ctx.step(steps.markPreparing, async () => moveJob(clients, requestId, JobState.JOB_STATE_QUEUED, JobState.JOB_STATE_PREPARING, 'a slot is free; preparing'), { retry: serviceCall });
       workspacePath = (await ctx.step(steps.prepareWorkspace, async () => {
         checkout = clients.fsops.prepareWorkspace({ key: requestId, repoUrl: input.repoUrl, commitSha: input.commitSha, jobRequestId: requestId }).then((r) => r.workspacePath);
         return checkout;
       },
       { retry: serviceCall })) as string;
-      vmId = (await ctx.step(steps.prepareVm, async (run) => {
-        preparing = clients.vmRunner.prepare({ key: run.key, runsOn: input.runsOn, jobRequestId: requestId, workspacePath, script: input.script, env: { ...input.env, ...openSecrets(input) } }).then((r) => r.vm!.id);
-        return preparing;
-      }, { retry: slotWait })) as string;
-      await ctx.step(steps.startVm, async () => void (await clients.vmRunner.start({ vmId })), { retry: serviceCall });
-      await ctx.step(steps.waitReady, async () => void (await clients.vmRunner.waitReady({ vmId, timeoutMs: vmReadyTimeoutMs }, { deadlineMs: vmReadyTimeoutMs + 10_000 })),
+      const placed = (await ctx.step(steps.prepareVm, async (run) => {
+        const request = { key: run.key, runsOn: input.runsOn, jobRequestId: requestId, workspacePath, script: input.script, env: { ...input.env, ...openSecrets(input) } };
+        const made = placeVm(clients, slot.runner ?? '', request);
+        preparing = made.then((p) => ((vmRunner = clients.vmRunnerAt(p.runner)), p.vmId));
+        return made;
+      }, { retry: slotWait })) as { vmId: string; runner: string } | string;
+      // Workflows recorded before placement kept only the VM id.
+      vmId = typeof placed === 'string' ? placed : placed.vmId;
+      if (typeof placed !== 'string') vmRunner = clients.vmRunnerAt(placed.runner);
+      await ctx.step(steps.startVm, async () => void (await vmRunner.start({ vmId })), { retry: serviceCall });
+      await ctx.step(steps.waitReady, async () => void (await vmRunner.waitReady({ vmId, timeoutMs: vmReadyTimeoutMs }, { deadlineMs: vmReadyTimeoutMs + 10_000 })),
         // Retried while vm-runner restarts (UNAVAILABLE), but a guest that was not ready in time (DEADLINE_EXCEEDED) fails at once.
         { retry: { ...serviceCall, nonRetryableCodes: [3, 4, 5, 6, 7, 9, 16] } });
       await ctx.step(steps.markRunning, async () => moveJob(clients, requestId, JobState.JOB_STATE_PREPARING, JobState.JOB_STATE_RUNNING, 'the VM is ready; running'), { retry: serviceCall });
       const result = await ctx.step(steps.exec, async (run) => {
         const leftMs = Math.max(1, Date.parse(input.deadline) - Date.now());
         const secretValues = Object.values(openSecrets(input));
-        const r = await streamExecToLog(clients, requestId, vmId, leftMs, run.signal, secretValues.length ? createLogMasker<LogStream>(secretValues) : undefined);
+        const r = await streamExecToLog({ logs: clients.logs, vmRunner }, requestId, vmId, leftMs, run.signal, secretValues.length ? createLogMasker<LogStream>(secretValues) : undefined);
         return { exitCode: r.exitCode, signal: r.signal, timedOut: r.timedOut };
       }, { retry: serviceCall }); // safe to repeat: Exec with rejoin re-joins the run, never starts it twice
       if (result.timedOut) {
@@ -112,7 +121,7 @@ export function createRunJobWorkflow({ clients, vmReadyTimeoutMs, secrets }: Run
       const settled = (made: Promise<string>) => Promise.race([made.catch(() => ''), new Promise<string>((r) => setTimeout(() => r(''), 120_000).unref())]);
       if (!vmId && preparing) vmId = await settled(preparing);
       if (vmId) {
-        await ctx.step(steps.destroyVm, async () => void (await clients.vmRunner.destroy({ vmId }).catch((e: unknown) => {
+        await ctx.step(steps.destroyVm, async () => void (await vmRunner.destroy({ vmId }).catch((e: unknown) => {
           if (!isMeshError(e, status.NOT_FOUND)) throw e;
         })), { cleanup: true, retry: serviceCall });
       }

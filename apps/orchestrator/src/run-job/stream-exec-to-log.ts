@@ -22,7 +22,7 @@ const maxChunksPerAppend = 500;
  * after the last one.
  * @returns how the job's process ended
  */
-export async function streamExecToLog(clients: MeshClients, requestId: string, vmId: string, timeoutMs: number, signal: AbortSignal, masker?: LogMasker<LogStream>): Promise<ExecResult> {
+export async function streamExecToLog(clients: Pick<MeshClients, 'logs'> & { vmRunner: ReturnType<MeshClients['vmRunnerAt']> }, requestId: string, vmId: string, timeoutMs: number, signal: AbortSignal, masker?: LogMasker<LogStream>): Promise<ExecResult> {
   let pending: LogChunk[] = [];
   let flushing: Promise<void> = Promise.resolve();
   const flush = () => {

@@ -96,6 +96,10 @@ export const persistenceSuite: Suite = {
       comparisons,
       notes: [
         ...notes,
+        'GetJob goal missed. Tried: a --cpu-prof of persistence under a sequential GetJob loop: the process is idle over half the wall time and its CPU '
+          + 'per call is spread over grpc-js, the OpenTelemetry gRPC and pg instrumentations (startSpan, method-name parsing, the pg query wrapper; '
+          + 'they load through the ESM hook even when no exporter is set), slonik\'s executeQuery and pg row parsing: no single hot spot. '
+          + 'Next: measure with OTEL_SDK_DISABLED, a prepared statement for the hot reads, and slonik interceptors trimmed for reads.',
         'TransitionJob does more than the baseline\'s UPDATE: a compare-and-set that also inserts a job event and returns the job, in one transaction.',
       ],
     };

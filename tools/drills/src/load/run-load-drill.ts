@@ -56,7 +56,8 @@ export async function runLoadDrill(options: LoadOptions): Promise<DrillResult> {
     const followerResults = await Promise.all(Array.from({ length: options.followers }, async (_, i) => {
       const requestId = accepted[i % Math.max(1, accepted.length)];
       if (!requestId) return 'no job to follow';
-      const signal = AbortSignal.timeout(300_000);
+      // Long enough for every accepted job to run on 4 slots of a busy host (300 s cut 110 of 200 followers short).
+      const signal = AbortSignal.timeout(1_200_000);
       try {
         if (i % 2 === 0) for await (const _event of mesh.api.jobs.watchJob({ requestId, afterSequence: 0 }, { signal })) { /* drain */ }
         else for await (const _chunk of mesh.api.jobs.streamJobLogs({ requestId, fromOffset: 0, follow: true }, { signal })) { /* drain */ }

@@ -63,8 +63,12 @@ export async function runSoakDrill(options: SoakOptions): Promise<DrillResult> {
     await sleep(3000);
     const end: Record<string, ProcessStats | undefined> = Object.fromEntries(services.map((s) => [s, processStats(mesh.pid(s))]));
     const leftovers = await countLeftovers(mesh.dataDir);
-    const { vms } = await mesh.store.vms.listVms({ states: [], jobRequestId: '', host: '', pageSize: 1000, pageToken: '' });
-    const notDestroyed = vms.filter((vm) => vm.state !== VmState.VM_STATE_DESTROYED).length;
+    let notDestroyed = 0;
+    for (let token = '', page = 0; page < 100; page++) {
+      const r = await mesh.store.vms.listVms({ states: [], jobRequestId: '', host: '', pageSize: 500, pageToken: token });
+      notDestroyed += r.vms.filter((vm) => vm.state !== VmState.VM_STATE_DESTROYED).length;
+      if (!(token = r.nextPageToken)) break;
+    }
     const problems = [...wrong.slice(0, 10)];
     const leaks = leftovers.processes + leftovers.vmDirs + leftovers.workspaces + leftovers.stagingFiles + notDestroyed;
     if (leaks > 0) problems.push(`leaked: ${JSON.stringify({ ...leftovers, vmsNotDestroyed: notDestroyed })}`);
