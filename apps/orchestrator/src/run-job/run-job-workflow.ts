@@ -84,8 +84,10 @@ export function createRunJobWorkflow({ clients, vmReadyTimeoutMs, secrets }: Run
       { retry: serviceCall })) as string;
       const placed = (await ctx.step(steps.prepareVm, async (run) => {
         const request = { key: run.key, runsOn: input.runsOn, jobRequestId: requestId, workspacePath, script: input.script, env: { ...input.env, ...openSecrets(input) } };
-        const made = placeVm(clients, slot.runner ?? '', request);
-        preparing = made.then((p) => ((vmRunner = clients.vmRunnerAt(p.runner)), p.vmId));
+        const made = placeVm(clients, slot.runner ?? '', request).then((p) => ((vmRunner = clients.vmRunnerAt(p.runner)), p));
+        preparing = made.then((p) => p.vmId);
+        // Only the clean-up reads `preparing`; the step itself reports a failure (an unhandled rejection would end the process).
+        preparing.catch(() => undefined);
         return made;
       }, { retry: slotWait })) as { vmId: string; runner: string } | string;
       // Workflows recorded before placement kept only the VM id.
