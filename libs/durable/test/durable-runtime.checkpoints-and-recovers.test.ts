@@ -18,7 +18,7 @@ test.before(async (ctx) => {
   ctx.runtimes = [];
 });
 test.after(async (ctx) => {
-  for (const r of ctx.runtimes) r.kill();
+  for (const r of ctx.runtimes ?? []) r.kill();
   await ctx.p?.stop();
 });
 const runtime = (ctx: { p: TestPersistence; runtimes: WorkflowRuntime[] }, options: { leaseMs?: number; store?: WorkflowStore } = {}) => {
