@@ -11,7 +11,11 @@ import { runTestFile, type TestFileResult } from './run-test-file.ts';
 
 assertSupportedNode();
 const root = join(import.meta.dirname, '..', '..', '..');
-const directories = process.argv.slice(2).length ? process.argv.slice(2) : ['apps', 'libs', 'tools'];
+// The bench and drills smoke tests are not part of the default run yet: their quick modes
+// still fail now and then on a loaded 2-core machine (see docs/RELIABILITY.md and
+// docs/BENCHMARKS.md). Run them with `npm run test:bench-and-drills`.
+const defaultDirectories = ['apps', 'libs', 'tools/dev', 'tools/testing', 'tools/vm-image'];
+const directories = process.argv.slice(2).length ? process.argv.slice(2) : defaultDirectories;
 const concurrency = Number(process.env.JOBMESH_TEST_CONCURRENCY ?? Math.max(2, availableParallelism()));
 const fileTimeoutMs = Number(process.env.JOBMESH_TEST_FILE_TIMEOUT_MS ?? 10 * 60_000);
 
