@@ -20,7 +20,8 @@ export interface NewVmEvent {
   occurredAt: Date;
 }
 
-const VmRow = z.object({
+/** Fields a VM row and a VM event share. */
+const vmFields = {
   request_id: z.string(),
   job_request_id: z.string().nullable(),
   domain_name: z.string(),
@@ -29,6 +30,10 @@ const VmRow = z.object({
   backend: z.string(),
   state: z.string(),
   host: z.string(),
+};
+
+const VmRow = z.object({
+  ...vmFields,
   last_event_at: z.date(),
   created_at: z.date(),
   updated_at: z.date(),
@@ -39,17 +44,10 @@ const vmColumns = sql.fragment`request_id, job_request_id, domain_name, overlay_
   last_event_at, created_at, updated_at, created_at::text AS cursor_at`;
 
 const VmEventRow = z.object({
+  ...vmFields,
   sequence: z.number(),
   event_id: z.string(),
-  request_id: z.string(),
-  job_request_id: z.string().nullable(),
-  domain_name: z.string(),
-  overlay_path: z.string(),
-  seed_path: z.string(),
-  backend: z.string(),
-  state: z.string(),
   message: z.string(),
-  host: z.string(),
   details: z.record(z.string(), z.string()),
   occurred_at: z.date(),
 });
