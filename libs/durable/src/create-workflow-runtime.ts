@@ -67,6 +67,9 @@ export function createWorkflowRuntime(options: WorkflowRuntimeOptions): Workflow
   const active = new Map<string, { workflow: Workflow; done: Promise<unknown> }>();
   const stopper = new AbortController();
   let wakeLoop: (() => void) | undefined;
+  // Set by a wake-up that came while a claim was in flight: the loop claims again at once
+  // instead of sleeping a whole poll interval (the work it was woken for may have missed that claim).
+  let wokenDuringClaim = false;
   let loop: Promise<void> | undefined;
 
   const claimOnce = async () => {
@@ -99,7 +102,10 @@ export function createWorkflowRuntime(options: WorkflowRuntimeOptions): Workflow
     run() {
       loop ??= (async () => {
         while (!stopper.signal.aborted) {
+          wokenDuringClaim = false;
+          wakeLoop = () => void (wokenDuringClaim = true);
           await claimOnce().catch((error: unknown) => logger.warn('claiming workflows failed; retrying', { error }));
+          if (wokenDuringClaim) continue;
           await new Promise<void>((resolve) => {
             const timer = setTimeout(resolve, pollIntervalMs);
             wakeLoop = () => (clearTimeout(timer), resolve());

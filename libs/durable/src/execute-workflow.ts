@@ -89,7 +89,9 @@ async function runExecution(workflow: Workflow, input: Json, fn: WorkflowFunctio
   };
 
   try {
-    const { steps } = await store.getWorkflow({ id: workflow.id });
+    // A first claim has nothing to replay: steps are only recorded under a claim's token, so
+    // the read of the recorded steps (a round trip and two queries) is needed from the second claim on.
+    const steps = workflow.claimCount === 1 ? [] : (await store.getWorkflow({ id: workflow.id })).steps;
     const ctx = createWorkflowContext(workflow, steps, store, { workflow: cancel.signal, lease: lease.signal, loseLease }, deps.hooks);
     const output = await fn(ctx, input);
     return await complete(WorkflowStatus.WORKFLOW_STATUS_SUCCEEDED, JSON.stringify(output ?? null), '');

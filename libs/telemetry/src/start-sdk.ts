@@ -17,7 +17,8 @@ function wantsExport(env: NodeJS.ProcessEnv): boolean {
 }
 
 /**
- * Starts the NodeSDK with the gRPC and pg instrumentations. Exporters follow
+ * Starts the NodeSDK with the gRPC instrumentation, and the pg one when spans
+ * are exported. Exporters follow
  * the standard OTEL_* variables (OTLP over HTTP or gRPC); with none set,
  * nothing is exported (spans still exist, so logs and the API carry trace
  * ids). Metrics and log exporters stay off unless asked for.
@@ -30,7 +31,12 @@ export function startSdk(serviceName: string, env: NodeJS.ProcessEnv): Telemetry
   process.env.OTEL_LOGS_EXPORTER ??= 'none';
   const sdk = new NodeSDK({
     resource: resourceFromAttributes({ 'service.name': env.OTEL_SERVICE_NAME ?? serviceName }),
-    instrumentations: [new GrpcInstrumentation(), new PgInstrumentation({ enhancedDatabaseReporting: false })],
+    // gRPC always: it carries the trace context between services and into log lines. pg only when
+    // spans leave the process: its spans are never parents of anything else, and with nothing
+    // exported they were pure cost on every query (a span, attributes and a wrapper per call).
+    instrumentations: exporting
+      ? [new GrpcInstrumentation(), new PgInstrumentation({ enhancedDatabaseReporting: false })]
+      : [new GrpcInstrumentation()],
     // No exporter asked for: still a tracer provider (so ids exist), with nothing behind it.
     ...(exporting ? {} : { spanProcessors: [discardSpans] }),
   });

@@ -57,5 +57,7 @@ const docsDir = args.out ?? (args.quick ? await mkdtemp(join(tmpdir(), 'jobmesh-
 const merged = args.quick || args.out ? outcome : await mergePreviousResults(docsDir, outcome, machine.date);
 const written = await writeOutputs(root, docsDir, machine, merged, args.quick);
 log(`wrote ${written.markdown} and ${written.json}`);
+// Repeated last, so the tail of the output (all a CI log may keep) says what failed and why.
+for (const failure of outcome.failures) log(`FAILED ${failure.suite}: ${failure.error}`);
 if (outcome.failures.length) log(`${outcome.failures.length} suite(s) failed: ${outcome.failures.map((f) => f.suite).join(', ')}`);
 process.exit(outcome.failures.length ? 1 : 0);

@@ -41,3 +41,20 @@ export async function throughput(total: number, concurrency: number, op: (index:
   }));
   return { opsPerSec: total / ((performance.now() - began) / 1000), latenciesMs };
 }
+
+/**
+ * Like `repeat` for several sides of one comparison, taking turns (warm-up of every side, then
+ * a, b, c, a, b, c, …) so that the machine's load drifts over all of them alike.
+ * `measure` gets the repetition's index, negative for a warm-up.
+ * @returns the kept results of each side, by name
+ */
+export async function repeatInterleaved(repetitions: Repetitions, sides: Record<string, (index: number) => Promise<number>>): Promise<Record<string, number[]>> {
+  const samples: Record<string, number[]> = Object.fromEntries(Object.keys(sides).map((name) => [name, []]));
+  for (let i = -repetitions.warmups; i < repetitions.reps; i++) {
+    for (const [name, measure] of Object.entries(sides)) {
+      const value = await measure(i);
+      if (i >= 0) samples[name]!.push(value);
+    }
+  }
+  return samples;
+}

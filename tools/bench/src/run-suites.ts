@@ -1,5 +1,6 @@
 import type { BenchContext, Suite, SuiteResult } from './bench-types.ts';
 import { fmt } from './render-table.ts';
+import { describeError } from './describe-error.ts';
 import { SuiteSkipped } from './suite-skipped.ts';
 
 /** Results of the suites that ran, and the errors of those that failed. */
@@ -33,7 +34,7 @@ export async function runSuites(suites: Suite[], ctx: BenchContext): Promise<Sui
         continue;
       }
       const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
-      outcome.failures.push({ suite: suite.name, error: message.split('\n')[0]! });
+      outcome.failures.push({ suite: suite.name, error: describeError(error) });
       ctx.log(`[${index + 1}/${suites.length}] ${suite.name} FAILED: ${message}`);
     }
   }

@@ -32,6 +32,13 @@ export interface DatabasePoolOptions {
 /**
  * The slonik pool of persistence: rows validated by their zod schema, `int8`
  * as number (sequences stay far below 2^53), `timestamptz` as Date.
+ *
+ * No reset on release: slonik's default sends `DISCARD ALL` after every query
+ * or transaction (one more round trip and a wake-up of the backend per call,
+ * and it drops prepared statements). Persistence never changes session state
+ * on pooled connections (no SET, no session advisory locks, no LISTEN, no
+ * temporary tables: migrations and notifications use their own clients), and
+ * slonik rolls back a failed transaction before releasing its connection.
  */
 export async function createDatabasePool(url: string, options: DatabasePoolOptions = {}): Promise<DatabasePool> {
   return createPool(url, {
@@ -41,6 +48,7 @@ export async function createDatabasePool(url: string, options: DatabasePoolOptio
     connectionTimeout: options.connectionTimeoutMs ?? 5_000,
     idleTimeout: 10_000,
     queryRetryLimit: 0,
+    resetConnection: async () => {},
     transactionRetryLimit: 3,
     typeParsers: [
       { name: 'int8', parse: (value) => Number(value) },

@@ -166,16 +166,6 @@ export interface NewStep {
   finishedAt: Date;
 }
 
-/** Inserts a step checkpoint; null when that step number is recorded already. */
-export async function insertStep(db: CommonQueryMethods, workflowId: string, s: NewStep) {
-  return db.maybeOne(sql.type(StepRow)`
-    INSERT INTO workflow_steps (workflow_id, step_number, name, status, output_json, error_json, attempts, started_at, finished_at)
-    VALUES (${workflowId}, ${s.stepNumber}, ${s.name}, ${s.status}::step_status, ${s.outputJson}::jsonb, ${s.errorJson}::jsonb,
-            ${s.attempts}, ${s.startedAt.toISOString()}, ${s.finishedAt.toISOString()})
-    ON CONFLICT (workflow_id, step_number) DO NOTHING
-    RETURNING ${stepColumns}`);
-}
-
 /** Reads a workflow's steps, or one of them. */
 export async function findSteps(db: CommonQueryMethods, workflowId: string, stepNumber?: number) {
   return db.any(sql.type(StepRow)`
@@ -237,4 +227,91 @@ export async function listWorkflows(db: CommonQueryMethods, f: WorkflowFilter) {
   return db.any(sql.type(WorkflowRow)`
     SELECT ${columns} FROM workflows w WHERE ${sql.join(conditions, sql.fragment` AND `)}
     ORDER BY w.created_at DESC, w.id DESC LIMIT ${f.limit + 1}`);
+}
+
+/** One checkpoint of a batch: the step, the workflow it belongs to and the token it is written under. */
+export interface StepCheckpoint {
+  workflowId: string;
+  fencingToken: number;
+  step: NewStep;
+}
+
+const CheckpointOutcomeRow = z.object({
+  ord: z.number(),
+  workflow_status: z.string().nullable(),
+  current_token: z.number().nullable(),
+  recorded: z.boolean(),
+  step_number: z.number().nullable(),
+  name: z.string().nullable(),
+  status: z.string().nullable(),
+  output_json: z.string().nullable(),
+  error_json: z.string().nullable(),
+  attempts: z.number().nullable(),
+  started_at: z.date().nullable(),
+  finished_at: z.date().nullable(),
+});
+
+/** What a checkpoint found: the workflow's status and token (null: no such workflow) and the step as stored, if visible. */
+export interface CheckpointOutcome {
+  workflowStatus: string | null;
+  currentToken: number | null;
+  /** True when this statement inserted the step. */
+  recorded: boolean;
+  /** The inserted step, or the one recorded earlier (null when the fence did not hold, or a concurrent insert is not visible yet). */
+  step: StepRow | null;
+}
+
+/**
+ * Writes checkpoints of any number of workflows in one statement (one round trip, one
+ * commit): each row is inserted only if its workflow is RUNNING under its fencing token.
+ * The workflow rows are read FOR SHARE (in id order), so a concurrent claim either
+ * waits for this statement to commit or has committed first, and then the re-checked
+ * row carries the new token and the stale checkpoint is not written. A step number
+ * already recorded is left as it was (ON CONFLICT DO NOTHING) and returned.
+ * Callers must not put the same (workflow, step number) twice in one batch.
+ * @returns one outcome per checkpoint, in order
+ */
+export async function insertStepCheckpoints(db: CommonQueryMethods, items: readonly StepCheckpoint[]): Promise<CheckpointOutcome[]> {
+  const rows = await db.any(sql.type(CheckpointOutcomeRow)`
+    WITH input AS (
+      SELECT * FROM unnest(
+        ${sql.array(items.map((i) => i.workflowId), 'uuid')}, ${sql.array(items.map((i) => i.fencingToken), 'int8')},
+        ${sql.array(items.map((i) => i.step.stepNumber), 'int4')}, ${sql.array(items.map((i) => i.step.name), 'text')},
+        ${sql.array(items.map((i) => i.step.status), 'text')}, ${sql.array(items.map((i) => i.step.outputJson), 'text')},
+        ${sql.array(items.map((i) => i.step.errorJson), 'text')}, ${sql.array(items.map((i) => i.step.attempts), 'int4')},
+        ${sql.array(items.map((i) => i.step.startedAt.toISOString()), 'timestamptz')},
+        ${sql.array(items.map((i) => i.step.finishedAt.toISOString()), 'timestamptz')}
+      ) WITH ORDINALITY AS i(workflow_id, fencing_token, step_number, name, status, output_json, error_json, attempts, started_at, finished_at, ord)
+    ), w AS (
+      SELECT w.id, w.status, w.fencing_token FROM workflows w
+      WHERE w.id IN (SELECT workflow_id FROM input) ORDER BY w.id FOR SHARE
+    ), ins AS (
+      INSERT INTO workflow_steps (workflow_id, step_number, name, status, output_json, error_json, attempts, started_at, finished_at)
+      SELECT i.workflow_id, i.step_number, i.name, i.status::step_status, i.output_json::jsonb, i.error_json::jsonb, i.attempts, i.started_at, i.finished_at
+      FROM input i JOIN w ON w.id = i.workflow_id AND w.status = 'running' AND w.fencing_token = i.fencing_token
+      ORDER BY i.ord
+      ON CONFLICT (workflow_id, step_number) DO NOTHING
+      RETURNING workflow_id, ${stepColumns}
+    )
+    SELECT i.ord::int8 AS ord, w.status::text AS workflow_status, w.fencing_token AS current_token, (ins.workflow_id IS NOT NULL) AS recorded,
+      COALESCE(ins.step_number, s.step_number) AS step_number, COALESCE(ins.name, s.name) AS name,
+      COALESCE(ins.status, s.status)::text AS status, COALESCE(ins.output_json, s.output_json::text) AS output_json,
+      COALESCE(ins.error_json, s.error_json::text) AS error_json, COALESCE(ins.attempts, s.attempts) AS attempts,
+      COALESCE(ins.started_at, s.started_at) AS started_at, COALESCE(ins.finished_at, s.finished_at) AS finished_at
+    FROM input i
+    LEFT JOIN w ON w.id = i.workflow_id
+    LEFT JOIN ins ON ins.workflow_id = i.workflow_id AND ins.step_number = i.step_number
+    -- Only rows committed before this statement: its own inserts are seen through ins.
+    LEFT JOIN workflow_steps s ON ins.workflow_id IS NULL AND w.status = 'running' AND w.fencing_token = i.fencing_token
+      AND s.workflow_id = i.workflow_id AND s.step_number = i.step_number
+    ORDER BY i.ord`);
+  return rows.map((row) => ({
+    workflowStatus: row.workflow_status,
+    currentToken: row.current_token,
+    recorded: row.recorded,
+    step: row.step_number === null ? null : {
+      step_number: row.step_number, name: row.name!, status: row.status!, output_json: row.output_json, error_json: row.error_json,
+      attempts: row.attempts!, started_at: row.started_at!, finished_at: row.finished_at!,
+    },
+  }));
 }

@@ -1,13 +1,15 @@
 import { WorkflowStoreServiceService } from '@jobmesh/contracts/jobmesh/persistence/v1/workflows.ts';
-import { alreadyExists, defineService, failedPrecondition, invalidArgument, notFound } from '@jobmesh/grpc-kit';
+import { alreadyExists, defineService, failedPrecondition, invalidArgument, isMeshError, notFound, status } from '@jobmesh/grpc-kit';
 import type { CommonQueryMethods, DatabasePool } from 'slonik';
+import { mapDatabaseError } from '../db/map-database-error.ts';
 import { withDatabaseErrors } from '../db/with-database-errors.ts';
 import { stepStatuses, workflowStatuses } from '../validation/enum-codecs.ts';
 import { optionalDate, optionalUuid, pageSize, requireInteger, requireJson, requireText, requireUuid } from '../validation/fields.ts';
 import { decodePageToken, pageOf } from '../validation/page-token.ts';
+import { createGroupWriter } from './create-group-writer.ts';
 import {
-  claimWorkflows, completeWorkflow, findSteps, findWorkflow, heartbeatWorkflow, insertStep, insertWorkflow,
-  isSameWorkflow, listWorkflows, releaseWorkflow, requestCancel, toProtoStep, toProtoWorkflow,
+  claimWorkflows, completeWorkflow, findSteps, findWorkflow, heartbeatWorkflow, insertStepCheckpoints, insertWorkflow,
+  isSameWorkflow, listWorkflows, releaseWorkflow, requestCancel, toProtoStep, toProtoWorkflow, type StepCheckpoint,
 } from './workflow-queries.ts';
 
 const nameRules = { max: 200, pattern: { regex: /^[A-Za-z0-9][A-Za-z0-9._:/@-]*$/, description: 'letters, digits and ._:/@-' } };
@@ -15,8 +17,27 @@ const finalStatuses = new Set(['succeeded', 'failed', 'cancelled', 'timed_out'])
 const leaseMs = (field: string, value: number) => requireInteger(field, value, 100, 3_600_000);
 const token = (value: number) => requireInteger('fencing_token', value, 1, Number.MAX_SAFE_INTEGER);
 
+/** Options of the workflow store. */
+export interface WorkflowStoreOptions {
+  /** Checkpoint statements running at once; concurrent checkpoints beyond them share the next statement. @default 4 */
+  checkpointStatements?: number;
+  /** Checkpoints written by one statement at most. @default 100 */
+  checkpointBatch?: number;
+}
+
 /** jobmesh.persistence.v1.WorkflowStoreService: workflows, leases with fencing tokens, step checkpoints. */
-export function createWorkflowStoreService(pool: DatabasePool) {
+export function createWorkflowStoreService(pool: DatabasePool, options: WorkflowStoreOptions = {}) {
+  // Group commit of RecordWorkflowStep: one statement checks every fencing token and inserts the steps.
+  const checkpoints = createGroupWriter((items: StepCheckpoint[]) => insertStepCheckpoints(pool, items), {
+    maxBatch: options.checkpointBatch ?? 100,
+    maxInFlight: options.checkpointStatements ?? 4,
+    keyOf: (item) => `${item.workflowId}/${item.step.stepNumber}`,
+    // A value Postgres refuses fails its own call only; an unreachable database fails the batch at once.
+    retryAlone: (error) => {
+      const mapped = mapDatabaseError(error);
+      return !isMeshError(mapped, status.UNAVAILABLE) && !isMeshError(mapped, status.DEADLINE_EXCEEDED);
+    },
+  });
   const requireWorkflow = async (id: string, db: CommonQueryMethods = pool) => {
     const row = await findWorkflow(db, id);
     if (!row) throw notFound('WORKFLOW_NOT_FOUND', `workflow ${id} does not exist`);
@@ -85,20 +106,24 @@ export function createWorkflowStoreService(pool: DatabasePool) {
         startedAt,
         finishedAt: optionalDate('step.finished_at', step.finishedAt) ?? new Date(),
       };
-      return pool.transaction(async (tx) => {
-        // FOR SHARE waits for a concurrent claim, so a token checked here stays current until commit.
-        const workflow = await findWorkflow(tx, workflowId, 'share');
-        if (!workflow) throw notFound('WORKFLOW_NOT_FOUND', `workflow ${workflowId} does not exist`);
-        if (workflow.status !== 'running' || workflow.fencing_token !== fencingToken) throw await leaseLost(workflowId, fencingToken, tx);
-        const inserted = await insertStep(tx, workflowId, newStep);
-        if (inserted) return { step: toProtoStep(inserted), recorded: true };
-        const [existing] = await findSteps(tx, workflowId, newStep.stepNumber);
-        if (existing!.name !== newStep.name) {
-          throw failedPrecondition('NONDETERMINISM',
-            `step ${newStep.stepNumber} of workflow ${workflowId} was recorded as ${existing!.name}, not ${newStep.name}`);
-        }
-        return { step: toProtoStep(existing!), recorded: false };
-      });
+      // One statement checks the token (the workflow row FOR SHARE, so a concurrent claim waits or
+      // wins first) and inserts; concurrent calls share it (see insertStepCheckpoints).
+      const outcome = await checkpoints.submit({ workflowId, fencingToken, step: newStep });
+      if (outcome.workflowStatus === null) throw notFound('WORKFLOW_NOT_FOUND', `workflow ${workflowId} does not exist`);
+      if (outcome.workflowStatus !== 'running' || outcome.currentToken !== fencingToken) {
+        throw failedPrecondition('LEASE_LOST',
+          `workflow ${workflowId} is ${outcome.workflowStatus} with fencing token ${outcome.currentToken}; token ${fencingToken} no longer holds its lease`,
+          { facts: { status: outcome.workflowStatus, fencing_token: String(outcome.currentToken) } });
+      }
+      if (outcome.recorded) return { step: toProtoStep(outcome.step!), recorded: true };
+      // Recorded before: by an earlier call, or by a concurrent one the statement could not see yet.
+      const existing = outcome.step ?? (await findSteps(pool, workflowId, newStep.stepNumber))[0];
+      if (!existing) throw notFound('WORKFLOW_NOT_FOUND', `workflow ${workflowId} does not exist`);
+      if (existing.name !== newStep.name) {
+        throw failedPrecondition('NONDETERMINISM',
+          `step ${newStep.stepNumber} of workflow ${workflowId} was recorded as ${existing.name}, not ${newStep.name}`);
+      }
+      return { step: toProtoStep(existing), recorded: false };
     },
 
     async releaseWorkflow(request) {

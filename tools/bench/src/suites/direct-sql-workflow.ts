@@ -9,8 +9,11 @@ import type pg from 'pg';
  */
 export async function runDirectSqlWorkflow(pool: pg.Pool, steps: number, onCheckpoint: (ms: number) => void): Promise<void> {
   const id = randomUUID();
-  await pool.query("INSERT INTO workflows (id, name, status, input_json) VALUES ($1, 'bench/five-steps', 'pending', '{}')", [id]);
-  await pool.query("UPDATE workflows SET status = 'running', lease_owner = 'bench', lease_expires_at = now() + interval '15 seconds', fencing_token = fencing_token + 1 WHERE id = $1 AND status = 'pending'", [id]);
+  // A name no runtime of the bench registers: a runtime polling the same database for `bench/five-steps` used to claim
+  // this row between the INSERT and the UPDATE and write its step rows first (a duplicate-key failure of the suite under load).
+  await pool.query("INSERT INTO workflows (id, name, status, input_json) VALUES ($1, 'bench/five-steps-direct-sql', 'pending', '{}')", [id]);
+  const claim = await pool.query("UPDATE workflows SET status = 'running', lease_owner = 'bench', lease_expires_at = now() + interval '15 seconds', fencing_token = fencing_token + 1 WHERE id = $1 AND status = 'pending'", [id]);
+  if (claim.rowCount !== 1) throw new Error(`direct-SQL workflow ${id} was claimed by someone else between its INSERT and its claim`);
   for (let step = 0; step < steps; step++) {
     const began = performance.now();
     await pool.query("INSERT INTO workflow_steps (workflow_id, step_number, name, status, output_json, started_at, finished_at) VALUES ($1, $2, $3, 'succeeded', 'null', now(), now())", [id, step, `step-${step}`]);

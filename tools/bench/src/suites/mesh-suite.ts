@@ -5,10 +5,11 @@ import { join } from 'node:path';
 import pg from 'pg';
 import type { Comparison, Suite } from '../bench-types.ts';
 import { compare, figure } from '../compare.ts';
+import { describeError } from '../describe-error.ts';
 import { repeat, throughput } from '../repeat.ts';
 import { runCommand } from '../run-command.ts';
 import { sharedMesh, type BenchMesh } from '../shared-mesh.ts';
-import { sqlQueueJobsPerSec } from './sql-queue-baseline.ts';
+import { graphileJobsPerSec } from './queue-suite.ts';
 
 const terminal = new Set<number>([JobState.JOB_STATE_SUCCEEDED, JobState.JOB_STATE_FAILED, JobState.JOB_STATE_CANCELLED, JobState.JOB_STATE_TIMED_OUT]);
 
@@ -43,21 +44,23 @@ async function runDirect(scratch: string, repo: { url: string; commit: string })
 export const meshSuite: Suite = {
   name: 'mesh',
   async run(ctx) {
+    ctx.log('  mesh: starting the four services');
     const m = await sharedMesh(ctx);
     const db = new pg.Client({ connectionString: m.mesh.database.url });
     await db.connect();
     ctx.onEnd(() => db.end());
     const steps = async () => Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM workflow_steps')).rows[0]!.n);
     const comparisons: Comparison[] = [];
+    ctx.log('  mesh: warm-up');
     // One warm-up for all levels (a no-op job takes about a second here: per-level warm-ups would double the suite).
     await throughput(ctx.size(4, 1), 4, () => runJob(m));
     await throughput(ctx.size(4, 1), 4, () => runDirect(ctx.scratchDir, m.repo));
     const reps = { warmups: 0, reps: ctx.size(3, 1) };
-    const queueReps = { warmups: 1, reps: ctx.size(3, 1) };
     const levels = ctx.size([[1, 5], [16, 32], [64, 64]], [[1, 2], [16, 6]]);
     let checkpointsPerSec: number[] = [];
     let checkpointsPerJob = 0;
     for (const [concurrency, jobs] of levels as [number, number][]) {
+      ctx.log(`  mesh: ${jobs} jobs at concurrency ${concurrency}, mesh then direct`);
       let latencies: number[] = [];
       const meshRate = await repeat(reps, async () => {
         const before = await steps();
@@ -73,29 +76,30 @@ export const meshSuite: Suite = {
     }
     checkpointsPerSec = checkpointsPerSec.slice(-reps.reps);
     m.loaded = true;
-    const queueJobs = ctx.size(2_000, 200);
-    let queueLatencies: number[] = [];
-    const queueRate = await repeat(queueReps, async () => {
-      const run = await sqlQueueJobsPerSec(m.mesh.database.url, queueJobs, 16);
-      queueLatencies = run.latenciesMs;
-      return run.jobsPerSec;
+    ctx.log('  mesh: graphile-worker jobs/s (from the queue suite of this run, or measured now)');
+    const notes: string[] = [];
+    const graphile = await graphileJobsPerSec(ctx).catch((error: unknown) => {
+      notes.push(`graphile-worker did not run, so the checkpoint goal is not evaluated in this run: ${describeError(error)}`);
+      return undefined;
     });
-    comparisons.push(compare('durable checkpoints/s at concurrency 16', figure('workflow steps recorded', 'steps/s', checkpointsPerSec), figure('SQL queue (insert, SKIP LOCKED claim, delete), 16 workers', 'jobs/s', queueRate, queueLatencies), { op: '>=', value: 0.5, text: 'checkpoints/s ≥ 0.5× queue jobs/s' }));
+    if (graphile) comparisons.push(compare('durable checkpoints/s at concurrency 16', figure('workflow steps recorded', 'steps/s', checkpointsPerSec), graphile, { op: '>=', value: 0.5, text: 'checkpoints/s ≥ 0.5× graphile-worker jobs/s' }));
     return {
       what: 'No-op jobs (`runs_on: local`, script `true`) submitted through the public API of the four services (each its own process, '
         + 'on the bench\'s Postgres) and polled every 20 ms until succeeded, against the same work done directly: a git clone and checkout of the '
         + 'same commit, `true`, and clean-up. Then the durable checkpoints (workflow step rows) written per second at concurrency 16 against '
-        + 'a minimal Postgres job queue on the same server.',
+        + 'graphile-worker\'s no-op jobs per second on the same server with 16 workers (the queue suite\'s burst figure of this run).',
       comparisons,
       notes: [
+        ...notes,
         `Each job wrote ${checkpointsPerJob.toFixed(1)} workflow steps (checkpoints).`,
         'Checkpoint goal missed, and jobs/s barely grows with concurrency: the durable suite shows why, RecordWorkflowStep takes a p50 of about '
           + '200 ms at 16 concurrent workflows against about 18 ms for the same INSERT straight to Postgres. Each checkpoint is its own transaction '
           + '(BEGIN, SELECT … FOR SHARE of the workflow for the fencing token, INSERT, COMMIT) with one fsync, and every call pays the per-call '
           + 'cost seen in the persistence suite. Not fixed in this time box; the fix is batching: one statement that checks the token and inserts '
           + '(INSERT … SELECT … WHERE fencing_token = $n), and group commit of concurrent checkpoints.',
-        'The queue baseline is not graphile-worker itself but its SQL pattern (see the queue suite); it runs in-process with `pg`, '
-          + 'while each checkpoint crosses orchestrator → persistence over gRPC.',
+        'The baseline is graphile-worker itself (the queue suite\'s burst: 16 producers, 16 workers, in the bench process, straight to Postgres), '
+          + 'while each checkpoint crosses orchestrator → persistence over gRPC. An earlier version compared with a hand-written SQL queue '
+          + '(insert, SKIP LOCKED claim, delete); graphile-worker is that pattern done properly, so the hand-written one was dropped.',
       ],
     };
   },

@@ -36,7 +36,7 @@ export const persistenceSuite: Suite = {
     };
 
     // Full-run sizes are small because the baseline commits (and fsyncs) once per statement on this shared disk.
-    const chunks = ctx.size(2_000, 1_000);
+    const chunks = ctx.size(2_000, 500);
     const batch = 500;
     const grpcAppend = await repeat(reps, async () => {
       const [job] = await newJobs(1);
@@ -50,7 +50,7 @@ export const persistenceSuite: Suite = {
     });
     comparisons.push(compare(`append ${chunks} log chunks of ${chunkData.length} B`, figure(`AppendLogChunks, ${batch} per call`, 'chunks/s', grpcAppend), figure('one INSERT per chunk (pg)', 'chunks/s', naiveAppend), { op: '>=', value: 5, text: 'batched appends ≥ 5× naive inserts' }));
 
-    const transitions = ctx.size(300, 100);
+    const transitions = ctx.size(300, 50);
     let grpcTransitionLatencies: number[] = [];
     const grpcTransition = await repeat(reps, async () => {
       const ids = await newJobs(transitions);
@@ -67,7 +67,7 @@ export const persistenceSuite: Suite = {
     });
     comparisons.push(compare('job state transitions, sequential', figure('TransitionJob (CAS + job event)', 'ops/s', grpcTransition, grpcTransitionLatencies), figure('raw UPDATE (pg)', 'ops/s', rawTransition, rawTransitionLatencies)));
 
-    const reads = ctx.size(3_000, 500);
+    const reads = ctx.size(3_000, 200);
     const readIds = await newJobs(100);
     let grpcGetLatencies: number[] = [];
     const grpcGet = await repeat(reps, async () => {

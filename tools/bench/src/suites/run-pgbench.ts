@@ -29,7 +29,7 @@ export async function runPgbench(ctx: BenchContext, adminUrl: string): Promise<{
   });
   await runCommand(bin, ['-i', '-q', '-s', '1', dbUrl.toString()]);
   const clients = 4;
-  const seconds = ctx.size(10, 3);
+  const seconds = ctx.size(10, 2);
   const tps = await repeat({ warmups: 0, reps: ctx.size(3, 1) }, async () => {
     const output = await runCommand(bin, ['-c', String(clients), '-j', '2', '-T', String(seconds), '-n', dbUrl.toString()]);
     const match = /tps = ([\d.]+)/.exec(output);
