@@ -23,9 +23,9 @@ export const fsopsConfigSchema = z
     JOBMESH_FSOPS_ARTIFACT_ROOT: directory,
     /** Bare git mirrors, one per repository URL; not reachable through the API. @default <JOBMESH_DATA_DIR>/fsops/mirrors */
     JOBMESH_FSOPS_MIRRORS_DIR: directory,
-    /** Bytes read and written per copy step. @default 1048576 */
+    /** Bytes per read when hashing a copy (and per write of the fallback copy); files below this size are copied whole by worker threads, larger ones by the kernel (copy_file_range/reflink). @default 1048576 */
     JOBMESH_FSOPS_COPY_CHUNK_BYTES: integer(4096, 64 * 1024 * 1024, 1024 * 1024),
-    /** Test-only throttle: sleep after each copied chunk, in ms, so a test can kill a transfer mid-way. @default 0 */
+    /** Test-only throttle: sleep after each copied chunk, in ms, so a test can kill a transfer mid-way; set, copies run one file at a time, each committed on its own. @default 0 */
     JOBMESH_FSOPS_COPY_CHUNK_DELAY_MS: integer(0, 10_000, 0),
     /** Longest git command (clone, fetch, checkout), in ms. @default 600000 */
     JOBMESH_FSOPS_GIT_TIMEOUT_MS: integer(1000, 24 * 3_600_000, 600_000),

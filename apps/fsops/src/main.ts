@@ -1,3 +1,5 @@
+// First: sizes the libuv threadpool before anything starts it.
+import './threadpool-size.ts';
 import { assertSupportedNode, loadConfigOrExit } from '@jobmesh/config';
 import { startTelemetry } from '@jobmesh/telemetry';
 import { fsopsConfigSchema } from './config.ts';

@@ -2,7 +2,8 @@ import { TransferMode } from '@jobmesh/contracts/jobmesh/types/v1/states.ts';
 import { failedPrecondition } from '@jobmesh/grpc-kit';
 import { lstat, mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { copyFileAtomic } from './copy-file-atomic.ts';
+import { copyFileToTemp } from './copy-file-atomic.ts';
+import { createCopyPipeline } from './copy-pipeline.ts';
 import { hashFile } from './hash-file.ts';
 import { linkFileAtomic, reflinkFileAtomic } from './link-file-atomic.ts';
 import { manifestSha256 } from './manifest-sha256.ts';
@@ -26,6 +27,10 @@ export interface ExecuteContext {
 
 /** Least time between two sidecar saves during the file loop, in ms. */
 const saveEveryMs = 100;
+/** Copies in flight at once (many small files gain from overlapping their syscalls). */
+const copyConcurrency = 64;
+/** Longest a finished copy waits for its batch to be committed, in ms. */
+const commitEveryMs = 2000;
 const exists = (path: string) => lstat(path).then(() => true, () => false);
 
 /**
@@ -74,41 +79,73 @@ export async function executeTransfer(ctx: ExecuteContext): Promise<SidecarResul
     await removeStaleTemps(directory, ctx.tag);
   }
 
-  for (const file of files) {
-    if (sidecar.renamed || (file.sha256 && await verifies(file))) {
-      if (sidecar.renamed) file.sha256 = checksums ? (await hashFile(file.destination)).sha256 : '';
-      else filesSkipped++;
-      bytesDone += file.sizeBytes;
-      fileDone(file);
-      continue;
-    }
-    const onBytes = (n: number) => ((bytesDone += n), ctx.onProgress(bytesDone, filesDone));
-    const before = bytesDone;
-    if (mode === TransferMode.TRANSFER_MODE_HARDLINK) {
-      await linkFileAtomic(file.source, file.destination, ctx.tag);
-    } else if (mode === TransferMode.TRANSFER_MODE_REFLINK) {
-      await reflinkFileAtomic(file.source, file.destination, ctx.tag);
-    } else if (mode === TransferMode.TRANSFER_MODE_MOVE && sameDevice && file.source === fileSourceName(ctx, file)) {
-      // A rename is atomic: a missing source with a present destination means a crashed attempt already moved it.
-      if (await exists(file.source) || !(await exists(file.destination))) await rename(file.source, file.destination);
-    } else {
-      const copied = await copyFileAtomic(file.source, file.destination, { chunkBytes: ctx.chunkBytes, chunkDelayMs: ctx.chunkDelayMs, tag: ctx.tag, onBytes });
-      file.sha256 = copied.sha256;
-      if (mode === TransferMode.TRANSFER_MODE_MOVE && (await hashFile(file.destination)).sha256 !== copied.sha256) {
+  // Copies run concurrently and are committed (made durable, renamed) in batches; files done counts committed ones.
+  const pipeline = createCopyPipeline<SidecarFile>({
+    // The test throttle stands for a slow disk: one file at a time, each committed on its own, so a test can stop between files.
+    concurrency: ctx.chunkDelayMs > 0 ? 1 : copyConcurrency,
+    commitEveryMs: ctx.chunkDelayMs > 0 ? 0 : commitEveryMs,
+    copy: async (file) => {
+      let counted = 0;
+      const onBytes = (n: number) => {
+        const add = Math.min(n, file.sizeBytes - counted);
+        counted += add;
+        bytesDone += add;
+        ctx.onProgress(bytesDone, filesDone);
+      };
+      const copied = await copyFileToTemp(file.source, file.destination, { chunkBytes: ctx.chunkBytes, chunkDelayMs: ctx.chunkDelayMs, tag: ctx.tag, onBytes, sizeHint: file.sizeBytes });
+      if (mode === TransferMode.TRANSFER_MODE_MOVE && (await hashFile(copied.temp)).sha256 !== copied.sha256) {
+        await rm(copied.temp, { force: true });
         throw failedPrecondition('VERIFY_FAILED', `${file.path}: the copy does not match the source; the source is kept`);
       }
-    }
-    if (checksums && ((mode !== TransferMode.TRANSFER_MODE_COPY && mode !== TransferMode.TRANSFER_MODE_MOVE) || !file.sha256)) {
-      file.sha256 = (await hashFile(file.destination)).sha256;
-    }
-    bytesDone = before + file.sizeBytes;
-    fileDone(file);
-    // Saving after every file would rewrite the whole sidecar n times (n² for many small files); a file done
-    // since the last save is only written again after a crash, which is correct, just slower.
-    if (Date.now() - lastSaveAt >= saveEveryMs) {
+      bytesDone += file.sizeBytes - counted;
+      ctx.onProgress(bytesDone, filesDone);
+      return copied;
+    },
+    committed: async (batch) => {
+      for (const { file, copied } of batch) {
+        file.sha256 = copied.sha256;
+        fileDone(file);
+      }
       await ctx.save();
       lastSaveAt = Date.now();
+    },
+  });
+  try {
+    for (const file of interleaveByDirectory(files)) {
+      if (sidecar.renamed || (file.sha256 && await verifies(file))) {
+        if (sidecar.renamed) file.sha256 = checksums ? (await hashFile(file.destination)).sha256 : '';
+        else filesSkipped++;
+        bytesDone += file.sizeBytes;
+        fileDone(file);
+        continue;
+      }
+      if (mode === TransferMode.TRANSFER_MODE_HARDLINK) {
+        await linkFileAtomic(file.source, file.destination, ctx.tag);
+      } else if (mode === TransferMode.TRANSFER_MODE_REFLINK) {
+        await reflinkFileAtomic(file.source, file.destination, ctx.tag);
+      } else if (mode === TransferMode.TRANSFER_MODE_MOVE && sameDevice && file.source === fileSourceName(ctx, file)) {
+        // A rename is atomic: a missing source with a present destination means a crashed attempt already moved it.
+        if (await exists(file.source) || !(await exists(file.destination))) await rename(file.source, file.destination);
+      } else {
+        await pipeline.add(file);
+        continue;
+      }
+      // Links and renames wrote no bytes to hash on the way: read what lies under the final name.
+      if (checksums) file.sha256 = (await hashFile(file.destination)).sha256;
+      bytesDone += file.sizeBytes;
+      fileDone(file);
+      // Saving after every file would rewrite the whole sidecar n times (n² for many small files); a file done
+      // since the last save is only written again after a crash, which is correct, just slower.
+      if (Date.now() - lastSaveAt >= saveEveryMs) {
+        await ctx.save();
+        lastSaveAt = Date.now();
+      }
     }
+    await pipeline.finish();
+  } catch (error) {
+    // Lets the copies in flight settle and removes their temporaries before the failure is reported.
+    await pipeline.finish().catch(() => undefined);
+    throw error;
   }
 
   if (mode === TransferMode.TRANSFER_MODE_MOVE && !sidecar.renamed) {
@@ -120,6 +157,26 @@ export async function executeTransfer(ctx: ExecuteContext): Promise<SidecarResul
   }
   const digests = files.map((f) => ({ path: f.path, sizeBytes: f.sizeBytes, sha256: f.sha256 ?? '' }));
   return { files: digests, manifestSha256: manifestSha256(digests), modeUsed: mode, bytesTotal: bytesDone, filesSkipped };
+}
+
+/**
+ * The files, taking one of each directory in turn: concurrent copies then
+ * mostly create files in different directories (creations in one directory
+ * take turns on its lock). The result keeps the plan's order.
+ */
+export function interleaveByDirectory<T extends { path: string }>(files: readonly T[]): T[] {
+  const groups = new Map<string, T[]>();
+  for (const file of files) {
+    const key = dirname(file.path);
+    const group = groups.get(key);
+    if (group) group.push(file);
+    else groups.set(key, [file]);
+  }
+  if (groups.size <= 1) return [...files];
+  const lists = [...groups.values()];
+  const ordered: T[] = [];
+  for (let i = 0; ordered.length < files.length; i++) for (const list of lists) if (i < list.length) ordered.push(list[i]!);
+  return ordered;
 }
 
 /** The name under the source tree a planned file was found at (differs from file.source for a followed symlink). */
