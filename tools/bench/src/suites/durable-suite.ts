@@ -126,7 +126,7 @@ export const durableSuite: Suite = {
           ...notes,
           `Sides take turns (${Object.keys(sides).join(', ')}; warm-up of each first), so the load of the shared machine drifts over all of them alike.`,
           `jobmesh's runtime looks for claimable work every ${pollIntervalMs} ms when nothing woke it (the default is 250 ms); a start() wakes it at once, `
-            + 'except when it lands while a claim is in flight (the wake-up is then lost until the next poll).',
+            + 'also when it lands while a claim is in flight (the loop claims again at once).',
           'DBOS runs its workflow in the process that starts it (no claim round trip) and writes its checkpoints straight to Postgres; jobmesh\'s runtime '
             + 'creates the workflow, claims it, reads it and checkpoints each step through persistence, one gRPC call each.',
         ],

@@ -99,9 +99,14 @@ export const fsopsSuite: Suite = {
         'Hardlink and move used to hash every file after linking or renaming (SHA-256 is in the result contract), so their cost grew with size '
           + '(the "with checksums" rows). Fix: `TransferRequest.skip_checksums` (proto/jobmesh/fsops/v1/fsops.proto); set, a link or rename never reads the file '
           + 'and FileResult.sha256 is empty. The default keeps checksums.',
-        'Copy: fsops reads and writes 1 MiB chunks in Node, hashing on the way, into a temporary name, then fsync and rename; '
-          + '`cp` uses copy_file_range/reflink in the kernel and hashes nothing. Per-file fsync (and directory fsync) dominates the small-file case; '
-          + 'the baseline syncs once at the end.',
+        'Copy, what was tried (2026-11-25): fsops used to read and write 1 MiB chunks in Node with SHA-256 on the way and fsync each file and its '
+          + 'directory before the rename (0.49× on 256 MiB, 0.03× on 2 000 small files). Now a big file is copied by the kernel (copyFile with '
+          + 'COPYFILE_FICLONE: reflink or copy_file_range) while the source is hashed in parallel (a change of the source during the copy makes it '
+          + 'redo the copy the old way); small files are copied by two worker threads with blocking calls, up to 64 at once; copies are committed in '
+          + 'batches: one syncfs (`sync -f` through a long-lived shell) instead of an fsync per file, then the renames, then the directories made '
+          + 'durable, then the sidecar, so a file appears under its final name only once its data is durable. Measured: concurrent fsyncs of 2 000 '
+          + 'files 578 ms with 4 libuv threads, 184 to 245 ms with 64, one syncfs 64 to 77 ms. What is left: SHA-256 of the big file (it is in the '
+          + 'result contract) costs more CPU than the kernel copy on this shared 2-core machine; small files pay one rename more than `cp`.',
       ],
     };
   },

@@ -105,7 +105,7 @@ export const queueSuite: Suite = {
         notes: [
           'Sides take turns, repetition by repetition, so the shared machine\'s load drifts over both alike.',
           `jobmesh's runtime is both producer and worker here: runtime.start() wakes its own claim loop in-process (a producer in another process would `
-            + `wait for the next poll: every ${pollIntervalMs} ms here, 250 ms by default); a wake-up that lands while a claim is in flight is lost until the next poll. `
+            + `wait for the next poll: every ${pollIntervalMs} ms here, 250 ms by default); a wake-up that lands while a claim is in flight makes the loop claim again at once. `
             + 'graphile-worker wakes its workers through LISTEN/NOTIFY, whichever process added the job.',
         ],
       };
