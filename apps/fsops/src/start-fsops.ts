@@ -6,6 +6,7 @@ import type { FsopsConfig } from './config.ts';
 import { createRoots, metadataDir } from './paths/create-roots.ts';
 import { createFsJobRecorder } from './records/create-fs-job-recorder.ts';
 import { createFsopsServer } from './server.ts';
+import { sweepStaleCheckouts } from './workspaces/sweep-stale-checkouts.ts';
 import { createKeyLock } from './transfers/create-key-lock.ts';
 import { createSidecarStore } from './transfers/sidecar-store.ts';
 
@@ -30,6 +31,8 @@ export interface RunningFsops {
  */
 export async function startFsops(config: FsopsConfig, logger: Logger): Promise<RunningFsops> {
   const roots = await createRoots(config.roots);
+  // Half-made checkouts of a killed predecessor go before any call can start a new one.
+  await sweepStaleCheckouts(roots.workspace, config.mirrorsDir, logger);
   const client = createClient(FsJobStoreServiceService, config.persistenceAddress, { deadlineMs: 5000, maxAttempts: 1, tls: config.tls });
   let server: ReturnType<typeof createFsopsServer> | undefined;
   const recorder = createFsJobRecorder({

@@ -91,7 +91,12 @@ async function runExecution(workflow: Workflow, input: Json, fn: WorkflowFunctio
   try {
     // A first claim has nothing to replay: steps are only recorded under a claim's token, so
     // the read of the recorded steps (a round trip and two queries) is needed from the second claim on.
-    const steps = workflow.claimCount === 1 ? [] : (await store.getWorkflow({ id: workflow.id })).steps;
+    // A failed read (persistence restarting or overloaded) abandons this execution: the lease
+    // expires and another claim replays it. Failing the workflow here skipped its clean-up and
+    // final job state (the chaos drill saw jobs left PREPARING forever, workflows FAILED at 2 steps).
+    const steps = workflow.claimCount === 1 ? [] : (await store.getWorkflow({ id: workflow.id }).catch((error: unknown) => {
+      throw new LeaseLostError(workflow.id, error);
+    })).steps;
     const ctx = createWorkflowContext(workflow, steps, store, { workflow: cancel.signal, lease: lease.signal, loseLease }, deps.hooks);
     const output = await fn(ctx, input);
     return await complete(WorkflowStatus.WORKFLOW_STATUS_SUCCEEDED, JSON.stringify(output ?? null), '');

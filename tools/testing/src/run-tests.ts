@@ -11,10 +11,9 @@ import { runTestFile, type TestFileResult } from './run-test-file.ts';
 
 assertSupportedNode();
 const root = join(import.meta.dirname, '..', '..', '..');
-// The bench and drills smoke tests are not part of the default run yet: their quick modes
-// still fail now and then on a loaded 2-core machine (see docs/RELIABILITY.md and
-// docs/BENCHMARKS.md). Run them with `npm run test:bench-and-drills`.
-const defaultDirectories = ['apps', 'libs', 'tools/dev', 'tools/testing', 'tools/vm-image'];
+// Every test folder, the bench and drills smoke tests included (quick bench, quick chaos +
+// quick fuzz), so `.ci/run` keeps both harnesses from rotting.
+const defaultDirectories = ['apps', 'libs', 'tools/bench', 'tools/dev', 'tools/drills', 'tools/testing', 'tools/vm-image'];
 const directories = process.argv.slice(2).length ? process.argv.slice(2) : defaultDirectories;
 const concurrency = Number(process.env.JOBMESH_TEST_CONCURRENCY ?? Math.max(2, availableParallelism()));
 const fileTimeoutMs = Number(process.env.JOBMESH_TEST_FILE_TIMEOUT_MS ?? 10 * 60_000);
@@ -26,18 +25,23 @@ const env = { ...process.env, JOBMESH_TEST_PG_URL: postgres.url };
 process.stdout.write(`running ${files.length} test files, ${concurrency} at a time (Postgres on port ${postgres.port})\n`);
 
 const results: TestFileResult[] = [];
-const queue = [...files];
+async function runAndReport(file: string): Promise<void> {
+  const result = await runTestFile(root, file, env, fileTimeoutMs);
+  results.push(result);
+  const mark = result.failed ? 'FAIL' : 'ok  ';
+  process.stdout.write(`${mark} ${file}  (${result.passed} passed, ${result.failed} failed, ${(result.durationMs / 1000).toFixed(1)} s)\n`);
+  if (result.failed) process.stdout.write(result.output.replace(/^/gm, '    │ ') + '\n');
+}
+// The bench and drills smoke tests start whole meshes and load both cores themselves: they run
+// last, one at a time, so they neither starve the other tests nor each other.
+const runsAlone = (file: string) => /^tools\/(bench|drills)\//.test(file);
+const queue = files.filter((file) => !runsAlone(file));
 await Promise.all(
   Array.from({ length: concurrency }, async () => {
-    for (let file = queue.shift(); file; file = queue.shift()) {
-      const result = await runTestFile(root, file, env, fileTimeoutMs);
-      results.push(result);
-      const mark = result.failed ? 'FAIL' : 'ok  ';
-      process.stdout.write(`${mark} ${file}  (${result.passed} passed, ${result.failed} failed, ${(result.durationMs / 1000).toFixed(1)} s)\n`);
-      if (result.failed) process.stdout.write(result.output.replace(/^/gm, '    │ ') + '\n');
-    }
+    for (let file = queue.shift(); file; file = queue.shift()) await runAndReport(file);
   }),
 );
+for (const file of files.filter(runsAlone)) await runAndReport(file);
 
 await postgres.stop();
 await rm(dataDir, { recursive: true, force: true });

@@ -1,4 +1,4 @@
-import { JobState, type LogStream, TransferMode } from '@jobmesh/contracts/jobmesh/types/v1/states.ts';
+import { JobState, type LogStream, TransferMode, VmState } from '@jobmesh/contracts/jobmesh/types/v1/states.ts';
 import { WorkflowCancelledError, WorkflowTimedOutError, type RetryPolicy, type WorkflowContext } from '@jobmesh/durable';
 import { isMeshError, status } from '@jobmesh/grpc-kit';
 import type { MeshClients } from '../clients/create-mesh-clients.ts';
@@ -71,17 +71,24 @@ export function createRunJobWorkflow({ clients, vmReadyTimeoutMs, secrets }: Run
     // clean-up waits for it so the workspace is removed (the chaos drill found such leftovers).
     let checkout: Promise<string> | undefined;
     let preparing: Promise<string> | undefined;
+    // Set once the step that may make the workspace (or the VM) was reached, in this execution
+    // or a replayed one: a checkout or Prepare an earlier execution (or a killed fsops/vm-runner)
+    // left unreported is then found by the job's id and removed, so nothing survives a kill.
+    let workspaceMayExist = false;
+    let vmMayExist = false;
     let output: RunJobOutput = { state: 'failed', exitCode: null, error: '', artifactManifest: '' };
     let ending: unknown;
     try {
       const slot = await ctx.step(steps.acquireSlot, async (run) => waitForSlot(clients, requestId, input.runsOn, run.signal), { retry: serviceCall }) as { runner?: string };
       vmRunner = clients.vmRunnerAt(slot.runner ?? '');
       await ctx.step(steps.markPreparing, async () => moveJob(clients, requestId, JobState.JOB_STATE_QUEUED, JobState.JOB_STATE_PREPARING, 'a slot is free; preparing'), { retry: serviceCall });
+      workspaceMayExist = true;
       workspacePath = (await ctx.step(steps.prepareWorkspace, async () => {
         checkout = clients.fsops.prepareWorkspace({ key: requestId, repoUrl: input.repoUrl, commitSha: input.commitSha, jobRequestId: requestId }).then((r) => r.workspacePath);
         return checkout;
       },
       { retry: serviceCall })) as string;
+      vmMayExist = true;
       const placed = (await ctx.step(steps.prepareVm, async (run) => {
         const request = { key: run.key, runsOn: input.runsOn, jobRequestId: requestId, workspacePath, script: input.script, env: { ...input.env, ...openSecrets(input) } };
         const made = placeVm(clients, slot.runner ?? '', request).then((p) => ((vmRunner = clients.vmRunnerAt(p.runner)), p));
@@ -126,9 +133,20 @@ export function createRunJobWorkflow({ clients, vmReadyTimeoutMs, secrets }: Run
         await ctx.step(steps.destroyVm, async () => void (await vmRunner.destroy({ vmId }).catch((e: unknown) => {
           if (!isMeshError(e, status.NOT_FOUND)) throw e;
         })), { cleanup: true, retry: serviceCall });
+      } else if (vmMayExist) {
+        // The Prepare's answer was lost (vm-runner or this orchestrator killed, or the job ended
+        // while it ran): destroy whatever VM of this job any vm-runner holds.
+        await ctx.step(steps.destroyVm, async () => void (await destroyJobVms(clients, requestId)), { cleanup: true, retry: serviceCall });
       }
       if (!workspacePath && checkout) workspacePath = await settled(checkout);
-      if (workspacePath) {
+      if (!workspacePath && workspaceMayExist) {
+        // The checkout's answer was lost: its workspace (or a half-made temporary one) may exist.
+        // PrepareWorkspace by the same key names it (and removes stale temporary checkouts).
+        await ctx.step(steps.removeWorkspace, async () => {
+          const found = await locateWorkspace(clients, input);
+          if (found) await clients.fsops.remove({ path: found });
+        }, { cleanup: true, retry: serviceCall });
+      } else if (workspacePath) {
         await ctx.step(steps.removeWorkspace, async () => void (await clients.fsops.remove({ path: workspacePath })), { cleanup: true, retry: serviceCall });
       }
     }
@@ -139,4 +157,38 @@ export function createRunJobWorkflow({ clients, vmReadyTimeoutMs, secrets }: Run
     if (ending instanceof WorkflowCancelledError || ending instanceof WorkflowTimedOutError) throw ending;
     return output;
   };
+}
+
+/** States of a VM that still holds something to destroy. */
+const gone = new Set<number>([VmState.VM_STATE_DESTROYED]);
+
+/** Destroys every VM of the job on every vm-runner (a missing VM is fine). @returns how many */
+async function destroyJobVms(clients: MeshClients, requestId: string): Promise<number> {
+  let destroyed = 0;
+  for (const runner of clients.vmRunners.values()) {
+    const { vms } = await runner.listVms({ states: [] });
+    for (const vm of vms.filter((v) => v.jobRequestId === requestId && !gone.has(v.state))) {
+      await runner.destroy({ vmId: vm.id }).catch((e: unknown) => {
+        if (!isMeshError(e, status.NOT_FOUND)) throw e;
+      });
+      destroyed++;
+    }
+  }
+  return destroyed;
+}
+
+/**
+ * The path of the job's workspace, made by an earlier checkout whose answer was lost: PrepareWorkspace
+ * is idempotent by key, so it answers with the existing workspace (waiting for a checkout still running
+ * under that key); if none exists it checks out again (a local clone from the mirror), which the caller
+ * then removes. A checkout that cannot succeed (commit or repository gone) left nothing: undefined.
+ */
+async function locateWorkspace(clients: MeshClients, input: RunJobInput): Promise<string | undefined> {
+  try {
+    const { workspacePath } = await clients.fsops.prepareWorkspace({ key: input.requestId, repoUrl: input.repoUrl, commitSha: input.commitSha, jobRequestId: input.requestId });
+    return workspacePath;
+  } catch (error) {
+    if (isMeshError(error) && [status.INVALID_ARGUMENT, status.NOT_FOUND, status.FAILED_PRECONDITION, status.ALREADY_EXISTS].includes(error.code)) return undefined;
+    throw error;
+  }
 }

@@ -14,14 +14,14 @@ export type Slot = {
  * with the most free slots of that label. Re-checks every `pollMs`.
  * @throws the signal's reason when aborted (cancellation, deadline)
  */
-export async function waitForSlot(clients: MeshClients, requestId: string, runsOn: string, signal: AbortSignal, pollMs = 200): Promise<Slot> {
+export async function waitForSlot(clients: MeshClients, requestId: string, runsOn: string, signal: AbortSignal, pollMs = 200, maxPollMs = 1000): Promise<Slot> {
   const started = Date.now();
-  for (;;) {
+  for (let wait = pollMs; ; wait = Math.min(maxPollMs, Math.round(wait * 1.5))) {
     if (signal.aborted) throw signal.reason;
     const [{ jobsAhead }, ...reports] = await Promise.all([
       clients.jobs.getQueuePosition({ requestId }),
       // A vm-runner that is away offers no slot; the others still may.
-      ...[...clients.vmRunners].map(([address, runner]) => runner.capacity({}).then((c) => ({ address, labels: c.labels }), () => ({ address, labels: [] }))),
+      ...[...clients.vmRunners].map(([address, runner]) => sharedCapacity(runner).then((c) => ({ address, labels: c.labels }), () => ({ address, labels: [] }))),
     ]);
     const free = reports.map(({ address, labels }) => {
       const label = labels.find((l) => l.label === runsOn || l.aliases.includes(runsOn));
@@ -32,9 +32,28 @@ export async function waitForSlot(clients: MeshClients, requestId: string, runsO
       const best = free.reduce((a, b) => (b.free > a.free ? b : a));
       return { runner: best.address, waitedMs: Date.now() - started };
     }
+    // The wait grows to maxPollMs (with jitter): a queue of hundreds polling every 200 ms kept
+    // persistence so busy that SubmitJob calls of the load drill ran past their deadline.
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, pollMs);
+      const timer = setTimeout(resolve, wait * (0.75 + Math.random() / 2));
       signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
     });
   }
+}
+
+type VmRunnerClient = MeshClients['vmRunners'] extends Map<string, infer C> ? C : never;
+type Capacity = Awaited<ReturnType<VmRunnerClient['capacity']>>;
+/** How long one Capacity answer serves every waiting job of this process, in ms. */
+const capacityTtlMs = 150;
+const capacities = new WeakMap<VmRunnerClient, { at: number; answer: Promise<Capacity> }>();
+
+/** One Capacity call per vm-runner for all jobs waiting at the same moment, not one each. */
+function sharedCapacity(runner: VmRunnerClient): Promise<Capacity> {
+  const cached = capacities.get(runner);
+  if (cached && Date.now() - cached.at < capacityTtlMs) return cached.answer;
+  const answer = runner.capacity({});
+  capacities.set(runner, { at: Date.now(), answer });
+  // A failed answer is not kept beyond this round.
+  answer.catch(() => capacities.get(runner)?.answer === answer && capacities.delete(runner));
+  return answer;
 }

@@ -61,8 +61,10 @@ export interface TestMesh {
   exited(name: ServiceName): Promise<number | null>;
   /** Starts one more orchestrator replica (for the two-replica test); @returns its index. */
   addOrchestrator(): Promise<ServiceProcess>;
-  /** Everything a service printed. */
+  /** Everything a service's current process printed. */
   output(name: ServiceName): string;
+  /** Everything every process of a service printed, the killed ones first (drills save it). */
+  history(name: ServiceName): string;
   /** Pid of a service's current process (drills read its RSS and open fds). */
   pid(name: ServiceName): number | undefined;
   stop(): Promise<void>;
@@ -80,6 +82,8 @@ export async function startTestMesh(options: TestMeshOptions = {}): Promise<Test
   await writeFile(catalogPath, JSON.stringify({ labels: [{ name: 'local', aliases: ['process'], backend: 'process', slots: options.localSlots ?? 4 }] }));
   const address = {} as Record<ServiceName, string>;
   const processes = new Map<ServiceName, ServiceProcess>();
+  // Output of the processes a restart replaced, so a drill's log dump covers every life of a service.
+  const past = new Map<ServiceName, string[]>();
   const extra: ServiceProcess[] = [];
   const envOf = (name: ServiceName): Record<string, string> => ({
     JOBMESH_LOG_LEVEL: 'info',
@@ -102,6 +106,8 @@ export async function startTestMesh(options: TestMeshOptions = {}): Promise<Test
   });
   const start = async (name: ServiceName, env: Record<string, string> = {}) => {
     const service = spawnService(name, join(repoRoot, entries[name]), { ...envOf(name), ...env });
+    const previous = processes.get(name);
+    if (previous) past.set(name, [...(past.get(name) ?? []), previous.output()]);
     processes.set(name, service);
     const port = await withDeadline(service.serving, 120_000, `${name} serving`);
     address[name] = `127.0.0.1:${port}`;
@@ -114,7 +120,12 @@ export async function startTestMesh(options: TestMeshOptions = {}): Promise<Test
     }
   };
   try {
-    for (const name of Object.keys(entries) as ServiceName[]) await start(name);
+    // vm-runner and fsops need only persistence's address: they start side by side (a start takes
+    // seconds on a busy host); the orchestrator needs all three.
+    await start('persistence');
+    const both = await Promise.allSettled([start('vm-runner'), start('fsops')]);
+    for (const r of both) if (r.status === 'rejected') throw r.reason;
+    await start('orchestrator');
   } catch (error) {
     await stopAll();
     throw error;
@@ -148,6 +159,7 @@ export async function startTestMesh(options: TestMeshOptions = {}): Promise<Test
       return service;
     },
     output: (name) => processes.get(name)?.output() ?? '',
+    history: (name) => [...(past.get(name) ?? []), processes.get(name)?.output() ?? ''].map((text, i) => `----- process ${i + 1} -----\n${text}`).join('\n'),
     pid: (name) => processes.get(name)?.child.pid,
     async stop() {
       for (const client of [...Object.values(api), ...Object.values(store)]) client.close();

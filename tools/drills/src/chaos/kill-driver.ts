@@ -17,9 +17,11 @@ const services: ServiceName[] = ['orchestrator', 'persistence', 'vm-runner', 'fs
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * Every `intervalMs` SIGKILLs a random service and starts it again on its port; at the
- * events named in `postgresAt` it restarts Postgres instead. Runs until `stop` resolves or
- * `maxEvents` events happened, so the drill always ends.
+ * Every `intervalMs` SIGKILLs a random service and starts it again on its port, waiting until it
+ * serves before the next kill: one service down at a time (overlapping restarts of 20 to 40 s on
+ * a loaded 2-core host left the mesh never whole, and no job could finish). At the events named
+ * in `postgresAt` it restarts Postgres instead. Runs until `stop` resolves or `maxEvents` events
+ * happened, so the drill always ends.
  */
 export async function runKillDriver(mesh: TestMesh, postgres: OwnPostgres, options: { intervalMs: number; maxEvents: number; postgresAt: number[]; stop: Promise<unknown>; random: () => number }): Promise<KillCounts> {
   const counts: KillCounts = { kills: { orchestrator: 0, persistence: 0, 'vm-runner': 0, fsops: 0 }, postgresRestarts: 0, restartFailures: [], longestRestartMs: 0, timeline: [] };
@@ -42,5 +44,6 @@ export async function runKillDriver(mesh: TestMesh, postgres: OwnPostgres, optio
     counts.longestRestartMs = Math.max(counts.longestRestartMs, Date.now() - at);
     counts.timeline.push(`${new Date(at).toISOString()} ${name} killed, serving again after ${Date.now() - at} ms`);
   }
+  counts.timeline.push(`${new Date().toISOString()} kill driver done`);
   return counts;
 }

@@ -75,7 +75,7 @@ export async function runFuzzDrill(options: FuzzOptions): Promise<DrillResult> {
     const problems = [...bad].map(([key, { count, first }]) => `${count} × ${key}, first from ${first}`);
     problems.push(...exits);
     for (const name of names) {
-      const hits = mesh.output(name).split('\n').filter((line) => /unhandled ?rejection|uncaught ?exception/i.test(line));
+      const hits = mesh.history(name).split('\n').filter((line) => /unhandled ?rejection|uncaught ?exception/i.test(line));
       if (hits.length) problems.push(`${name} log: ${hits.length} unhandled errors, first: ${hits[0]!.slice(0, 300)}`);
     }
     const acceptedJobs = (okCalls.CreateJob ?? 0) + (okCalls.SubmitJob ?? 0);

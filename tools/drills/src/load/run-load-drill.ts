@@ -6,6 +6,7 @@ import { withDeadline } from '@jobmesh/grpc-kit/testing';
 import { makeGitRepo, startTestMesh, type ServiceName } from '@jobmesh/orchestrator/testing';
 import type { DrillResult } from '../drill-result.ts';
 import { processStats } from '../process-stats.ts';
+import { dumpMeshLogs } from '../dump-mesh-logs.ts';
 
 /** Options of the load drill. */
 export interface LoadOptions {
@@ -76,6 +77,7 @@ export async function runLoadDrill(options: LoadOptions): Promise<DrillResult> {
     for (const [outcome, n] of Object.entries(followers)) if (outcome !== 'ended with its job') problems.push(`${n} followers: ${outcome}`);
     for (const s of services) if (peak[s]! > maxRssMiB) problems.push(`${s} reached ${peak[s]} MiB RSS`);
     if (!counts['refused with retry hint']) problems.push('the queue limit never refused a submission');
+    if (problems.length) problems.push(`service logs: ${await dumpMeshLogs(mesh, 'load')}`);
     return {
       drill: 'load',
       passed: problems.length === 0,
