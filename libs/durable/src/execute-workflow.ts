@@ -9,6 +9,8 @@ import { LeaseLostError, NondeterminismError, WorkflowCancelledError, WorkflowSu
 import type { WorkflowStore } from './workflow-store.ts';
 
 const tracer = trace.getTracer('jobmesh.durable');
+/** Codes of a failed read that another claim may not see again (the service restarting or overloaded). */
+const transientCodes = [status.UNAVAILABLE, status.DEADLINE_EXCEEDED, status.ABORTED, status.CANCELLED];
 
 /** What one execution needs. */
 export interface ExecutionDeps {
@@ -94,8 +96,11 @@ async function runExecution(workflow: Workflow, input: Json, fn: WorkflowFunctio
     // A failed read (persistence restarting or overloaded) abandons this execution: the lease
     // expires and another claim replays it. Failing the workflow here skipped its clean-up and
     // final job state (the chaos drill saw jobs left PREPARING forever, workflows FAILED at 2 steps).
+    // Only a transient failure does: a read that can never succeed (a history past the message
+    // size limit, say) fails the workflow instead of re-claiming it forever.
     const steps = workflow.claimCount === 1 ? [] : (await store.getWorkflow({ id: workflow.id }).catch((error: unknown) => {
-      throw new LeaseLostError(workflow.id, error);
+      if (transientCodes.some((code) => isMeshError(error, code))) throw new LeaseLostError(workflow.id, error);
+      throw error;
     })).steps;
     const ctx = createWorkflowContext(workflow, steps, store, { workflow: cancel.signal, lease: lease.signal, loseLease }, deps.hooks);
     const output = await fn(ctx, input);

@@ -49,7 +49,7 @@ export async function commitCopies(batch: readonly CopiedFile<{ destination: str
   if (batch.length === 0) return;
   const temps = batch.map((b) => b.copied.temp);
   const directories = [...new Set(batch.map((b) => dirname(b.file.destination)))];
-  await (temps.length <= fsyncEachUpTo ? fsyncAll(temps) : flushFilesystems(directories));
+  await (temps.length <= fsyncEachUpTo ? fsyncAll(temps) : flushFilesystems(directories, temps));
   // Many renames go through the worker threads (blocking calls, no per-call promise and threadpool cost).
   await Promise.all(batch.map((b) => (batch.length > fsyncEachUpTo ? smallCopyPool().rename(b.copied.temp, b.file.destination) : rename(b.copied.temp, b.file.destination))));
   // The renames only touch directories: fsyncing those (together, so they share journal commits) waits for

@@ -5,10 +5,12 @@ import { open, stat } from 'node:fs/promises';
  * Makes everything written so far on the filesystems holding `paths` durable
  * (data, inodes, renames): one `sync -f` (syncfs(2), coreutils) per call, a
  * single journal commit per filesystem instead of one fsync per file. Where
- * `sync` cannot run, it fsyncs every path (files and directories) instead.
- * @throws when a filesystem reports a write-back error (syncfs returns it since Linux 5.8)
+ * `sync -f` cannot run or fails (no shell, no `sync`, a `sync` without `-f`),
+ * it fsyncs `everyPath` instead: every file and directory that must be durable,
+ * so pass the files too, not only their directories.
+ * @throws when a filesystem reports a write-back error (syncfs returns it since Linux 5.8; fsync too)
  */
-export async function flushFilesystems(paths: readonly string[]): Promise<void> {
+export async function flushFilesystems(paths: readonly string[], everyPath: readonly string[] = paths): Promise<void> {
   const byDevice = new Map<number, string>();
   for (const path of new Set(paths)) {
     const { dev } = await stat(path);
@@ -17,9 +19,8 @@ export async function flushFilesystems(paths: readonly string[]): Promise<void> 
   if (byDevice.size === 0) return;
   try {
     await runSync([...byDevice.values()]);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    await fsyncAll([...new Set(paths)]);
+  } catch {
+    await fsyncAll([...new Set(everyPath)]);
   }
 }
 

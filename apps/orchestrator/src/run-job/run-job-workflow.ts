@@ -1,5 +1,5 @@
 import { JobState, type LogStream, TransferMode, VmState } from '@jobmesh/contracts/jobmesh/types/v1/states.ts';
-import { WorkflowCancelledError, WorkflowTimedOutError, type RetryPolicy, type WorkflowContext } from '@jobmesh/durable';
+import { NondeterminismError, WorkflowCancelledError, WorkflowTimedOutError, type RetryPolicy, type WorkflowContext } from '@jobmesh/durable';
 import { isMeshError, status } from '@jobmesh/grpc-kit';
 import type { MeshClients } from '../clients/create-mesh-clients.ts';
 import { runJobSteps as steps } from '../names.ts';
@@ -78,6 +78,7 @@ export function createRunJobWorkflow({ clients, vmReadyTimeoutMs, secrets }: Run
     let vmMayExist = false;
     let output: RunJobOutput = { state: 'failed', exitCode: null, error: '', artifactManifest: '' };
     let ending: unknown;
+    const cleanupProblems: string[] = [];
     try {
       const slot = await ctx.step(steps.acquireSlot, async (run) => waitForSlot(clients, requestId, input.runsOn, run.signal), { retry: serviceCall }) as { runner?: string };
       vmRunner = clients.vmRunnerAt(slot.runner ?? '');
@@ -127,31 +128,43 @@ export function createRunJobWorkflow({ clients, vmReadyTimeoutMs, secrets }: Run
       else if (error instanceof WorkflowTimedOutError) output = { ...output, state: 'timed_out', error: `the job ran past its timeout of ${input.timeoutMs} ms` };
       else output = { ...output, state: 'failed', error: isMeshError(error) ? `${error.reason}: ${error.message}` : String(error) };
     } finally {
+      // A clean-up step that still fails after its retries must not keep the job from its final
+      // state: its error is recorded with the step and named in the job's final message.
+      const tryCleanup = async (run: () => Promise<unknown>) => {
+        try {
+          await run();
+        } catch (error) {
+          // A lost lease or changed code ends this execution as before; only a failed step is kept.
+          if (!isMeshError(error) || error instanceof NondeterminismError) throw error;
+          cleanupProblems.push(`${error.reason}: ${error.message}`);
+        }
+      };
       const settled = (made: Promise<string>) => Promise.race([made.catch(() => ''), new Promise<string>((r) => setTimeout(() => r(''), 120_000).unref())]);
       if (!vmId && preparing) vmId = await settled(preparing);
       if (vmId) {
-        await ctx.step(steps.destroyVm, async () => void (await vmRunner.destroy({ vmId }).catch((e: unknown) => {
+        await tryCleanup(() => ctx.step(steps.destroyVm, async () => void (await vmRunner.destroy({ vmId }).catch((e: unknown) => {
           if (!isMeshError(e, status.NOT_FOUND)) throw e;
-        })), { cleanup: true, retry: serviceCall });
+        })), { cleanup: true, retry: serviceCall }));
       } else if (vmMayExist) {
         // The Prepare's answer was lost (vm-runner or this orchestrator killed, or the job ended
         // while it ran): destroy whatever VM of this job any vm-runner holds.
-        await ctx.step(steps.destroyVm, async () => void (await destroyJobVms(clients, requestId)), { cleanup: true, retry: serviceCall });
+        await tryCleanup(() => ctx.step(steps.destroyVm, async () => void (await destroyJobVms(clients, requestId)), { cleanup: true, retry: serviceCall }));
       }
       if (!workspacePath && checkout) workspacePath = await settled(checkout);
       if (!workspacePath && workspaceMayExist) {
         // The checkout's answer was lost: its workspace (or a half-made temporary one) may exist.
         // PrepareWorkspace by the same key names it (and removes stale temporary checkouts).
-        await ctx.step(steps.removeWorkspace, async () => {
+        await tryCleanup(() => ctx.step(steps.removeWorkspace, async () => {
           const found = await locateWorkspace(clients, input);
           if (found) await clients.fsops.remove({ path: found });
-        }, { cleanup: true, retry: serviceCall });
+        }, { cleanup: true, retry: serviceCall }));
       } else if (workspacePath) {
-        await ctx.step(steps.removeWorkspace, async () => void (await clients.fsops.remove({ path: workspacePath })), { cleanup: true, retry: serviceCall });
+        await tryCleanup(() => ctx.step(steps.removeWorkspace, async () => void (await clients.fsops.remove({ path: workspacePath })), { cleanup: true, retry: serviceCall }));
       }
     }
+    const message = (output.error || output.state) + (cleanupProblems.length ? `; clean-up failed: ${cleanupProblems.join('; ')}` : '');
     await ctx.step(steps.finish, async () =>
-      finishJob(clients, requestId, finalState[output.state], output.error || output.state, { exitCode: output.exitCode ?? undefined, error: output.error }),
+      finishJob(clients, requestId, finalState[output.state], message, { exitCode: output.exitCode ?? undefined, error: output.error }),
     { cleanup: true, retry: serviceCall });
     // Cancellation and timeouts also end the workflow itself that way; a job that failed is a workflow that did its work.
     if (ending instanceof WorkflowCancelledError || ending instanceof WorkflowTimedOutError) throw ending;
@@ -162,18 +175,28 @@ export function createRunJobWorkflow({ clients, vmReadyTimeoutMs, secrets }: Run
 /** States of a VM that still holds something to destroy. */
 const gone = new Set<number>([VmState.VM_STATE_DESTROYED]);
 
-/** Destroys every VM of the job on every vm-runner (a missing VM is fine). @returns how many */
+/**
+ * Destroys every VM of the job on every vm-runner (a missing VM is fine). Every runner is tried
+ * even when one is away; the first failure is thrown afterwards, so the step retries.
+ * @returns how many
+ */
 async function destroyJobVms(clients: MeshClients, requestId: string): Promise<number> {
   let destroyed = 0;
+  let failure: unknown;
   for (const runner of clients.vmRunners.values()) {
-    const { vms } = await runner.listVms({ states: [] });
-    for (const vm of vms.filter((v) => v.jobRequestId === requestId && !gone.has(v.state))) {
-      await runner.destroy({ vmId: vm.id }).catch((e: unknown) => {
-        if (!isMeshError(e, status.NOT_FOUND)) throw e;
-      });
-      destroyed++;
+    try {
+      const { vms } = await runner.listVms({ states: [] });
+      for (const vm of vms.filter((v) => v.jobRequestId === requestId && !gone.has(v.state))) {
+        await runner.destroy({ vmId: vm.id }).catch((e: unknown) => {
+          if (!isMeshError(e, status.NOT_FOUND)) throw e;
+        });
+        destroyed++;
+      }
+    } catch (error) {
+      failure ??= error;
     }
   }
+  if (failure) throw failure;
   return destroyed;
 }
 
@@ -181,14 +204,16 @@ async function destroyJobVms(clients: MeshClients, requestId: string): Promise<n
  * The path of the job's workspace, made by an earlier checkout whose answer was lost: PrepareWorkspace
  * is idempotent by key, so it answers with the existing workspace (waiting for a checkout still running
  * under that key); if none exists it checks out again (a local clone from the mirror), which the caller
- * then removes. A checkout that cannot succeed (commit or repository gone) left nothing: undefined.
+ * then removes. A checkout that cannot succeed (commit or repository gone, no space) left nothing: undefined.
  */
 async function locateWorkspace(clients: MeshClients, input: RunJobInput): Promise<string | undefined> {
   try {
     const { workspacePath } = await clients.fsops.prepareWorkspace({ key: input.requestId, repoUrl: input.repoUrl, commitSha: input.commitSha, jobRequestId: input.requestId });
     return workspacePath;
   } catch (error) {
-    if (isMeshError(error) && [status.INVALID_ARGUMENT, status.NOT_FOUND, status.FAILED_PRECONDITION, status.ALREADY_EXISTS].includes(error.code)) return undefined;
-    throw error;
+    // fsops away: the workspace may exist, retry. Any other answer (no space, no access, a
+    // checkout that cannot succeed) is the same failure the checkout itself met: nothing to remove.
+    if (isMeshError(error, status.UNAVAILABLE)) throw error;
+    return undefined;
   }
 }
