@@ -1,26 +1,12 @@
 import { WorkflowStatus } from '@jobmesh/contracts/jobmesh/types/v1/states.ts';
 import { invalidArgument, status, unavailable } from '@jobmesh/grpc-kit';
 import { withDeadline } from '@jobmesh/grpc-kit/testing';
-import { createLogger } from '@jobmesh/logger';
-import { startTestPersistence, type TestPersistence } from '@jobmesh/persistence/testing';
-import { suite } from 'uvu';
+import type { TestPersistence } from '@jobmesh/persistence/testing';
 import * as assert from 'uvu/assert';
 import { createWorkflowRuntime, type WorkflowRuntime, type WorkflowStore } from '../src/index.ts';
+import { logger, runtimeSuite, sleep, uniqueName } from './support/runtime-suite.ts';
 
-const test = suite<{ p: TestPersistence; runtimes: WorkflowRuntime[] }>('durable runtime');
-const logger = createLogger('durable-test', { level: 'error' });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-let names = 0;
-const uniqueName = (base: string) => `test.${base}.${process.pid}.${names++}`;
-
-test.before(async (ctx) => {
-  ctx.p = await withDeadline(startTestPersistence(), 60_000, 'start persistence');
-  ctx.runtimes = [];
-});
-test.after(async (ctx) => {
-  for (const r of ctx.runtimes ?? []) r.kill();
-  await ctx.p?.stop();
-});
+const test = runtimeSuite('durable runtime');
 const runtime = (ctx: { p: TestPersistence; runtimes: WorkflowRuntime[] }, options: { leaseMs?: number; store?: WorkflowStore } = {}) => {
   const r = createWorkflowRuntime({ store: options.store ?? ctx.p.clients.workflows, logger, leaseMs: options.leaseMs ?? 5000, pollIntervalMs: 50 });
   ctx.runtimes.push(r);

@@ -1,25 +1,10 @@
 import { WorkflowStatus } from '@jobmesh/contracts/jobmesh/types/v1/states.ts';
 import { withDeadline } from '@jobmesh/grpc-kit/testing';
-import { createLogger } from '@jobmesh/logger';
-import { startTestPersistence, type TestPersistence } from '@jobmesh/persistence/testing';
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createWorkflowRuntime, type WorkflowRuntime, type WorkflowStore } from '../src/index.ts';
+import { logger, runtimeSuite, sleep, uniqueName } from './support/runtime-suite.ts';
 
-const test = suite<{ p: TestPersistence; runtimes: WorkflowRuntime[] }>('durable runtime: claims promptly, reads steps only to replay');
-const logger = createLogger('durable-test', { level: 'error' });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-let names = 0;
-const uniqueName = (base: string) => `test.${base}.${process.pid}.${names++}`;
-
-test.before(async (ctx) => {
-  ctx.p = await withDeadline(startTestPersistence(), 60_000, 'start persistence');
-  ctx.runtimes = [];
-});
-test.after(async (ctx) => {
-  for (const r of ctx.runtimes ?? []) r.kill();
-  await ctx.p?.stop();
-});
+const test = runtimeSuite('durable runtime: claims promptly, reads steps only to replay');
 
 /** The store with calls counted per method, and claims answered only after `claimDelayMs`. */
 function countingStore(base: WorkflowStore, claimDelayMs = 0) {
