@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { JobState, jobStateToJSON } from '@jobmesh/contracts/jobmesh/types/v1/states.ts';
 import type { TestMesh } from '@jobmesh/orchestrator/testing';
 import { countLeftovers, type Leftovers } from '../count-leftovers.ts';
@@ -50,5 +51,12 @@ export async function checkChaosOutcome(mesh: TestMesh, jobs: ChaosJob[]): Promi
   }
   outcome.leftovers = await countLeftovers(mesh.dataDir);
   for (const [what, count] of Object.entries(outcome.leftovers)) if (count > 0) outcome.problems.push(`${count} ${what} left behind`);
+  // A workspace is named by its job's request id: say whose it is and how that job ended.
+  const workspacesDir = join(mesh.dataDir, 'workspaces');
+  for (const name of existsSync(workspacesDir) ? await readdir(workspacesDir) : []) {
+    const { job: stored } = await mesh.store.jobs.getJob({ requestId: name }).catch(() => ({ job: undefined }));
+    const index = jobs.find((j) => j.requestId === name)?.index;
+    outcome.problems.push(`workspace ${name} left (job ${index ?? '?'}: ${stored ? `${stateName(stored.state)}, error "${stored.error}"` : 'no such job'})`);
+  }
   return outcome;
 }
