@@ -211,9 +211,12 @@ async function locateWorkspace(clients: MeshClients, input: RunJobInput): Promis
     const { workspacePath } = await clients.fsops.prepareWorkspace({ key: input.requestId, repoUrl: input.repoUrl, commitSha: input.commitSha, jobRequestId: input.requestId });
     return workspacePath;
   } catch (error) {
-    // fsops away: the workspace may exist, retry. Any other answer (no space, no access, a
-    // checkout that cannot succeed) is the same failure the checkout itself met: nothing to remove.
-    if (isMeshError(error, status.UNAVAILABLE)) throw error;
-    return undefined;
+    // A checkout that cannot succeed (bad input, commit or repository gone, no space, no access)
+    // is the failure the checkout itself met: nothing to remove. Anything else (fsops away or
+    // killed mid-call) may hide a workspace: the step retries, and the clean-up gives up only
+    // after its retries, without keeping the job from its final state.
+    const lasting = [status.INVALID_ARGUMENT, status.NOT_FOUND, status.FAILED_PRECONDITION, status.ALREADY_EXISTS, status.RESOURCE_EXHAUSTED, status.PERMISSION_DENIED];
+    if (isMeshError(error) && lasting.includes(error.code)) return undefined;
+    throw error;
   }
 }
