@@ -59,21 +59,12 @@ export async function copyFileToTemp(source: string, destination: string, option
       // hash is of exactly the bytes written.
       const small = await copySmall(input, temp, Number(before.size), Number(before.mode), options);
       if (small) return { temp, ...small };
-    } else if (before.isFile() && before.size >= BigInt(flushWhileHashingFrom)) {
-      // A big file: the hash (CPU) runs from the start, alongside the kernel copy and then the flush of that copy
-      // (I/O), so the commit's own fsync finds little left to write. Hashing is then what bounds the time on a busy CPU.
-      const [synced, hashed] = await Promise.allSettled([
-        copyFile(source, temp, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE).then(() => fsyncAll([temp])),
-        hashHandle(input, Number(before.size), options),
-      ]);
-      if (synced.status === 'rejected') throw synced.reason;
-      if (hashed.status === 'rejected') throw hashed.reason;
-      const after = await lstat(source, { bigint: true });
-      if (unchanged(before, after) && hashed.value.sizeBytes === Number(before.size)) return { temp, ...hashed.value };
-      await rm(temp, { force: true });
     } else if (before.isFile()) {
+      // The hash (CPU) runs from the start, alongside the kernel copy. A big file's copy is also flushed while
+      // the hash runs (I/O), so the commit's own fsync finds little left to write; hashing then bounds the time.
+      const flushWhileHashing = before.size >= BigInt(flushWhileHashingFrom);
       const [copied, hashed] = await Promise.allSettled([
-        copyFile(source, temp, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE),
+        copyFile(source, temp, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE).then(() => (flushWhileHashing ? fsyncAll([temp]) : undefined)),
         hashHandle(input, Number(before.size), options),
       ]);
       if (copied.status === 'rejected') throw copied.reason;
