@@ -1,5 +1,6 @@
 import { makeGitRepo, startTestMesh, type TestMesh } from '@jobmesh/orchestrator/testing';
 import type { BenchContext } from './bench-types.ts';
+import { shareOnce } from './share-once.ts';
 import { rssMiB, servicePids, type serviceEntries } from './service-rss.ts';
 
 /** The four services as processes, a repository to check out, and their RSS right after start. */
@@ -18,26 +19,21 @@ const key = 'mesh';
 
 /** Starts the mesh once per run (64 `local` slots, so concurrency 64 is not capped by slots). */
 export async function sharedMesh(ctx: BenchContext): Promise<BenchMesh> {
-  let started = ctx.shared.get(key) as Promise<BenchMesh> | undefined;
-  if (!started) {
-    started = (async () => {
-      const before = new Set(Object.values(servicePids()).flat());
-      const mesh = await startTestMesh({ localSlots: 64, env: { OTEL_TRACES_EXPORTER: 'none', OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none' } });
-      ctx.onEnd(() => mesh.stop());
-      const repo = await makeGitRepo({ 'README.md': 'a no-op job\n' });
-      // Let start-up allocations settle before calling anything idle.
-      await new Promise((resolve) => setTimeout(resolve, 2000));
-      const pids: BenchMesh['pids'] = {};
-      const idleRss: BenchMesh['idleRss'] = {};
-      for (const [name, all] of Object.entries(servicePids()) as [keyof typeof serviceEntries, number[]][]) {
-        const pid = all.find((p) => !before.has(p));
-        if (pid === undefined) continue;
-        pids[name] = pid;
-        idleRss[name] = rssMiB(pid);
-      }
-      return { mesh, repo, pids, idleRss, loaded: false };
-    })();
-    ctx.shared.set(key, started);
-  }
-  return started;
+  return shareOnce(ctx, key, async () => {
+    const before = new Set(Object.values(servicePids()).flat());
+    const mesh = await startTestMesh({ localSlots: 64, env: { OTEL_TRACES_EXPORTER: 'none', OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none' } });
+    ctx.onEnd(() => mesh.stop());
+    const repo = await makeGitRepo({ 'README.md': 'a no-op job\n' });
+    // Let start-up allocations settle before calling anything idle.
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const pids: BenchMesh['pids'] = {};
+    const idleRss: BenchMesh['idleRss'] = {};
+    for (const [name, all] of Object.entries(servicePids()) as [keyof typeof serviceEntries, number[]][]) {
+      const pid = all.find((p) => !before.has(p));
+      if (pid === undefined) continue;
+      pids[name] = pid;
+      idleRss[name] = rssMiB(pid);
+    }
+    return { mesh, repo, pids, idleRss, loaded: false };
+  });
 }
