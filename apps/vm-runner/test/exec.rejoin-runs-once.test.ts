@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { VmRunnerServiceService } from '@jobmesh/contracts/jobmesh/vmrunner/v1/vm_runner.ts';
@@ -37,6 +37,13 @@ async function start(ctx: Ctx) {
   ctx.runners.push(runner);
   const port = await withDeadline(runner.serving, 20_000, 'vm-runner serving');
   return createClient(VmRunnerServiceService, `127.0.0.1:${port}`);
+}
+
+/** SIGKILLs the vm-runner started last and waits until it is gone. */
+async function killLatest(ctx: Ctx) {
+  const runner = ctx.runners.at(-1)!;
+  runner.child.kill('SIGKILL');
+  await withDeadline(runner.exited, 10_000, 'vm-runner killed');
 }
 
 /** A job that counts its runs in a marker file and waits for `go` before it ends with 3. */
@@ -85,9 +92,7 @@ test('a vm-runner SIGKILLed mid-run: the restarted one re-joins the detached job
   const marker = join(ctx.markers, 'restart');
   const vm = await withDeadline(readyVm(first, marker), 10_000, 'ready vm');
   await dropAfterFirst(first, vm.id);
-  const old = ctx.runners.at(-1)!;
-  old.child.kill('SIGKILL');
-  await withDeadline(old.exited, 10_000, 'vm-runner killed');
+  await killLatest(ctx);
   first.close();
   const second = await start(ctx);
   assert.is((await second.getVm({ vmId: vm.id })).vm!.state, VmState.VM_STATE_EXECUTING, 'reconcile keeps the detached job');
@@ -99,6 +104,52 @@ test('a vm-runner SIGKILLed mid-run: the restarted one re-joins the detached job
   assert.is((await readFile(marker, 'utf8')).trim().split('\n').length, 1, 'the job ran once');
   await second.destroy({ vmId: vm.id });
   assert.ok(await eventually(() => !existsSync(join(ctx.stateDir, 'vms', vm.id))), 'files removed');
+  second.close();
+});
+
+test('SIGKILLed again and again, the job ending while vm-runner is down: the next Exec reports its real exit code', async (ctx) => {
+  const first = await start(ctx);
+  const marker = join(ctx.markers, 'kills');
+  const vm = await withDeadline(readyVm(first, marker), 10_000, 'ready vm');
+  await dropAfterFirst(first, vm.id);
+  first.close();
+  await killLatest(ctx);
+  (await start(ctx)).close(); // serves (and reconciles) once, then is killed too
+  await killLatest(ctx);
+  await writeFile(join(vm.overlayPath, 'go'), '');
+  assert.ok(await eventually(() => existsSync(join(ctx.stateDir, 'vms', vm.id, 'run', 'exit-code'))), 'the job ended on its own while no vm-runner ran');
+  const third = await start(ctx);
+  const { vm: found } = await third.getVm({ vmId: vm.id });
+  assert.is(found!.state, VmState.VM_STATE_READY);
+  const run = await withDeadline(collectExec(third.exec({ vmId: vm.id, timeoutMs: 30_000, killGraceMs: 0, rejoin: true })), 15_000, 'exec after the restarts');
+  assert.is(run.result!.exitCode, 3, `the exit code the wrapper recorded, not a kill (got ${run.result!.exitCode} ${run.result!.signal})`);
+  assert.is(run.result!.signal, '');
+  assert.is(run.stdout, 'first\nsecond\n');
+  assert.is((await readFile(marker, 'utf8')).trim().split('\n').length, 1, 'the job ran once');
+  await third.destroy({ vmId: vm.id });
+  third.close();
+});
+
+test('a vm-runner killed after it marked the VM EXECUTING but before the job began: the next Exec runs the job, once', async (ctx) => {
+  const first = await start(ctx);
+  const marker = join(ctx.markers, 'never-began');
+  const vm = await withDeadline(readyVm(first, marker), 10_000, 'ready vm');
+  first.close();
+  await killLatest(ctx);
+  // What that crash leaves: the record saying EXECUTING and the run folder made, no job process.
+  const recordFile = join(ctx.stateDir, 'vms', `${vm.id}.json`);
+  const record = JSON.parse(await readFile(recordFile, 'utf8')) as { state: string };
+  await writeFile(recordFile, JSON.stringify({ ...record, state: 'EXECUTING' }));
+  await mkdir(join(ctx.stateDir, 'vms', vm.id, 'run'));
+  const second = await start(ctx);
+  const run = collectExec(second.exec({ vmId: vm.id, timeoutMs: 30_000, killGraceMs: 0, rejoin: true }));
+  assert.ok(await eventually(() => existsSync(marker)), 'the job runs');
+  await writeFile(join(vm.overlayPath, 'go'), '');
+  const done = await withDeadline(run, 15_000, 'exec of the job that never began');
+  assert.is(done.result!.exitCode, 3, `the job ran to its own end (got ${done.result!.exitCode} ${done.result!.signal})`);
+  assert.is(done.stdout, 'first\nsecond\n');
+  assert.is((await readFile(marker, 'utf8')).trim().split('\n').length, 1, 'the job ran once');
+  await second.destroy({ vmId: vm.id });
   second.close();
 });
 

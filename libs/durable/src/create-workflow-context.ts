@@ -35,7 +35,7 @@ const terminal = new Set<number>([WorkflowStatus.WORKFLOW_STATUS_SUCCEEDED, Work
  * order; a recorded step replays, a new one runs and is checkpointed with the
  * claim's fencing token before the workflow goes on.
  */
-export function createWorkflowContext(workflow: Workflow, recorded: WorkflowStep[], store: WorkflowStore, signals: ExecutionSignals, hooks: ExecutionHooks = {}): WorkflowContext {
+export function createWorkflowContext(workflow: Workflow, recorded: WorkflowStep[], store: WorkflowStore, signals: ExecutionSignals, hooks: ExecutionHooks = {}, stepsInFlight = new Set<Promise<unknown>>()): WorkflowContext {
   const history = new Map(recorded.map((s) => [s.stepNumber, s]));
   let next = 0;
 
@@ -70,7 +70,16 @@ export function createWorkflowContext(workflow: Workflow, recorded: WorkflowStep
     const startedAt = new Date();
     const outcome = await tracer.startActiveSpan(`step ${name}`, { attributes: { 'jobmesh.step.number': stepNumber } }, async (span) => {
       try {
-        const result = await runStepAttempts(`${workflow.id}:${stepNumber}`, fn, options, outer);
+        // An aborted attempt is given up at once, but its function may still be running: it stays
+        // in `stepsInFlight` until it settles, so an abandoned execution can wait for it.
+        const tracked = (run: { key: string; attempt: number; signal: AbortSignal }) => {
+          const running = fn(run);
+          const settled = running.then(() => undefined, () => undefined);
+          stepsInFlight.add(settled);
+          void settled.then(() => stepsInFlight.delete(settled));
+          return running;
+        };
+        const result = await runStepAttempts(`${workflow.id}:${stepNumber}`, tracked, options, outer);
         span.setAttribute('jobmesh.step.attempts', result.attempts);
         if (!result.ok) span.setStatus({ code: SpanStatusCode.ERROR, message: String((result.error as Error)?.message ?? result.error) });
         return result;

@@ -64,7 +64,8 @@ export function createWorkflowRuntime(options: WorkflowRuntimeOptions): Workflow
   const pollIntervalMs = options.pollIntervalMs ?? 250;
   const maxConcurrent = options.maxConcurrent ?? 32;
   const registry = new Map<string, WorkflowFunction>();
-  const active = new Map<string, { workflow: Workflow; done: Promise<unknown> }>();
+  // One entry per workflow running here; `abort` ends that execution alone (a re-claim replaces it).
+  const active = new Map<string, { workflow: Workflow; done: Promise<unknown>; abort: AbortController }>();
   const stopper = new AbortController();
   let wakeLoop: (() => void) | undefined;
   // Set by a wake-up that came while a claim was in flight: the loop claims again at once
@@ -75,16 +76,26 @@ export function createWorkflowRuntime(options: WorkflowRuntimeOptions): Workflow
   const claimOnce = async () => {
     const free = maxConcurrent - active.size;
     if (free <= 0 || registry.size === 0) return;
+    const claimedAt = performance.now();
     const { workflows } = await store.claimWorkflows({ owner, leaseMs, limit: Math.min(free, 100), names: [...registry.keys()] });
     for (const workflow of workflows) {
       const fn = registry.get(workflow.name)!;
-      const done = executeWorkflow(workflow, fn, { store, owner, leaseMs, logger, stop: stopper.signal, hooks: options.hooks })
+      // Claimed again while an execution of it still runs here: that execution's lease expired
+      // (persistence was away longer than the lease), so it must stop, and the new one starts only
+      // once it has: two executions of one workflow must never act side by side.
+      const previous = active.get(workflow.id);
+      previous?.abort.abort(new Error(`workflow ${workflow.id} was claimed again: the lease of its running execution expired`));
+      const abort = new AbortController();
+      const stop = AbortSignal.any([stopper.signal, abort.signal]);
+      const entry = { workflow, abort, done: Promise.resolve() as Promise<unknown> };
+      entry.done = (previous?.done ?? Promise.resolve())
+        .then(() => executeWorkflow(workflow, fn, { store, owner, leaseMs, logger, stop, hooks: options.hooks, claimedAt }))
         .catch((error: unknown) => logger.error('workflow execution crashed', { workflowId: workflow.id, error }))
         .finally(() => {
-          active.delete(workflow.id);
+          if (active.get(workflow.id) === entry) active.delete(workflow.id);
           wakeLoop?.();
         });
-      active.set(workflow.id, { workflow, done });
+      active.set(workflow.id, entry);
     }
   };
 

@@ -11,6 +11,8 @@ import type { WorkflowStore } from './workflow-store.ts';
 const tracer = trace.getTracer('jobmesh.durable');
 /** Codes of a failed read that another claim may not see again (the service restarting or overloaded). */
 const transientCodes = [status.UNAVAILABLE, status.DEADLINE_EXCEEDED, status.ABORTED, status.CANCELLED];
+/** Longest an abandoned execution waits for step functions that ignore their aborted signal, in ms. */
+const stragglerWaitMs = 30_000;
 
 /** What one execution needs. */
 export interface ExecutionDeps {
@@ -18,8 +20,10 @@ export interface ExecutionDeps {
   owner: string;
   leaseMs: number;
   logger: Logger;
-  /** Aborted when the runtime stops or is killed: the execution unwinds without completing. */
+  /** Aborted when the runtime stops or is killed (or claimed the workflow again): the execution unwinds without completing. */
   stop: AbortSignal;
+  /** `performance.now()` just before the claim was sent: the lease runs from no earlier than this. @default now */
+  claimedAt?: number;
   /** Test hooks around checkpoints (crash drills). */
   hooks?: ExecutionHooks;
 }
@@ -54,6 +58,7 @@ async function runExecution(workflow: Workflow, input: Json, fn: WorkflowFunctio
   const log = logger.child({ workflowId: workflow.id, workflow: workflow.name, fencingToken: workflow.fencingToken });
   const lease = new AbortController();
   const cancel = new AbortController();
+  const stepsInFlight = new Set<Promise<unknown>>();
   const loseLease = (error: LeaseLostError) => {
     if (!lease.signal.aborted) lease.abort(error);
     if (!cancel.signal.aborted) cancel.abort(error);
@@ -63,9 +68,29 @@ async function runExecution(workflow: Workflow, input: Json, fn: WorkflowFunctio
   if (deps.stop.aborted) onStop();
   if (workflow.cancelRequested) cancel.abort(new WorkflowCancelledError(workflow.cancelReason));
 
+  // The lease as this process can vouch for it: persistence extends it to its own now() + leaseMs,
+  // which is no earlier than our send time + leaseMs. Once that passes without a heartbeat getting
+  // through (persistence or Postgres away), another claim may already run the workflow: this
+  // execution stops before it does anything more (the chaos drill saw a stale execution's
+  // clean-up destroy the VM whose job the new execution was running).
+  let leaseUntil = (deps.claimedAt ?? performance.now()) + deps.leaseMs;
+  let expiry: NodeJS.Timeout | undefined;
+  const watchExpiry = () => {
+    clearTimeout(expiry);
+    expiry = setTimeout(() => {
+      if (performance.now() < leaseUntil) return watchExpiry();
+      loseLease(new LeaseLostError(workflow.id, new Error(`no heartbeat got through for ${deps.leaseMs} ms: the lease expired`)));
+    }, Math.max(0, leaseUntil - performance.now()));
+  };
+  watchExpiry();
   const heartbeat = setInterval(() => {
+    const sentAt = performance.now();
     store.heartbeatWorkflow({ id: workflow.id, owner: deps.owner, fencingToken: workflow.fencingToken, leaseMs: deps.leaseMs }).then(
       ({ workflow: current }) => {
+        if (!lease.signal.aborted && sentAt + deps.leaseMs > leaseUntil) {
+          leaseUntil = sentAt + deps.leaseMs;
+          watchExpiry();
+        }
         if (current?.cancelRequested && !cancel.signal.aborted) cancel.abort(new WorkflowCancelledError(current.cancelReason));
       },
       (error: unknown) => {
@@ -102,7 +127,7 @@ async function runExecution(workflow: Workflow, input: Json, fn: WorkflowFunctio
       if (transientCodes.some((code) => isMeshError(error, code))) throw new LeaseLostError(workflow.id, error);
       throw error;
     })).steps;
-    const ctx = createWorkflowContext(workflow, steps, store, { workflow: cancel.signal, lease: lease.signal, loseLease }, deps.hooks);
+    const ctx = createWorkflowContext(workflow, steps, store, { workflow: cancel.signal, lease: lease.signal, loseLease }, deps.hooks, stepsInFlight);
     const output = await fn(ctx, input);
     return await complete(WorkflowStatus.WORKFLOW_STATUS_SUCCEEDED, JSON.stringify(output ?? null), '');
   } catch (error) {
@@ -118,7 +143,14 @@ async function runExecution(workflow: Workflow, input: Json, fn: WorkflowFunctio
     return complete(WorkflowStatus.WORKFLOW_STATUS_FAILED, '', message);
   } finally {
     clearInterval(heartbeat);
+    clearTimeout(expiry);
     clearTimeout(deadlineTimer);
     deps.stop.removeEventListener('abort', onStop);
+    // An abandoned execution is over only when the step functions it gave up on have settled:
+    // until then the runtime does not start another execution of the workflow beside them.
+    if (lease.signal.aborted && stepsInFlight.size > 0) {
+      const waited = await Promise.race([Promise.all(stepsInFlight).then(() => true), new Promise<false>((r) => setTimeout(() => r(false), stragglerWaitMs).unref())]);
+      if (!waited) log.warn('abandoned execution: a step function still runs after its signal was aborted', { steps: stepsInFlight.size, waitedMs: stragglerWaitMs });
+    }
   }
 }

@@ -92,7 +92,10 @@ export async function reconcileVms(deps: {
     if (alive) await backend.stop(record, { graceMs: deps.stopGraceMs, force: wasExecuting });
     if (wasExecuting) {
       if (record.backend === 'process') {
-        await set('READY', 'job interrupted by a vm-runner restart; its processes were killed');
+        // A detached job that began and is gone ended while vm-runner was away: Exec with rejoin
+        // reports how (its exit code file). Anything else was killed above, or never began.
+        const ended = !alive && backend.hasRun?.(record) === true;
+        await set('READY', ended ? 'the job ended while vm-runner was restarting; Exec with rejoin reports how' : 'job interrupted by a vm-runner restart; its processes were killed');
         summary.stopped.push(record.id);
       } else {
         await set('FAILED', 'job interrupted by a vm-runner restart; the VM was stopped');

@@ -47,7 +47,7 @@ export function createProcessBackend(): Backend {
     start: async () => ({ pid: 0, pidStartTicks: 0, accelerator: '' }),
     waitReady: async () => {},
     exec: (record, options) => (options.rejoin ? runDetachedJob(record, options, detached, groupOf) : runJob(record, options, running)),
-    hasRun: (record) => detached.has(record.id) || detachedRunFiles(record.vmDir).exists(),
+    hasRun: (record) => detached.has(record.id) || detachedRunFiles(record.vmDir).began(),
     stop: (record, options) => stopAll(record, options),
     async destroy(record) {
       await stopAll(record, { graceMs: 0, force: true });

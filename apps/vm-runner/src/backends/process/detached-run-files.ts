@@ -16,8 +16,9 @@ const maxChunkBytes = 256 * 1024;
  * The files of a detached process job under `<vmDir>/run`: `stdout` and `stderr` (the job
  * writes them directly, so it outlives any reader), `chunks.jsonl` (the bounds of every chunk
  * already sent, written before the chunk goes out, so every reader cuts the same chunks),
- * `exit-code` (written by the wrapper shell when the job ends on its own) and `result.json`
- * (the outcome, written by the vm-runner that saw the end).
+ * `began` (made by the wrapper shell itself before it runs the script: without it the job never
+ * ran, even if the folder exists), `exit-code` (written by the wrapper shell when the job ends on
+ * its own) and `result.json` (the outcome, written by the vm-runner that saw the end).
  */
 export function detachedRunFiles(vmDir: string) {
   const dir = join(vmDir, 'run');
@@ -38,8 +39,10 @@ export function detachedRunFiles(vmDir: string) {
   return {
     dir,
     path,
-    /** True when a detached job was ever started in this VM. */
+    /** True when a detached job was ever set up in this VM (it may not have begun). */
     exists: () => existsSync(dir),
+    /** True when the job's wrapper began, so the script may have run: it must never start again. */
+    began: () => existsSync(path('began')),
     /** The chunks already sent, in order; also moves the read offsets past them. */
     async loadChunks(): Promise<RunChunk[]> {
       const text = existsSync(path('chunks.jsonl')) ? await readFile(path('chunks.jsonl'), 'utf8') : '';

@@ -75,7 +75,7 @@ async function begin(record: VmRecord, options: ExecOptions, files: ReturnType<t
   };
   let pgid: number;
   let exited: Promise<{ code: number | null; signal: string }>;
-  if (files.exists()) {
+  if (files.began()) {
     // Started by an earlier vm-runner: adopt the group if it still runs, else read how it ended.
     pgid = groupOf(record) || (findVmProcessGroups(record.id)[0] ?? 0);
     exited = (async () => {
@@ -86,10 +86,14 @@ async function begin(record: VmRecord, options: ExecOptions, files: ReturnType<t
   } else {
     await mkdir(files.dir, { recursive: true });
     const env = JSON.parse(await readFile(join(record.vmDir, 'env.json'), 'utf8')) as Record<string, string>;
-    const [out, err] = [await open(files.path('stdout'), 'a'), await open(files.path('stderr'), 'a')];
+    // A vm-runner killed between making the folder and the wrapper's `began` left it without a job:
+    // the job starts now, with fresh output files.
+    const [out, err] = [await open(files.path('stdout'), 'w'), await open(files.path('stderr'), 'w')];
     // Files, not pipes: the job must not die of SIGPIPE when its reader (or vm-runner) does.
-    // The wrapper records the exit code for a vm-runner that was not there to see it.
-    const child = spawn('bash', ['-c', 'bash "$1"; code=$?; echo $code > "$2"; exit $code', 'jobmesh-job', record.seedPath, files.path('exit-code')], {
+    // The wrapper marks that it began (before the script can do anything) and records the exit
+    // code for a vm-runner that was not there to see it.
+    const wrapper = ': > "$3" || exit 125; bash "$1"; code=$?; echo $code > "$2"; exit $code';
+    const child = spawn('bash', ['-c', wrapper, 'jobmesh-job', record.seedPath, files.path('exit-code'), files.path('began')], {
       cwd: record.overlayPath,
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: record.overlayPath, JOBMESH_VM_ID: record.id, ...env },
       detached: true,
