@@ -75,15 +75,16 @@ async function runExecution(workflow: Workflow, input: Json, fn: WorkflowFunctio
   // clean-up destroy the VM whose job the new execution was running).
   let leaseUntil = (deps.claimedAt ?? performance.now()) + deps.leaseMs;
   let expiry: NodeJS.Timeout | undefined;
+  let ended = false;
   const watchExpiry = () => {
     clearTimeout(expiry);
+    if (ended) return;
     expiry = setTimeout(() => {
       if (performance.now() < leaseUntil) return watchExpiry();
       loseLease(new LeaseLostError(workflow.id, new Error(`no heartbeat got through for ${deps.leaseMs} ms: the lease expired`)));
     }, Math.max(0, leaseUntil - performance.now()));
   };
-  watchExpiry();
-  const heartbeat = setInterval(() => {
+  const beat = () => {
     const sentAt = performance.now();
     store.heartbeatWorkflow({ id: workflow.id, owner: deps.owner, fencingToken: workflow.fencingToken, leaseMs: deps.leaseMs }).then(
       ({ workflow: current }) => {
@@ -98,7 +99,12 @@ async function runExecution(workflow: Workflow, input: Json, fn: WorkflowFunctio
         else log.warn('heartbeat failed; retrying', { error });
       },
     );
-  }, Math.max(50, Math.floor(deps.leaseMs / 3)));
+  };
+  watchExpiry();
+  const heartbeatEveryMs = Math.max(50, Math.floor(deps.leaseMs / 3));
+  // A slow claim (or a wait for an earlier execution) used part of the lease: renew it at once.
+  if (leaseUntil - performance.now() < deps.leaseMs - heartbeatEveryMs) beat();
+  const heartbeat = setInterval(beat, heartbeatEveryMs);
   const deadline = workflow.deadlineAt;
   const deadlineTimer = deadline
     ? setTimeout(() => cancel.abort(new WorkflowTimedOutError(deadline)), Math.max(0, deadline.getTime() - Date.now()))
@@ -142,6 +148,7 @@ async function runExecution(workflow: Workflow, input: Json, fn: WorkflowFunctio
     const message = isMeshError(error) ? `${error.reason}: ${error.message}` : error instanceof Error ? error.message : String(error);
     return complete(WorkflowStatus.WORKFLOW_STATUS_FAILED, '', message);
   } finally {
+    ended = true;
     clearInterval(heartbeat);
     clearTimeout(expiry);
     clearTimeout(deadlineTimer);

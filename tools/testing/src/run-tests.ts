@@ -11,11 +11,8 @@ import { runTestFile, type TestFileResult } from './run-test-file.ts';
 
 assertSupportedNode();
 const root = join(import.meta.dirname, '..', '..', '..');
-// Every test folder, the bench smoke test included. The drills smoke test (quick chaos + quick
-// fuzz) is left out again: on 2026-11-25 a quick chaos run in CI saw a succeeding job end
-// "exited -1 (SIGKILL)" around vm-runner kills (not yet understood; docs/RELIABILITY.md).
-// `npm run test:bench-and-drills` runs it.
-const defaultDirectories = ['apps', 'libs', 'tools/bench', 'tools/dev', 'tools/testing', 'tools/vm-image'];
+// Every test folder, the bench and drills smoke tests included (they run last, see below).
+const defaultDirectories = ['apps', 'libs', 'tools/bench', 'tools/dev', 'tools/drills', 'tools/testing', 'tools/vm-image'];
 const directories = process.argv.slice(2).length ? process.argv.slice(2) : defaultDirectories;
 const concurrency = Number(process.env.JOBMESH_TEST_CONCURRENCY ?? Math.max(2, availableParallelism()));
 const fileTimeoutMs = Number(process.env.JOBMESH_TEST_FILE_TIMEOUT_MS ?? 10 * 60_000);
