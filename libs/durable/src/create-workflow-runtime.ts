@@ -86,10 +86,9 @@ export function createWorkflowRuntime(options: WorkflowRuntimeOptions): Workflow
       const previous = active.get(workflow.id);
       previous?.abort.abort(new Error(`workflow ${workflow.id} was claimed again: the lease of its running execution expired`));
       const abort = new AbortController();
-      const stop = AbortSignal.any([stopper.signal, abort.signal]);
       const entry = { workflow, abort, done: Promise.resolve() as Promise<unknown> };
       entry.done = (previous?.done ?? Promise.resolve())
-        .then(() => executeWorkflow(workflow, fn, { store, owner, leaseMs, logger, stop, hooks: options.hooks, claimedAt }))
+        .then(() => executeWorkflow(workflow, fn, { store, owner, leaseMs, logger, stop: stopper.signal, superseded: abort.signal, hooks: options.hooks, claimedAt }))
         .catch((error: unknown) => logger.error('workflow execution crashed', { workflowId: workflow.id, error }))
         .finally(() => {
           if (active.get(workflow.id) === entry) active.delete(workflow.id);

@@ -20,8 +20,10 @@ export interface ExecutionDeps {
   owner: string;
   leaseMs: number;
   logger: Logger;
-  /** Aborted when the runtime stops or is killed (or claimed the workflow again): the execution unwinds without completing. */
+  /** Aborted when the runtime stops or is killed: the execution unwinds without completing. */
   stop: AbortSignal;
+  /** Aborted when the runtime claimed the workflow again: the execution unwinds, and ends only once the step functions it gave up on have. */
+  superseded?: AbortSignal;
   /** `performance.now()` just before the claim was sent: the lease runs from no earlier than this. @default now */
   claimedAt?: number;
   /** Test hooks around checkpoints (crash drills). */
@@ -63,9 +65,10 @@ async function runExecution(workflow: Workflow, input: Json, fn: WorkflowFunctio
     if (!lease.signal.aborted) lease.abort(error);
     if (!cancel.signal.aborted) cancel.abort(error);
   };
-  const onStop = () => loseLease(new LeaseLostError(workflow.id, deps.stop.reason));
-  deps.stop.addEventListener('abort', onStop, { once: true });
-  if (deps.stop.aborted) onStop();
+  const ends = [deps.stop, deps.superseded].filter((signal) => signal !== undefined);
+  const onStop = () => loseLease(new LeaseLostError(workflow.id, ends.find((signal) => signal.aborted)?.reason));
+  for (const signal of ends) signal.addEventListener('abort', onStop, { once: true });
+  if (ends.some((signal) => signal.aborted)) onStop();
   if (workflow.cancelRequested) cancel.abort(new WorkflowCancelledError(workflow.cancelReason));
 
   // The lease as this process can vouch for it: persistence extends it to its own now() + leaseMs,
@@ -152,10 +155,11 @@ async function runExecution(workflow: Workflow, input: Json, fn: WorkflowFunctio
     clearInterval(heartbeat);
     clearTimeout(expiry);
     clearTimeout(deadlineTimer);
-    deps.stop.removeEventListener('abort', onStop);
+    for (const signal of ends) signal.removeEventListener('abort', onStop);
     // An abandoned execution is over only when the step functions it gave up on have settled:
-    // until then the runtime does not start another execution of the workflow beside them.
-    if (lease.signal.aborted && stepsInFlight.size > 0) {
+    // until then the runtime does not start another execution of the workflow beside them
+    // (a runtime that stops starts none, so its executions end at once).
+    if (lease.signal.aborted && !deps.stop.aborted && stepsInFlight.size > 0) {
       const waited = await Promise.race([Promise.all(stepsInFlight).then(() => true), new Promise<false>((r) => setTimeout(() => r(false), stragglerWaitMs).unref())]);
       if (!waited) log.warn('abandoned execution: a step function still runs after its signal was aborted', { steps: stepsInFlight.size, waitedMs: stragglerWaitMs });
     }
