@@ -153,6 +153,23 @@ test('a vm-runner killed after it marked the VM EXECUTING but before the job beg
   second.close();
 });
 
+test('two Execs with rejoin at once on a fresh VM start one job; both get its output and exit code', async (ctx) => {
+  const client = await start(ctx);
+  const marker = join(ctx.markers, 'concurrent');
+  const vm = await withDeadline(readyVm(client, marker), 10_000, 'ready vm');
+  const calls = [0, 1].map(() => collectExec(client.exec({ vmId: vm.id, timeoutMs: 30_000, killGraceMs: 0, rejoin: true })));
+  assert.ok(await eventually(() => existsSync(marker)), 'the job runs');
+  await writeFile(join(vm.overlayPath, 'go'), '');
+  const [a, b] = await withDeadline(Promise.all(calls), 15_000, 'both execs');
+  for (const run of [a!, b!]) {
+    assert.is(run.result!.exitCode, 3);
+    assert.is(run.stdout, 'first\nsecond\n');
+  }
+  assert.is((await readFile(marker, 'utf8')).trim().split('\n').length, 1, 'the job ran once');
+  await client.destroy({ vmId: vm.id });
+  client.close();
+});
+
 test('without rejoin a dropped caller still cancels the job (issue 4 semantics)', async (ctx) => {
   const client = await start(ctx);
   const marker = join(ctx.markers, 'cancel');

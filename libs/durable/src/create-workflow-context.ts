@@ -26,6 +26,8 @@ export interface ExecutionSignals {
   lease: AbortSignal;
   /** Marks the lease lost (a refused checkpoint). */
   loseLease(error: LeaseLostError): void;
+  /** Marks the lease lost when it ran out unrenewed (a late timer may not have done so yet). */
+  checkLease?(): void;
 }
 
 const terminal = new Set<number>([WorkflowStatus.WORKFLOW_STATUS_SUCCEEDED, WorkflowStatus.WORKFLOW_STATUS_FAILED, WorkflowStatus.WORKFLOW_STATUS_CANCELLED, WorkflowStatus.WORKFLOW_STATUS_TIMED_OUT]);
@@ -65,6 +67,7 @@ export function createWorkflowContext(workflow: Workflow, recorded: WorkflowStep
       }
       return replay(past) as T;
     }
+    signals.checkLease?.();
     const outer = options.cleanup ? signals.lease : signals.workflow;
     if (outer.aborted) throw outer.reason;
     const startedAt = new Date();

@@ -3,7 +3,7 @@ import type { Workflow } from '@jobmesh/contracts/jobmesh/persistence/v1/workflo
 import { WorkflowStatus } from '@jobmesh/contracts/jobmesh/types/v1/states.ts';
 import type { Logger } from '@jobmesh/logger';
 import type { ExecutionHooks } from './create-workflow-context.ts';
-import { executeWorkflow } from './execute-workflow.ts';
+import { executeWorkflow, type ExecutionEnd } from './execute-workflow.ts';
 import type { Json, WorkflowFunction } from './workflow-context.ts';
 import type { WorkflowStore } from './workflow-store.ts';
 
@@ -65,7 +65,7 @@ export function createWorkflowRuntime(options: WorkflowRuntimeOptions): Workflow
   const maxConcurrent = options.maxConcurrent ?? 32;
   const registry = new Map<string, WorkflowFunction>();
   // One entry per workflow running here; `abort` ends that execution alone (a re-claim replaces it).
-  const active = new Map<string, { workflow: Workflow; done: Promise<unknown>; abort: AbortController }>();
+  const active = new Map<string, { workflow: Workflow; done: Promise<ExecutionEnd | undefined>; abort: AbortController }>();
   const stopper = new AbortController();
   let wakeLoop: (() => void) | undefined;
   // Set by a wake-up that came while a claim was in flight: the loop claims again at once
@@ -81,19 +81,19 @@ export function createWorkflowRuntime(options: WorkflowRuntimeOptions): Workflow
     for (const workflow of workflows) {
       const fn = registry.get(workflow.name)!;
       // Claimed again while an execution of it still runs here: that execution's lease expired
-      // (persistence was away longer than the lease), so it must stop, and the new one starts only
-      // once it has: two executions of one workflow must never act side by side.
+      // (persistence was away longer than the lease), so it must stop; the new one heartbeats its
+      // lease at once but runs no step until the old one (and what it gave up on) has ended:
+      // two executions of one workflow never act side by side.
       const previous = active.get(workflow.id);
       previous?.abort.abort(new Error(`workflow ${workflow.id} was claimed again: the lease of its running execution expired`));
       const abort = new AbortController();
-      const entry = { workflow, abort, done: Promise.resolve() as Promise<unknown> };
-      entry.done = (previous?.done ?? Promise.resolve())
-        .then(() => executeWorkflow(workflow, fn, { store, owner, leaseMs, logger, stop: stopper.signal, superseded: abort.signal, hooks: options.hooks, claimedAt }))
-        .catch((error: unknown) => logger.error('workflow execution crashed', { workflowId: workflow.id, error }))
+      const done: Promise<ExecutionEnd | undefined> = executeWorkflow(workflow, fn, { store, owner, leaseMs, logger, stop: stopper.signal, superseded: abort.signal, hooks: options.hooks, claimedAt, after: previous?.done })
+        .catch((error: unknown) => (logger.error('workflow execution crashed', { workflowId: workflow.id, error }), undefined))
         .finally(() => {
           if (active.get(workflow.id) === entry) active.delete(workflow.id);
           wakeLoop?.();
         });
+      const entry = { workflow, abort, done };
       active.set(workflow.id, entry);
     }
   };
@@ -139,8 +139,9 @@ export function createWorkflowRuntime(options: WorkflowRuntimeOptions): Workflow
       stopper.abort(new Error('runtime stopping'));
       wakeLoop?.();
       await loop;
-      await Promise.all(interrupted.map((a) => a.done));
-      await Promise.all(interrupted.map(({ workflow }) =>
+      const ends = await Promise.all(interrupted.map((a) => a.done));
+      // A lease whose execution left a step function running is not handed over: it expires.
+      await Promise.all(interrupted.filter((_, i) => ends[i] !== 'abandoned-busy').map(({ workflow }) =>
         store.releaseWorkflow({ id: workflow.id, fencingToken: workflow.fencingToken, resumeAt: undefined }).catch(() => undefined)));
     },
     kill() {

@@ -26,12 +26,18 @@ export interface ExecutionDeps {
   superseded?: AbortSignal;
   /** `performance.now()` just before the claim was sent: the lease runs from no earlier than this. @default now */
   claimedAt?: number;
+  /** An earlier execution of the same workflow in this runtime (superseded by this claim): this one heartbeats its lease meanwhile but runs no step before that one has ended. */
+  after?: Promise<unknown>;
   /** Test hooks around checkpoints (crash drills). */
   hooks?: ExecutionHooks;
 }
 
-/** How an execution ended, for the runtime's bookkeeping. */
-export type ExecutionEnd = 'completed' | 'suspended' | 'abandoned';
+/**
+ * How an execution ended, for the runtime's bookkeeping. `abandoned-busy`: abandoned while step
+ * functions that ignored their aborted signal still run (the runtime stopped), so its lease must
+ * be left to expire rather than released for another runtime to take at once.
+ */
+export type ExecutionEnd = 'completed' | 'suspended' | 'abandoned' | 'abandoned-busy';
 
 /**
  * Runs a claimed workflow from the top: replays recorded steps, runs the rest,
@@ -82,12 +88,14 @@ async function runExecution(workflow: Workflow, input: Json, fn: WorkflowFunctio
   const watchExpiry = () => {
     clearTimeout(expiry);
     if (ended) return;
-    expiry = setTimeout(() => {
-      if (performance.now() < leaseUntil) return watchExpiry();
-      loseLease(new LeaseLostError(workflow.id, new Error(`no heartbeat got through for ${deps.leaseMs} ms: the lease expired`)));
-    }, Math.max(0, leaseUntil - performance.now()));
+    expiry = setTimeout(() => (performance.now() < leaseUntil ? watchExpiry() : checkLease()), Math.max(0, leaseUntil - performance.now()));
+  };
+  // Timers can fire late after the event loop stalled: a step about to start checks the clock too.
+  const checkLease = () => {
+    if (!lease.signal.aborted && performance.now() >= leaseUntil) loseLease(new LeaseLostError(workflow.id, new Error(`no heartbeat got through for ${deps.leaseMs} ms: the lease expired`)));
   };
   const beat = () => {
+    if (lease.signal.aborted) return; // given up: a heartbeat must not renew it behind our back
     const sentAt = performance.now();
     store.heartbeatWorkflow({ id: workflow.id, owner: deps.owner, fencingToken: workflow.fencingToken, leaseMs: deps.leaseMs }).then(
       ({ workflow: current }) => {
@@ -124,44 +132,75 @@ async function runExecution(workflow: Workflow, input: Json, fn: WorkflowFunctio
     }
   };
 
-  try {
-    // A first claim has nothing to replay: steps are only recorded under a claim's token, so
-    // the read of the recorded steps (a round trip and two queries) is needed from the second claim on.
-    // A failed read (persistence restarting or overloaded) abandons this execution: the lease
-    // expires and another claim replays it. Failing the workflow here skipped its clean-up and
-    // final job state (the chaos drill saw jobs left PREPARING forever, workflows FAILED at 2 steps).
-    // Only a transient failure does: a read that can never succeed (a history past the message
-    // size limit, say) fails the workflow instead of re-claiming it forever.
-    const steps = workflow.claimCount === 1 ? [] : (await store.getWorkflow({ id: workflow.id }).catch((error: unknown) => {
-      if (transientCodes.some((code) => isMeshError(error, code))) throw new LeaseLostError(workflow.id, error);
-      throw error;
-    })).steps;
-    const ctx = createWorkflowContext(workflow, steps, store, { workflow: cancel.signal, lease: lease.signal, loseLease }, deps.hooks, stepsInFlight);
-    const output = await fn(ctx, input);
-    return await complete(WorkflowStatus.WORKFLOW_STATUS_SUCCEEDED, JSON.stringify(output ?? null), '');
-  } catch (error) {
-    if (error instanceof WorkflowSuspended) return 'suspended';
-    if (error instanceof LeaseLostError || lease.signal.aborted) {
-      log.warn('execution abandoned', { error });
-      return 'abandoned';
+  const run = async (): Promise<ExecutionEnd> => {
+    try {
+      // A superseded execution of this workflow still unwinds here: nothing runs beside it.
+      if (deps.after) await deps.after;
+      checkLease();
+      if (lease.signal.aborted) throw lease.signal.reason;
+      // A first claim has nothing to replay: steps are only recorded under a claim's token, so
+      // the read of the recorded steps (a round trip and two queries) is needed from the second claim on.
+      // A failed read (persistence restarting or overloaded) abandons this execution: the lease
+      // expires and another claim replays it. Failing the workflow here skipped its clean-up and
+      // final job state (the chaos drill saw jobs left PREPARING forever, workflows FAILED at 2 steps).
+      // Only a transient failure does: a read that can never succeed (a history past the message
+      // size limit, say) fails the workflow instead of re-claiming it forever.
+      const steps = workflow.claimCount === 1 ? [] : (await store.getWorkflow({ id: workflow.id }).catch((error: unknown) => {
+        if (transientCodes.some((code) => isMeshError(error, code))) throw new LeaseLostError(workflow.id, error);
+        throw error;
+      })).steps;
+      const ctx = createWorkflowContext(workflow, steps, store, { workflow: cancel.signal, lease: lease.signal, loseLease, checkLease }, deps.hooks, stepsInFlight);
+      const output = await fn(ctx, input);
+      return await complete(WorkflowStatus.WORKFLOW_STATUS_SUCCEEDED, JSON.stringify(output ?? null), '');
+    } catch (error) {
+      if (error instanceof WorkflowSuspended) return 'suspended';
+      if (error instanceof LeaseLostError || lease.signal.aborted) {
+        log.warn('execution abandoned', { error });
+        return 'abandoned';
+      }
+      if (error instanceof WorkflowCancelledError) return complete(WorkflowStatus.WORKFLOW_STATUS_CANCELLED, '', error.message);
+      if (error instanceof WorkflowTimedOutError) return complete(WorkflowStatus.WORKFLOW_STATUS_TIMED_OUT, '', error.message);
+      if (error instanceof NondeterminismError) log.error('nondeterministic workflow', { error });
+      const message = isMeshError(error) ? `${error.reason}: ${error.message}` : error instanceof Error ? error.message : String(error);
+      return complete(WorkflowStatus.WORKFLOW_STATUS_FAILED, '', message);
     }
-    if (error instanceof WorkflowCancelledError) return complete(WorkflowStatus.WORKFLOW_STATUS_CANCELLED, '', error.message);
-    if (error instanceof WorkflowTimedOutError) return complete(WorkflowStatus.WORKFLOW_STATUS_TIMED_OUT, '', error.message);
-    if (error instanceof NondeterminismError) log.error('nondeterministic workflow', { error });
-    const message = isMeshError(error) ? `${error.reason}: ${error.message}` : error instanceof Error ? error.message : String(error);
-    return complete(WorkflowStatus.WORKFLOW_STATUS_FAILED, '', message);
+  };
+
+  let end: ExecutionEnd;
+  try {
+    end = await run();
   } finally {
     ended = true;
     clearInterval(heartbeat);
     clearTimeout(expiry);
     clearTimeout(deadlineTimer);
     for (const signal of ends) signal.removeEventListener('abort', onStop);
-    // An abandoned execution is over only when the step functions it gave up on have settled:
-    // until then the runtime does not start another execution of the workflow beside them
-    // (a runtime that stops starts none, so its executions end at once).
-    if (lease.signal.aborted && !deps.stop.aborted && stepsInFlight.size > 0) {
-      const waited = await Promise.race([Promise.all(stepsInFlight).then(() => true), new Promise<false>((r) => setTimeout(() => r(false), stragglerWaitMs).unref())]);
-      if (!waited) log.warn('abandoned execution: a step function still runs after its signal was aborted', { steps: stepsInFlight.size, waitedMs: stragglerWaitMs });
-    }
+  }
+  // An abandoned execution is over only when the step functions it gave up on have settled: until
+  // then the runtime starts no other execution of the workflow beside them. A stopping runtime
+  // does not wait (it starts none); it leaves such a lease to expire instead of releasing it.
+  if (!lease.signal.aborted || stepsInFlight.size === 0) return end;
+  if (!deps.stop.aborted && !(await stepsSettle(stepsInFlight, stragglerWaitMs, deps.stop))) {
+    log.warn('abandoned execution: a step function still runs after its signal was aborted', { steps: stepsInFlight.size, waitedMs: stragglerWaitMs });
+  }
+  return stepsInFlight.size > 0 ? 'abandoned-busy' : end;
+}
+
+/** True once every step function in `steps` settled; false after `ms` or when `stop` aborts first. */
+async function stepsSettle(steps: Set<Promise<unknown>>, ms: number, stop: AbortSignal): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  let onStop: (() => void) | undefined;
+  try {
+    return await Promise.race([
+      Promise.all(steps).then(() => true),
+      new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), ms);
+        onStop = () => resolve(false);
+        stop.addEventListener('abort', onStop, { once: true });
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+    if (onStop) stop.removeEventListener('abort', onStop);
   }
 }

@@ -77,4 +77,28 @@ test('heartbeats that cannot get through for a whole lease end the execution; th
   await r.stop();
 });
 
+test('a runtime that stops while a step function ignores its signal returns at once and leaves that lease to expire', async (ctx) => {
+  const name = uniqueName('busy-stop');
+  let release: () => void = () => undefined;
+  let stepStarted = false;
+  const r = createWorkflowRuntime({ store: ctx.p.clients.workflows, logger, leaseMs: 1500, pollIntervalMs: 50 });
+  ctx.runtimes.push(r);
+  r.register(name, async (wf) =>
+    wf.step('stubborn', async () => {
+      stepStarted = true;
+      await new Promise<void>((resolve) => (release = resolve)); // ignores its signal
+      return 'late';
+    }));
+  r.run();
+  const id = await r.start(name, {});
+  await withDeadline((async () => {
+    while (!stepStarted) await sleep(20);
+  })(), 10_000, 'step started');
+  await withDeadline(r.stop(), 10_000, 'stop does not wait for a step function that ignores its signal');
+  const { workflow } = await ctx.p.clients.workflows.getWorkflow({ id });
+  assert.is(workflow!.status, WorkflowStatus.WORKFLOW_STATUS_RUNNING, 'not released: another runtime must not take it while the step still runs');
+  assert.is(workflow!.leaseOwner, r.owner);
+  release();
+});
+
 test.run();

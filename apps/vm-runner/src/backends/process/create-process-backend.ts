@@ -7,7 +7,7 @@ import { findVmProcessGroups } from './find-vm-process-groups.ts';
 import { killProcessGroup } from './kill-process-group.ts';
 import { isSameProcess, processStartTicks } from './process-identity.ts';
 import { detachedRunFiles } from './detached-run-files.ts';
-import { runDetachedJob, type DetachedRun } from './run-detached-job.ts';
+import { runDetachedJob, type OpenedRun } from './run-detached-job.ts';
 
 /**
  * The process backend: a "VM" is a folder (workspace + job script) and its job
@@ -20,8 +20,8 @@ import { runDetachedJob, type DetachedRun } from './run-detached-job.ts';
 export function createProcessBackend(): Backend {
   // Jobs running now, by VM id: the group id to kill.
   const running = new Map<string, number>();
-  // Detached (rejoinable) jobs in flight, by VM id.
-  const detached = new Map<string, DetachedRun>();
+  // Detached (rejoinable) jobs being opened or in flight, by VM id.
+  const detached = new Map<string, Promise<OpenedRun>>();
 
   const groupOf = (record: VmRecord) =>
     running.get(record.id) ?? (record.pid > 0 && isSameProcess(record.pid, record.pidStartTicks) ? record.pid : 0);

@@ -41,8 +41,8 @@ export function detachedRunFiles(vmDir: string) {
     path,
     /** True when a detached job was ever set up in this VM (it may not have begun). */
     exists: () => existsSync(dir),
-    /** True when the job's wrapper began, so the script may have run: it must never start again. */
-    began: () => existsSync(path('began')),
+    /** True when the job's wrapper began (or left any other trace of running): it must never start again. */
+    began: () => ['began', 'exit-code', 'chunks.jsonl'].some((name) => existsSync(path(name))),
     /** The chunks already sent, in order; also moves the read offsets past them. */
     async loadChunks(): Promise<RunChunk[]> {
       const text = existsSync(path('chunks.jsonl')) ? await readFile(path('chunks.jsonl'), 'utf8') : '';

@@ -29,24 +29,32 @@ export class CallLeftError extends Error {}
  * The call's own signal (`options.callSignal`) only detaches that caller; `options.signal`
  * (Stop, Destroy) and the timeout end the job.
  */
-export async function runDetachedJob(record: VmRecord, options: ExecOptions, runs: Map<string, DetachedRun>, groupOf: (r: VmRecord) => number): Promise<ExecOutcome> {
-  let run = runs.get(record.id);
-  if (!run) {
-    const files = detachedRunFiles(record.vmDir);
-    const stored = files.exists() ? await files.readResult() : undefined;
-    if (stored) {
-      for (const chunk of await files.loadChunks()) options.onOutput(chunk.stream, chunk.data);
-      return stored;
-    }
-    run = runs.get(record.id); // another caller may have begun while we read
-    if (!run) {
-      run = await begin(record, options, files, groupOf);
-      runs.set(record.id, run);
-      const own = run;
-      void own.done.finally(() => runs.get(record.id) === own && runs.delete(record.id));
-    }
+export async function runDetachedJob(record: VmRecord, options: ExecOptions, runs: Map<string, Promise<OpenedRun>>, groupOf: (r: VmRecord) => number): Promise<ExecOutcome> {
+  let opening = runs.get(record.id);
+  if (!opening) {
+    // In the map before the first await: a concurrent caller joins this run instead of starting one.
+    const own = openRun(record, options, groupOf);
+    opening = own;
+    runs.set(record.id, own);
+    const forget = () => void (runs.get(record.id) === own && runs.delete(record.id));
+    own.then((opened) => (opened.kind === 'ended' ? forget() : void opened.run.done.then(forget, forget)), forget);
   }
-  return joinRun(run, options);
+  const opened = await opening;
+  if (opened.kind === 'ended') {
+    for (const chunk of opened.chunks) options.onOutput(chunk.stream, chunk.data);
+    return opened.outcome;
+  }
+  return joinRun(opened.run, options);
+}
+
+/** A VM's detached job as a caller finds it: over (stored output and outcome) or in flight. */
+export type OpenedRun = { kind: 'ended'; outcome: ExecOutcome; chunks: RunChunk[] } | { kind: 'running'; run: DetachedRun };
+
+async function openRun(record: VmRecord, options: ExecOptions, groupOf: (r: VmRecord) => number): Promise<OpenedRun> {
+  const files = detachedRunFiles(record.vmDir);
+  const outcome = files.exists() ? await files.readResult() : undefined;
+  if (outcome) return { kind: 'ended', outcome, chunks: await files.loadChunks() };
+  return { kind: 'running', run: await begin(record, options, files, groupOf) };
 }
 
 function joinRun(run: DetachedRun, options: ExecOptions): Promise<ExecOutcome> {
@@ -66,7 +74,7 @@ function joinRun(run: DetachedRun, options: ExecOptions): Promise<ExecOutcome> {
 }
 
 async function begin(record: VmRecord, options: ExecOptions, files: ReturnType<typeof detachedRunFiles>, groupOf: (r: VmRecord) => number): Promise<DetachedRun> {
-  const run: DetachedRun = { chunks: await files.loadChunks(), listeners: new Set(), done: Promise.resolve({ exitCode: -1, signal: '', timedOut: false }) };
+  const run: DetachedRun = { chunks: [], listeners: new Set(), done: Promise.resolve({ exitCode: -1, signal: '', timedOut: false }) };
   const emit = (chunks: RunChunk[]) => {
     for (const chunk of chunks) {
       run.chunks.push(chunk);
@@ -77,6 +85,7 @@ async function begin(record: VmRecord, options: ExecOptions, files: ReturnType<t
   let exited: Promise<{ code: number | null; signal: string }>;
   if (files.began()) {
     // Started by an earlier vm-runner: adopt the group if it still runs, else read how it ended.
+    run.chunks = await files.loadChunks();
     pgid = groupOf(record) || (findVmProcessGroups(record.id)[0] ?? 0);
     exited = (async () => {
       while (pgid > 0 && isGroupAlive(pgid)) await sleep(pollMs);
@@ -92,8 +101,9 @@ async function begin(record: VmRecord, options: ExecOptions, files: ReturnType<t
     // Files, not pipes: the job must not die of SIGPIPE when its reader (or vm-runner) does.
     // The wrapper marks that it began (before the script can do anything) and records the exit
     // code for a vm-runner that was not there to see it.
+    // The wrapper is `sh`, not bash: a BASH_ENV in the job's env must not run before the mark.
     const wrapper = ': > "$3" || exit 125; bash "$1"; code=$?; echo $code > "$2"; exit $code';
-    const child = spawn('bash', ['-c', wrapper, 'jobmesh-job', record.seedPath, files.path('exit-code'), files.path('began')], {
+    const child = spawn('sh', ['-c', wrapper, 'jobmesh-job', record.seedPath, files.path('exit-code'), files.path('began')], {
       cwd: record.overlayPath,
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: record.overlayPath, JOBMESH_VM_ID: record.id, ...env },
       detached: true,
