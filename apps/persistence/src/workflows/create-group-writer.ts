@@ -6,6 +6,10 @@ export interface GroupWriterOptions<I> {
   maxInFlight: number;
   /** Items with the same key never share a batch (a later one waits for the next). */
   keyOf: (item: I) => string;
+  /** Size of an item (bytes it sends, say); a batch stays within `maxBatchSize` unless one item alone is larger. @default 1 per item */
+  sizeOf?: (item: I) => number;
+  /** Largest total `sizeOf` of a batch. @default unlimited */
+  maxBatchSize?: number;
   /**
    * Whether a batch that failed with this error is retried item by item (so a bad item fails
    * alone); false for failures no item caused, e.g. the database being down. @default always
@@ -30,8 +34,8 @@ interface Pending<I, R> {
  * `maxInFlight` batches are running; otherwise it queues, and the queue goes out
  * as one batch as soon as a running batch ends. Under no load nothing waits;
  * under load, one statement (one round trip and one commit) serves many callers.
- * When a batch fails as a whole, each of its items is retried alone, so one bad
- * item fails only its own caller.
+ * When a batch fails as a whole, each of its items is retried alone (one after the
+ * other), so one bad item fails only its own caller.
  */
 export function createGroupWriter<I, R>(write: (items: I[]) => Promise<R[]>, options: GroupWriterOptions<I>): GroupWriter<I, R> {
   const queue: Pending<I, R>[] = [];
@@ -46,14 +50,15 @@ export function createGroupWriter<I, R>(write: (items: I[]) => Promise<R[]>, opt
         batch.forEach((p) => p.reject(error));
         return;
       }
-      await Promise.all(batch.map(async (p) => {
+      // One at a time: a burst of single writes would compete with the next batches for the pool.
+      for (const p of batch) {
         try {
           const [result] = await write([p.item]);
           p.resolve(result!);
         } catch (alone) {
           p.reject(alone);
         }
-      }));
+      }
     }
   };
 
@@ -61,13 +66,17 @@ export function createGroupWriter<I, R>(write: (items: I[]) => Promise<R[]>, opt
     while (inFlight < options.maxInFlight && queue.length > 0) {
       const batch: Pending<I, R>[] = [];
       const keys = new Set<string>();
+      let size = 0;
       for (let i = 0; i < queue.length && batch.length < options.maxBatch;) {
-        const key = options.keyOf(queue[i]!.item);
-        if (keys.has(key)) {
+        const item = queue[i]!.item;
+        const key = options.keyOf(item);
+        const itemSize = options.sizeOf?.(item) ?? 1;
+        if (keys.has(key) || (batch.length > 0 && size + itemSize > (options.maxBatchSize ?? Infinity))) {
           i++;
           continue;
         }
         keys.add(key);
+        size += itemSize;
         batch.push(queue.splice(i, 1)[0]!);
       }
       inFlight++;

@@ -289,7 +289,8 @@ export async function insertStepCheckpoints(db: CommonQueryMethods, items: reado
       INSERT INTO workflow_steps (workflow_id, step_number, name, status, output_json, error_json, attempts, started_at, finished_at)
       SELECT i.workflow_id, i.step_number, i.name, i.status::step_status, i.output_json::jsonb, i.error_json::jsonb, i.attempts, i.started_at, i.finished_at
       FROM input i JOIN w ON w.id = i.workflow_id AND w.status = 'running' AND w.fencing_token = i.fencing_token
-      ORDER BY i.ord
+      -- Every statement inserts in key order: two batches holding the same keys wait for each other, never deadlock.
+      ORDER BY i.workflow_id, i.step_number
       ON CONFLICT (workflow_id, step_number) DO NOTHING
       RETURNING workflow_id, ${stepColumns}
     )

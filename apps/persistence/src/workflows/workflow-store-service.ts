@@ -32,6 +32,9 @@ export function createWorkflowStoreService(pool: DatabasePool, options: Workflow
     maxBatch: options.checkpointBatch ?? 100,
     maxInFlight: options.checkpointStatements ?? 4,
     keyOf: (item) => `${item.workflowId}/${item.step.stepNumber}`,
+    // About 8 MiB of step output per statement at most; a bigger single step still goes alone.
+    sizeOf: (item) => (item.step.outputJson?.length ?? 0) + (item.step.errorJson?.length ?? 0) + item.step.name.length,
+    maxBatchSize: 8 * 1024 * 1024,
     // A value Postgres refuses fails its own call only; an unreachable database fails the batch at once.
     retryAlone: (error) => {
       const mapped = mapDatabaseError(error);
