@@ -113,7 +113,8 @@ async function runExecution(workflow: Workflow, input: Json, fn: WorkflowFunctio
   };
   watchExpiry();
   const heartbeatEveryMs = Math.max(50, Math.floor(deps.leaseMs / 3));
-  // A slow claim (or a wait for an earlier execution) used part of the lease: renew it at once.
+  // A slow claim used part of the lease: renew it at once (the interval also renews it while a
+  // superseded execution is still being waited for).
   if (leaseUntil - performance.now() < deps.leaseMs - heartbeatEveryMs) beat();
   const heartbeat = setInterval(beat, heartbeatEveryMs);
   const deadline = workflow.deadlineAt;
