@@ -6,7 +6,7 @@ import { withDeadline } from '@jobmesh/grpc-kit/testing';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runJobSteps } from '../src/names.ts';
-import { makeGitRepo, startTestMesh, type TestMesh } from './support/index.ts';
+import { makeGitRepo, startTestMesh, waitForJobEnd, type TestMesh } from './support/index.ts';
 
 // The chaos drill left workspaces behind: a checkout (or a VM Prepare) whose answer was lost to a
 // kill, then a cancel or timeout before the step was retried, so the clean-up never knew the path.
@@ -17,15 +17,8 @@ test.before(async (ctx) => {
 });
 test.after(async (ctx) => ctx.mesh?.stop());
 
-const terminal = new Set<number>([JobState.JOB_STATE_SUCCEEDED, JobState.JOB_STATE_FAILED, JobState.JOB_STATE_CANCELLED, JobState.JOB_STATE_TIMED_OUT]);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const waitForEnd = (mesh: TestMesh, requestId: string) => withDeadline((async () => {
-  for (;;) {
-    const { job } = await mesh.store.jobs.getJob({ requestId }).catch(() => ({ job: undefined }));
-    if (job && terminal.has(job.state)) return job;
-    await sleep(100);
-  }
-})(), 120_000, `job ${requestId} ends`);
+const waitForEnd = (mesh: TestMesh, requestId: string) => waitForJobEnd((r) => mesh.store.jobs.getJob(r), requestId);
 const workspaces = async (mesh: TestMesh) => (existsSync(join(mesh.dataDir, 'workspaces')) ? await readdir(join(mesh.dataDir, 'workspaces')) : []);
 
 for (const step of [runJobSteps.prepareWorkspace, runJobSteps.prepareVm]) {

@@ -6,7 +6,7 @@ import { withDeadline } from '@jobmesh/grpc-kit/testing';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runJobSteps } from '../src/names.ts';
-import { makeGitRepo, startTestMesh, type TestMesh } from './support/index.ts';
+import { makeGitRepo, startTestMesh, waitForJobEnd, type TestMesh } from './support/index.ts';
 
 const test = suite<{ mesh: TestMesh; repo: { url: string; commit: string } }>('run-job survives orchestrator crashes (real processes, SIGKILL)');
 test.before(async (ctx) => {
@@ -15,14 +15,7 @@ test.before(async (ctx) => {
 });
 test.after(async (ctx) => ctx.mesh?.stop());
 
-const terminal = new Set<number>([JobState.JOB_STATE_SUCCEEDED, JobState.JOB_STATE_FAILED, JobState.JOB_STATE_CANCELLED, JobState.JOB_STATE_TIMED_OUT]);
-const waitForEnd = (mesh: TestMesh, requestId: string) => withDeadline((async () => {
-  for (;;) {
-    const { job } = await mesh.api.jobs.getJob({ requestId }).catch(() => ({ job: undefined }));
-    if (job && terminal.has(job.state)) return job;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-})(), 120_000, `job ${requestId} ends`);
+const waitForEnd = (mesh: TestMesh, requestId: string) => waitForJobEnd((r) => mesh.api.jobs.getJob(r), requestId);
 
 /** Every VM the persistence recorded for a job. */
 const vmsOf = async (mesh: TestMesh, jobRequestId: string) =>

@@ -49,17 +49,26 @@ async function killLatest(ctx: Ctx) {
 /** A job that counts its runs in a marker file and waits for `go` before it ends with 3. */
 const script = (marker: string) => `echo run >> ${marker}; echo first; echo err >&2; while [ ! -f go ]; do sleep 0.05; done; echo second; exit 3`;
 
-async function readyVm(client: ReturnType<typeof createClient<typeof VmRunnerServiceService>>, marker: string) {
+async function readyVm(client: Client, marker: string) {
   const { vm } = await client.prepare(prepareRequest({ script: script(marker) }));
   await client.start({ vmId: vm!.id });
   await client.waitReady({ vmId: vm!.id, timeoutMs: 5000 });
   return vm!;
 }
 
+type Client = ReturnType<typeof createClient<typeof VmRunnerServiceService>>;
+
+/** An Exec with rejoin (30 s job timeout), collected to its end; `onOutput` as collectExec's. */
+const rejoinExec = (client: Client, vmId: string, options: { signal?: AbortSignal } = {}, onOutput?: Parameters<typeof collectExec>[1]) =>
+  collectExec(client.exec({ vmId, timeoutMs: 30_000, killGraceMs: 0, rejoin: true }, options), onOutput);
+
+/** How many times the job ran: the lines of its marker file. */
+const runsOf = async (marker: string) => (await readFile(marker, 'utf8')).trim().split('\n').length;
+
 /** Starts an Exec with rejoin and drops the call once the job printed `first`. */
-async function dropAfterFirst(client: ReturnType<typeof createClient<typeof VmRunnerServiceService>>, vmId: string) {
+async function dropAfterFirst(client: Client, vmId: string) {
   const controller = new AbortController();
-  await withDeadline(collectExec(client.exec({ vmId, timeoutMs: 30_000, killGraceMs: 0, rejoin: true }, { signal: controller.signal }), (_o, text) => {
+  await withDeadline(rejoinExec(client, vmId, { signal: controller.signal }, (_o, text) => {
     if (text.includes('first')) controller.abort();
   }), 15_000, 'exec until dropped').catch(() => undefined);
 }
@@ -70,7 +79,7 @@ test('a dropped caller leaves the job running; the next Exec re-joins it with th
   const vm = await withDeadline(readyVm(client, marker), 10_000, 'ready vm');
   await dropAfterFirst(client, vm.id);
   assert.is((await client.getVm({ vmId: vm.id })).vm!.state, VmState.VM_STATE_EXECUTING, 'the job goes on without its caller');
-  const rejoined = collectExec(client.exec({ vmId: vm.id, timeoutMs: 30_000, killGraceMs: 0, rejoin: true }));
+  const rejoined = rejoinExec(client, vm.id);
   await new Promise((r) => setTimeout(r, 200));
   await writeFile(join(vm.overlayPath, 'go'), '');
   const run = await withDeadline(rejoined, 15_000, 'rejoined exec');
@@ -78,10 +87,10 @@ test('a dropped caller leaves the job running; the next Exec re-joins it with th
   assert.is(run.stderr, 'err\n');
   assert.is(run.result!.exitCode, 3);
   assert.equal(run.outputs.map((o) => o.seq), run.outputs.map((_, i) => i), 'seq from 0 without gaps');
-  const again = await withDeadline(collectExec(client.exec({ vmId: vm.id, timeoutMs: 30_000, killGraceMs: 0, rejoin: true })), 10_000, 'replayed exec');
+  const again = await withDeadline(rejoinExec(client, vm.id), 10_000, 'replayed exec');
   assert.equal(again.outputs.map((o) => [o.seq, Buffer.from(o.data).toString()]), run.outputs.map((o) => [o.seq, Buffer.from(o.data).toString()]), 'the same chunks');
   assert.is(again.result!.exitCode, 3);
-  assert.is((await readFile(marker, 'utf8')).trim().split('\n').length, 1, 'the job ran once');
+  assert.is(await runsOf(marker), 1, 'the job ran once');
   assert.is((await client.getVm({ vmId: vm.id })).vm!.state, VmState.VM_STATE_READY);
   await client.destroy({ vmId: vm.id });
   client.close();
@@ -96,12 +105,12 @@ test('a vm-runner SIGKILLed mid-run: the restarted one re-joins the detached job
   first.close();
   const second = await start(ctx);
   assert.is((await second.getVm({ vmId: vm.id })).vm!.state, VmState.VM_STATE_EXECUTING, 'reconcile keeps the detached job');
-  const rejoined = collectExec(second.exec({ vmId: vm.id, timeoutMs: 30_000, killGraceMs: 0, rejoin: true }));
+  const rejoined = rejoinExec(second, vm.id);
   await writeFile(join(vm.overlayPath, 'go'), '');
   const run = await withDeadline(rejoined, 15_000, 'rejoined exec');
   assert.is(run.stdout, 'first\nsecond\n');
   assert.is(run.result!.exitCode, 3, 'the exit code the wrapper recorded');
-  assert.is((await readFile(marker, 'utf8')).trim().split('\n').length, 1, 'the job ran once');
+  assert.is(await runsOf(marker), 1, 'the job ran once');
   await second.destroy({ vmId: vm.id });
   assert.ok(await eventually(() => !existsSync(join(ctx.stateDir, 'vms', vm.id))), 'files removed');
   second.close();
@@ -121,11 +130,11 @@ test('SIGKILLed again and again, the job ending while vm-runner is down: the nex
   const third = await start(ctx);
   const { vm: found } = await third.getVm({ vmId: vm.id });
   assert.is(found!.state, VmState.VM_STATE_READY);
-  const run = await withDeadline(collectExec(third.exec({ vmId: vm.id, timeoutMs: 30_000, killGraceMs: 0, rejoin: true })), 15_000, 'exec after the restarts');
+  const run = await withDeadline(rejoinExec(third, vm.id), 15_000, 'exec after the restarts');
   assert.is(run.result!.exitCode, 3, `the exit code the wrapper recorded, not a kill (got ${run.result!.exitCode} ${run.result!.signal})`);
   assert.is(run.result!.signal, '');
   assert.is(run.stdout, 'first\nsecond\n');
-  assert.is((await readFile(marker, 'utf8')).trim().split('\n').length, 1, 'the job ran once');
+  assert.is(await runsOf(marker), 1, 'the job ran once');
   await third.destroy({ vmId: vm.id });
   third.close();
 });
@@ -142,13 +151,13 @@ test('a vm-runner killed after it marked the VM EXECUTING but before the job beg
   await writeFile(recordFile, JSON.stringify({ ...record, state: 'EXECUTING' }));
   await mkdir(join(ctx.stateDir, 'vms', vm.id, 'run'));
   const second = await start(ctx);
-  const run = collectExec(second.exec({ vmId: vm.id, timeoutMs: 30_000, killGraceMs: 0, rejoin: true }));
+  const run = rejoinExec(second, vm.id);
   assert.ok(await eventually(() => existsSync(marker)), 'the job runs');
   await writeFile(join(vm.overlayPath, 'go'), '');
   const done = await withDeadline(run, 15_000, 'exec of the job that never began');
   assert.is(done.result!.exitCode, 3, `the job ran to its own end (got ${done.result!.exitCode} ${done.result!.signal})`);
   assert.is(done.stdout, 'first\nsecond\n');
-  assert.is((await readFile(marker, 'utf8')).trim().split('\n').length, 1, 'the job ran once');
+  assert.is(await runsOf(marker), 1, 'the job ran once');
   await second.destroy({ vmId: vm.id });
   second.close();
 });
@@ -157,7 +166,7 @@ test('two Execs with rejoin at once on a fresh VM start one job; both get its ou
   const client = await start(ctx);
   const marker = join(ctx.markers, 'concurrent');
   const vm = await withDeadline(readyVm(client, marker), 10_000, 'ready vm');
-  const calls = [0, 1].map(() => collectExec(client.exec({ vmId: vm.id, timeoutMs: 30_000, killGraceMs: 0, rejoin: true })));
+  const calls = [0, 1].map(() => rejoinExec(client, vm.id));
   assert.ok(await eventually(() => existsSync(marker)), 'the job runs');
   await writeFile(join(vm.overlayPath, 'go'), '');
   const [a, b] = await withDeadline(Promise.all(calls), 15_000, 'both execs');
@@ -165,7 +174,7 @@ test('two Execs with rejoin at once on a fresh VM start one job; both get its ou
     assert.is(run.result!.exitCode, 3);
     assert.is(run.stdout, 'first\nsecond\n');
   }
-  assert.is((await readFile(marker, 'utf8')).trim().split('\n').length, 1, 'the job ran once');
+  assert.is(await runsOf(marker), 1, 'the job ran once');
   await client.destroy({ vmId: vm.id });
   client.close();
 });
