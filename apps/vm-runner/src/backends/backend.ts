@@ -52,6 +52,34 @@ export interface ExecOutcome {
   timedOut: boolean;
 }
 
+/** What CollectOutputs asks a backend for. */
+export interface OutputRequest {
+  /** Checked patterns (see @jobmesh/artifacts requirePatterns). */
+  patterns: string[];
+  maxFiles: number;
+  maxBytes: number;
+  /**
+   * Empty folder to write the selected files into, under their relative paths; each file is
+   * written under a temporary name and renamed once its bytes are complete and verified.
+   */
+  destination: string;
+}
+
+/** A file a backend staged. */
+export interface StagedOutput {
+  path: string;
+  sizeBytes: number;
+  sha256: string;
+  mode: number;
+}
+
+/** What a backend staged. */
+export interface StagedOutputs {
+  files: StagedOutput[];
+  /** Patterns that selected no file. */
+  unmatched: string[];
+}
+
 /** A kind of machine. Every method gets the VM's record and its label. */
 export interface Backend {
   readonly name: 'process' | 'qemu';
@@ -63,6 +91,12 @@ export interface Backend {
   exec(record: VmRecord, options: ExecOptions): Promise<ExecOutcome>;
   /** True when a rejoinable run was ever started in the VM (Exec with rejoin then re-joins it). */
   hasRun?(record: VmRecord): boolean;
+  /**
+   * Copies the files of the finished job that the patterns select (see @jobmesh/artifacts
+   * selectArtifacts) from where the job ran into request.destination.
+   * @throws MeshError FAILED_PRECONDITION ARTIFACT_LIMIT_EXCEEDED (before any byte is written), PERMISSION_DENIED ARTIFACT_PATH_ESCAPES (a selected path leaves the workspace)
+   */
+  collectOutputs(record: VmRecord, request: OutputRequest): Promise<StagedOutputs>;
   /** Stops whatever runs; @returns how (`powerdown`, `quit`, `killed`, `sigterm`, `sigkill`, `none`). */
   stop(record: VmRecord, options: { graceMs: number; force: boolean }): Promise<string>;
   /** Kills whatever runs and removes record.vmDir. Idempotent. */
