@@ -1,4 +1,5 @@
 import { loadTlsConfig, serviceAddressDefaults } from '@jobmesh/config';
+import { ArtifactServiceService } from '@jobmesh/contracts/jobmesh/orchestrator/v1/artifacts.ts';
 import { JobServiceService } from '@jobmesh/contracts/jobmesh/orchestrator/v1/jobs.ts';
 import { OperationServiceService } from '@jobmesh/contracts/jobmesh/orchestrator/v1/operations.ts';
 import { VmServiceService } from '@jobmesh/contracts/jobmesh/orchestrator/v1/vms.ts';
@@ -21,7 +22,8 @@ export function createApi(env: NodeJS.ProcessEnv = process.env) {
     jobs: createClient(JobServiceService, address, options),
     operations: createClient(OperationServiceService, address, options),
     vms: createClient(VmServiceService, address, options),
-    close: () => [api.jobs, api.operations, api.vms].forEach((c) => c.close()),
+    artifacts: createClient(ArtifactServiceService, address, options),
+    close: () => [api.jobs, api.operations, api.vms, api.artifacts].forEach((c) => c.close()),
   };
   return api;
 }

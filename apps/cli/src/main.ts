@@ -1,6 +1,7 @@
 import { assertSupportedNode } from '@jobmesh/config';
 import { MeshError, status } from '@jobmesh/grpc-kit';
 import { cancel, jobs, logs, show, submit } from './commands/job-commands.ts';
+import { artifacts } from './commands/artifact-commands.ts';
 import { ops, vms } from './commands/operation-commands.ts';
 import { createApi } from './create-api.ts';
 import { parseArgs, UsageError } from './parse-args.ts';
@@ -10,7 +11,10 @@ assertSupportedNode();
 const usage = `jobmesh: run CI jobs in VMs (talks to the public API at $JOBMESH_ADDR, default 127.0.0.1:50051)
 
   jobmesh submit --repo URL --commit SHA --runs-on LABEL [--env K=V]... [--secret-env K]... [--timeout MS]
-                 [--artifact GLOB]... [--id UUID] [--follow] -- COMMANDS...
+                 [--artifact GLOB]... [--artifact-when on_success|on_failure|always] [--id UUID] [--follow] -- COMMANDS...
+  jobmesh artifacts ID                         the job's artifacts (path, size, sha256, mode)
+  jobmesh artifacts get ID PATH [-o FILE]      one artifact (to stdout without -o), sha256 verified
+  jobmesh artifacts get ID --all -o DIR        every artifact, under DIR
   jobmesh jobs [--state S]... [--runs-on LABEL] [--repo URL] [--limit N]
   jobmesh show ID
   jobmesh logs ID [-f]
@@ -23,10 +27,10 @@ const usage = `jobmesh: run CI jobs in VMs (talks to the public API at $JOBMESH_
   JOBMESH_TOKEN   bearer token sent with every call; JOBMESH_TLS_CA / _CERT / _KEY turn TLS on
   submit --follow exits with the job's exit code (124 timed out, 130 cancelled).`;
 
-const commands = { submit, jobs, show, logs, cancel, vms, ops } as const;
+const commands = { submit, jobs, show, logs, cancel, vms, ops, artifacts } as const;
 
 async function main(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, new Set(['follow', 'f', 'json', 'help', 'h']));
+  const args = parseArgs(argv, new Set(['follow', 'f', 'json', 'help', 'h', 'all']));
   if (args.command === 'help' || args.flags.has('help') || args.flags.has('h')) return process.stdout.write(usage + '\n'), 0;
   const command = commands[args.command as keyof typeof commands];
   if (!command) throw new UsageError(`unknown command ${args.command}`);

@@ -25,6 +25,10 @@ export const orchestratorConfigSchema = z
     JOBMESH_DEFAULT_JOB_TIMEOUT_MS: integer(1000, 7 * 24 * 3_600_000, 3_600_000),
     /** Longest a guest may take to report ready, in ms. @default 180000 */
     JOBMESH_VM_READY_TIMEOUT_MS: integer(1000, 3_600_000, 180_000),
+    /** Most artifact files one job may produce; more fail the job (ARTIFACT_LIMIT_EXCEEDED). @default 1000 */
+    JOBMESH_ARTIFACT_MAX_FILES: integer(1, 10_000, 1000),
+    /** Most artifact bytes one job may produce in all. @default 1073741824 (1 GiB) */
+    JOBMESH_ARTIFACT_MAX_BYTES: integer(1, Number.MAX_SAFE_INTEGER, 1024 ** 3),
     /** Time calls in flight get at shutdown, in ms. @default 10000 */
     JOBMESH_SHUTDOWN_GRACE_MS: integer(0, 600_000, 10_000),
     /**
@@ -54,6 +58,7 @@ export const orchestratorConfigSchema = z
     defaultJobTimeoutMs: env.JOBMESH_DEFAULT_JOB_TIMEOUT_MS,
     maxQueuedJobs: env.JOBMESH_MAX_QUEUED_JOBS,
     vmReadyTimeoutMs: env.JOBMESH_VM_READY_TIMEOUT_MS,
+    artifactLimits: { maxFiles: env.JOBMESH_ARTIFACT_MAX_FILES, maxBytes: env.JOBMESH_ARTIFACT_MAX_BYTES },
     shutdownGraceMs: env.JOBMESH_SHUTDOWN_GRACE_MS,
     tls: toTlsConfig(env),
     crashAt: env.JOBMESH_FAULT_CRASH_AT,

@@ -3,6 +3,7 @@ import { createGrpcServer, type Authorizer, type GrpcServer, type TlsOptions } f
 import type { Logger } from '@jobmesh/logger';
 import type { MeshClients } from './clients/create-mesh-clients.ts';
 import type { QueueGate } from './jobs/create-queue-gate.ts';
+import { createArtifactService } from './artifacts/artifact-service.ts';
 import { createJobService } from './jobs/job-service.ts';
 import { createOperationService } from './operations/operation-service.ts';
 import { createVmService } from './operations/vm-service.ts';
@@ -24,12 +25,12 @@ export interface OrchestratorServerDeps {
   authorize?: Authorizer;
 }
 
-/** Builds the public API server (jobs, operations, VMs, health, reflection); no environment, no listening. */
+/** Builds the public API server (jobs, operations, VMs, artifacts, health, reflection); no environment, no listening. */
 export function createOrchestratorServer({ clients, runtime, logger, defaultJobTimeoutMs, secrets, queueGate, tls, authorize }: OrchestratorServerDeps): GrpcServer {
   return createGrpcServer({
     logger,
     tls,
     authorize,
-    services: [createJobService({ clients, runtime, defaultJobTimeoutMs, secrets, queueGate }), createOperationService(clients), createVmService(clients)],
+    services: [createJobService({ clients, runtime, defaultJobTimeoutMs, secrets, queueGate }), createOperationService(clients), createVmService(clients), createArtifactService(clients)],
   });
 }

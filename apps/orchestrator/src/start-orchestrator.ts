@@ -51,7 +51,7 @@ export async function startOrchestrator(config: OrchestratorConfig, logger: Logg
     maxConcurrent: config.maxConcurrentJobs,
     hooks: crashDrillHooks(config.crashAt, logger),
   });
-  runtime.register(workflowNames.runJob, createRunJobWorkflow({ clients, vmReadyTimeoutMs: config.vmReadyTimeoutMs, secrets }) as never);
+  runtime.register(workflowNames.runJob, createRunJobWorkflow({ clients, vmReadyTimeoutMs: config.vmReadyTimeoutMs, secrets, artifactLimits: config.artifactLimits }) as never);
   const server = createOrchestratorServer({
     clients, runtime, logger, secrets, defaultJobTimeoutMs: config.defaultJobTimeoutMs,
     queueGate: createQueueGate(clients, { maxQueuedJobs: config.maxQueuedJobs }),

@@ -1,5 +1,5 @@
 import type { Job } from '@jobmesh/contracts/jobmesh/orchestrator/v1/jobs.ts';
-import { jobStateFromJSON } from '@jobmesh/contracts/jobmesh/types/v1/states.ts';
+import { artifactWhenFromJSON, jobStateFromJSON } from '@jobmesh/contracts/jobmesh/types/v1/states.ts';
 import type { Api } from '../create-api.ts';
 import { formatJobState, formatTable, formatTime, toJson } from '../format.ts';
 import { flag, flags, UsageError, type ParsedArgs } from '../parse-args.ts';
@@ -16,13 +16,13 @@ function describeJob(job: Job): string {
   const rows: [string, string][] = [
     ['id', job.requestId], ['state', formatJobState(job.state)], ['exit code', job.exitCode === undefined ? '-' : String(job.exitCode)],
     ['repo', job.repoUrl], ['commit', job.commitSha], ['runs on', job.runsOn], ['timeout', `${job.timeoutMs} ms`],
-    ['artifacts', job.artifactPatterns.join(' ') || '-'], ['operation', job.operationId || '-'], ['trace', job.traceId || '-'],
+    ['artifacts', job.artifactPatterns.join(' ') || '-'], ['manifest', job.artifactManifest || '-'], ['operation', job.operationId || '-'], ['trace', job.traceId || '-'],
     ['created', formatTime(job.createdAt)], ['finished', formatTime(job.finishedAt)], ['error', job.error || '-'],
   ];
   return rows.map(([k, v]) => `${k.padEnd(10)} ${v}`).join('\n') + `\nscript\n${job.script.replace(/^/gm, '  ')}`;
 }
 
-/** `jobmesh submit --repo URL --commit SHA --runs-on LABEL [--env K=V]... [--secret-env K]... [--timeout MS] [--artifact GLOB]... [--id UUID] [--follow] -- commands...` */
+/** `jobmesh submit --repo URL --commit SHA --runs-on LABEL [--env K=V]... [--secret-env K]... [--timeout MS] [--artifact GLOB]... [--artifact-when W] [--id UUID] [--follow] -- commands...` */
 export async function submit(api: Api, args: ParsedArgs, json: boolean): Promise<number> {
   const env: Record<string, string> = {};
   for (const pair of flags(args, 'env')) {
@@ -38,9 +38,12 @@ export async function submit(api: Api, args: ParsedArgs, json: boolean): Promise
     secretEnv[key] = value;
   }
   const script = args.rest.join(' ') || flag(args, 'script') || '';
+  const whenText = flag(args, 'artifact-when') ?? 'on_success';
+  const artifactWhen = artifactWhenFromJSON(`ARTIFACT_WHEN_${whenText.toUpperCase().replaceAll('-', '_')}`);
+  if (artifactWhen <= 0) throw new UsageError(`--artifact-when takes on_success, on_failure or always, got ${whenText}`);
   const { job } = await api.jobs.submitJob({
     repoUrl: flag(args, 'repo') ?? '', commitSha: flag(args, 'commit') ?? '', runsOn: flag(args, 'runs-on') ?? '',
-    script, env, secretEnv, timeoutMs: Number(flag(args, 'timeout') ?? 0), artifactPatterns: flags(args, 'artifact'), requestId: flag(args, 'id') ?? '',
+    script, env, secretEnv, timeoutMs: Number(flag(args, 'timeout') ?? 0), artifactPatterns: flags(args, 'artifact'), artifactWhen, requestId: flag(args, 'id') ?? '',
   });
   if (json && !args.flags.has('follow')) return out(toJson(job)), 0;
   process.stderr.write(`submitted job ${job!.requestId}\n`);

@@ -1,4 +1,5 @@
 import { FsopsServiceService } from '@jobmesh/contracts/jobmesh/fsops/v1/fsops.ts';
+import { ArtifactStoreServiceService } from '@jobmesh/contracts/jobmesh/persistence/v1/artifacts.ts';
 import { JobStoreServiceService } from '@jobmesh/contracts/jobmesh/persistence/v1/jobs.ts';
 import { JobLogStoreServiceService } from '@jobmesh/contracts/jobmesh/persistence/v1/logs.ts';
 import { VmStoreServiceService } from '@jobmesh/contracts/jobmesh/persistence/v1/vms.ts';
@@ -21,13 +22,14 @@ export function createMeshClients(addresses: MeshAddresses) {
   const tls = addresses.tls;
   return {
     jobs: createClient(JobStoreServiceService, addresses.persistenceAddress, { tls }),
+    artifacts: createClient(ArtifactStoreServiceService, addresses.persistenceAddress, { tls }),
     logs: createClient(JobLogStoreServiceService, addresses.persistenceAddress, { tls }),
     workflows: createClient(WorkflowStoreServiceService, addresses.persistenceAddress, { tls }),
     vms: createClient(VmStoreServiceService, addresses.persistenceAddress, { tls }),
     vmRunners: new Map(addresses.vmRunnerAddresses.map((address) => [address, createClient(VmRunnerServiceService, address, { deadlineMs: 60_000, tls })])),
     fsops: createClient(FsopsServiceService, addresses.fsopsAddress, { deadlineMs: 300_000, tls }),
     close() {
-      for (const client of [this.jobs, this.logs, this.workflows, this.vms, ...this.vmRunners.values(), this.fsops]) client.close();
+      for (const client of [this.jobs, this.artifacts, this.logs, this.workflows, this.vms, ...this.vmRunners.values(), this.fsops]) client.close();
     },
     /** The vm-runner at `address`; the first one for an unknown address (workflows recorded before placement existed). */
     vmRunnerAt(address: string) {

@@ -13,6 +13,8 @@ export function toPublicJob(job: StoredJob): PublicJob {
     env: spec.env,
     timeoutMs: spec.timeoutMs,
     artifactPatterns: spec.artifactPatterns,
+    artifactWhen: spec.artifactWhen,
+    artifactManifest: job.artifactManifest,
     state: job.state,
     exitCode: job.exitCode,
     error: job.error,

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { SubmitJobRequest } from '@jobmesh/contracts/jobmesh/orchestrator/v1/jobs.ts';
+import { requirePatterns } from '@jobmesh/artifacts';
+import { ArtifactWhen } from '@jobmesh/contracts/jobmesh/types/v1/states.ts';
 import { invalidArgument } from '@jobmesh/grpc-kit';
 
 /** Limits of a submission, documented in the README. */
@@ -24,6 +26,8 @@ export interface Submission {
   secretEnv: Record<string, string>;
   timeoutMs: number;
   artifactPatterns: string[];
+  /** After which endings the artifacts are collected (UNSPECIFIED resolved to ON_SUCCESS). */
+  artifactWhen: ArtifactWhen;
 }
 
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -64,12 +68,9 @@ export function validateSubmission(request: SubmitJobRequest, defaultTimeoutMs: 
   if (request.timeoutMs < 0 || request.timeoutMs > submissionLimits.maxTimeoutMs || !Number.isSafeInteger(request.timeoutMs)) {
     throw invalidArgument('timeout_ms', `must be from 0 (the default, ${defaultTimeoutMs} ms) to ${submissionLimits.maxTimeoutMs}`);
   }
-  if (request.artifactPatterns.length > submissionLimits.maxArtifactPatterns) throw invalidArgument('artifact_patterns', `must have at most ${submissionLimits.maxArtifactPatterns} patterns`);
-  request.artifactPatterns.forEach((pattern, i) => {
-    if (!pattern || pattern.startsWith('/') || pattern.split('/').includes('..') || pattern.includes('\0') || pattern.length > 1024) {
-      throw invalidArgument(`artifact_patterns[${i}]`, 'must be a relative glob inside the workspace (no leading /, no ..)');
-    }
-  });
+  const artifactPatterns = requirePatterns('artifact_patterns', request.artifactPatterns, { allowEmpty: true });
+  const when = request.artifactWhen || ArtifactWhen.ARTIFACT_WHEN_ON_SUCCESS;
+  if (!Object.values(ArtifactWhen).includes(when) || when === ArtifactWhen.UNRECOGNIZED) throw invalidArgument('artifact_when', 'must be ON_SUCCESS, ON_FAILURE or ALWAYS');
   return {
     requestId: (request.requestId || randomUUID()).toLowerCase(),
     repoUrl: request.repoUrl,
@@ -79,6 +80,7 @@ export function validateSubmission(request: SubmitJobRequest, defaultTimeoutMs: 
     env: request.env,
     secretEnv: request.secretEnv ?? {},
     timeoutMs: request.timeoutMs || defaultTimeoutMs,
-    artifactPatterns: request.artifactPatterns,
+    artifactPatterns,
+    artifactWhen: when,
   };
 }

@@ -1,4 +1,4 @@
-import { JobState, type LogStream, TransferMode, VmState } from '@jobmesh/contracts/jobmesh/types/v1/states.ts';
+import { ArtifactWhen, JobState, type LogStream, VmState } from '@jobmesh/contracts/jobmesh/types/v1/states.ts';
 import { NondeterminismError, WorkflowCancelledError, WorkflowTimedOutError, type RetryPolicy, type WorkflowContext } from '@jobmesh/durable';
 import { isMeshError, status } from '@jobmesh/grpc-kit';
 import type { MeshClients } from '../clients/create-mesh-clients.ts';
@@ -9,6 +9,14 @@ import type { SecretBox } from '../secrets/create-secret-box.ts';
 import { streamExecToLog } from './stream-exec-to-log.ts';
 import { placeVm } from './place-vm.ts';
 import { waitForSlot } from './wait-for-slot.ts';
+import { commitArtifacts, stageOutputs, type ArtifactLimits, type StagedJobOutputs } from './collect-artifacts.ts';
+
+/** True when the job's artifacts are collected after this ending of its script. */
+function collectsArtifacts(input: RunJobInput, succeeded: boolean): boolean {
+  if (input.artifactPatterns.length === 0) return false;
+  const when = input.artifactWhen || ArtifactWhen.ARTIFACT_WHEN_ON_SUCCESS;
+  return when === ArtifactWhen.ARTIFACT_WHEN_ALWAYS || (when === ArtifactWhen.ARTIFACT_WHEN_ON_SUCCESS) === succeeded;
+}
 
 /** What a run-job workflow is started with. */
 export interface RunJobInput {
@@ -22,6 +30,8 @@ export interface RunJobInput {
   sealedSecretEnv?: string;
   timeoutMs: number;
   artifactPatterns: string[];
+  /** After which endings the artifacts are collected; absent in workflows recorded before it existed (= ON_SUCCESS). */
+  artifactWhen?: ArtifactWhen;
   /** When the job must be over (ISO time); Exec gets what is left. */
   deadline: string;
   /** W3C traceparent of the SubmitJob call: the workflow's spans join that trace. */
@@ -42,6 +52,8 @@ export interface RunJobDeps {
   clients: MeshClients;
   vmReadyTimeoutMs: number;
   secrets: SecretBox;
+  /** Caps of one job's artifacts (JOBMESH_ARTIFACT_MAX_FILES / _BYTES). */
+  artifactLimits: ArtifactLimits;
 }
 
 /** Calls to other services: retried while they are away (UNAVAILABLE) or busy, never on a real refusal. */
@@ -59,7 +71,7 @@ const finalState = { succeeded: JobState.JOB_STATE_SUCCEEDED, failed: JobState.J
  * idempotency key derived from the workflow, so a replayed step finds the
  * work it already did.
  */
-export function createRunJobWorkflow({ clients, vmReadyTimeoutMs, secrets }: RunJobDeps) {
+export function createRunJobWorkflow({ clients, vmReadyTimeoutMs, secrets, artifactLimits }: RunJobDeps) {
   const openSecrets = (input: RunJobInput) => (input.sealedSecretEnv ? secrets.open(input.requestId, input.sealedSecretEnv) : {});
   return async (ctx: WorkflowContext, input: RunJobInput): Promise<RunJobOutput> => {
     const { requestId } = input;
@@ -110,17 +122,23 @@ export function createRunJobWorkflow({ clients, vmReadyTimeoutMs, secrets }: Run
         const leftMs = Math.max(1, Date.parse(input.deadline) - Date.now());
         const secretValues = Object.values(openSecrets(input));
         const r = await streamExecToLog({ logs: clients.logs, vmRunner }, requestId, vmId, leftMs, run.signal, secretValues.length ? createLogMasker<LogStream>(secretValues) : undefined);
-        return { exitCode: r.exitCode, signal: r.signal, timedOut: r.timedOut };
+        return { exitCode: r.exitCode, signal: r.signal, timedOut: r.timedOut, nextSeq: r.nextSeq };
       }, { retry: serviceCall }); // safe to repeat: Exec with rejoin re-joins the run, never starts it twice
-      if (result.timedOut) {
-        output = { ...output, state: 'timed_out', exitCode: result.exitCode, error: `the job ran past its timeout of ${input.timeoutMs} ms` };
-      } else {
-        await ctx.step(steps.markCollecting, async () => moveJob(clients, requestId, JobState.JOB_STATE_RUNNING, JobState.JOB_STATE_COLLECTING, `exited ${result.exitCode}; collecting artifacts`), { retry: serviceCall });
-        const manifest = input.artifactPatterns.length === 0 ? '' : (await ctx.step(steps.collectArtifacts, async () =>
-          (await clients.fsops.collectArtifacts({ jobRequestId: requestId, workspacePath, patterns: input.artifactPatterns, mode: TransferMode.TRANSFER_MODE_AUTO })).manifestSha256,
-        { retry: serviceCall })) as string;
-        const ok = result.exitCode === 0;
-        output = { state: ok ? 'succeeded' : 'failed', exitCode: result.exitCode, error: ok ? '' : `exited ${result.exitCode}${result.signal ? ` (${result.signal})` : ''}`, artifactManifest: manifest };
+      const ok = result.exitCode === 0 && !result.timedOut;
+      output = result.timedOut
+        ? { ...output, state: 'timed_out', exitCode: result.exitCode, error: `the job ran past its timeout of ${input.timeoutMs} ms` }
+        : { state: ok ? 'succeeded' : 'failed', exitCode: result.exitCode, error: ok ? '' : `exited ${result.exitCode}${result.signal ? ` (${result.signal})` : ''}`, artifactManifest: '' };
+      if (collectsArtifacts(input, ok)) {
+        const how = result.timedOut ? 'timed out' : `exited ${result.exitCode}`;
+        await ctx.step(steps.markCollecting, async () => moveJob(clients, requestId, JobState.JOB_STATE_RUNNING, JobState.JOB_STATE_COLLECTING, `${how}; collecting artifacts`), { retry: serviceCall });
+        const staged = (await ctx.step(steps.collectOutputs, async () =>
+          stageOutputs({ logs: clients.logs, vmRunner }, requestId, vmId, input.artifactPatterns, artifactLimits, result.nextSeq ?? 0) as Promise<never>,
+        { retry: serviceCall })) as StagedJobOutputs;
+        const committed = (await ctx.step(steps.collectArtifacts, async () => commitArtifacts(clients, requestId, staged), { retry: serviceCall })) as { artifactDir: string; manifestSha256: string };
+        await ctx.step(steps.recordArtifacts, async () => void (await clients.artifacts.recordArtifacts({
+          jobRequestId: requestId, artifactDir: committed.artifactDir, files: staged.files, manifestSha256: committed.manifestSha256, unmatchedPatterns: staged.unmatched,
+        })), { retry: serviceCall });
+        output = { ...output, artifactManifest: committed.manifestSha256 };
       }
     } catch (error) {
       ending = error;

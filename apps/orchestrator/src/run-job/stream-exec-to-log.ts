@@ -20,9 +20,9 @@ const maxChunksPerAppend = 500;
  * With a `masker`, secret values are replaced before a chunk leaves this
  * process; what it still holds back at the end goes out in chunks numbered
  * after the last one.
- * @returns how the job's process ended
+ * @returns how the job's process ended, and the log sequence number after its last chunk
  */
-export async function streamExecToLog(clients: Pick<MeshClients, 'logs'> & { vmRunner: ReturnType<MeshClients['vmRunnerAt']> }, requestId: string, vmId: string, timeoutMs: number, signal: AbortSignal, masker?: LogMasker<LogStream>): Promise<ExecResult> {
+export async function streamExecToLog(clients: Pick<MeshClients, 'logs'> & { vmRunner: ReturnType<MeshClients['vmRunnerAt']> }, requestId: string, vmId: string, timeoutMs: number, signal: AbortSignal, masker?: LogMasker<LogStream>): Promise<ExecResult & { nextSeq: number }> {
   let pending: LogChunk[] = [];
   let flushing: Promise<void> = Promise.resolve();
   const flush = () => {
@@ -52,5 +52,5 @@ export async function streamExecToLog(clients: Pick<MeshClients, 'logs'> & { vmR
   while (pending.length) await flush();
   await flushing;
   if (!result) throw unavailable('EXEC_STREAM_ENDED', `vm-runner ended the exec stream of vm ${vmId} without a result`);
-  return result;
+  return { ...result, nextSeq: lastSeq + 1 };
 }
