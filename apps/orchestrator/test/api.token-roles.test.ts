@@ -49,7 +49,7 @@ function jobsClient(ctx: Ctx, header?: string) {
 }
 
 const calls = {
-  submitJob: (c: ReturnType<typeof jobsClient>) => c.submitJob({ repoUrl: '', commitSha: '', runsOn: '', script: '', env: {}, secretEnv: {}, timeoutMs: 0, artifactPatterns: [], requestId: '' }),
+  submitJob: (c: ReturnType<typeof jobsClient>) => c.submitJob({ repoUrl: '', commitSha: '', runsOn: '', script: '', env: {}, secretEnv: {}, timeoutMs: 0, artifactPatterns: [], artifactWhen: 0, requestId: '' }),
   getJob: (c: ReturnType<typeof jobsClient>) => c.getJob({ requestId: '' }),
   cancelJob: (c: ReturnType<typeof jobsClient>) => c.cancelJob({ requestId: '', reason: '' }),
   streamJobLogs: async (c: ReturnType<typeof jobsClient>) => { for await (const _ of c.streamJobLogs({ requestId: '', fromOffset: 0, follow: false })) void _; },

@@ -25,7 +25,7 @@ for (const step of [runJobSteps.prepareWorkspace, runJobSteps.prepareVm]) {
   test(`orchestrator SIGKILLed after ${step} did its work, job cancelled while it was down: cancelled, nothing left`, async ({ mesh, repo }) => {
     await mesh.kill('orchestrator');
     await mesh.restart('orchestrator', { JOBMESH_FAULT_CRASH_AT: `before-checkpoint:${step}` });
-    const { job } = await mesh.api.jobs.submitJob({ repoUrl: repo.url, commitSha: repo.commit, runsOn: 'local', script: 'echo never', env: {}, secretEnv: {}, timeoutMs: 120_000, artifactPatterns: [], requestId: '' });
+    const { job } = await mesh.api.jobs.submitJob({ repoUrl: repo.url, commitSha: repo.commit, runsOn: 'local', script: 'echo never', env: {}, secretEnv: {}, timeoutMs: 120_000, artifactPatterns: [], artifactWhen: 0, requestId: '' });
     const id = job!.requestId;
     await withDeadline(mesh.exited('orchestrator'), 60_000, `orchestrator crashes at ${step}`);
     // The work of the step is done (a workspace, and for vm.prepare a VM too) but never recorded.
@@ -54,7 +54,7 @@ for (const step of [runJobSteps.prepareWorkspace, runJobSteps.prepareVm]) {
 
 test('fsops SIGKILLed with half-made checkouts and mirror clones: its restart removes them, workspaces and mirrors stay', async ({ mesh, repo }) => {
   // A job first, so a mirror and a finished workspace exist next to the debris.
-  const { job } = await mesh.api.jobs.submitJob({ repoUrl: repo.url, commitSha: repo.commit, runsOn: 'local', script: 'true', env: {}, secretEnv: {}, timeoutMs: 120_000, artifactPatterns: [], requestId: '' });
+  const { job } = await mesh.api.jobs.submitJob({ repoUrl: repo.url, commitSha: repo.commit, runsOn: 'local', script: 'true', env: {}, secretEnv: {}, timeoutMs: 120_000, artifactPatterns: [], artifactWhen: 0, requestId: '' });
   assert.is((await waitForEnd(mesh, job!.requestId)).state, JobState.JOB_STATE_SUCCEEDED);
   const root = join(mesh.dataDir, 'workspaces');
   const mirrors = join(mesh.dataDir, 'mirrors');

@@ -4,7 +4,7 @@ import { createReflectionClient, expectStatus, withDeadline } from '@jobmesh/grp
 import { randomUUID } from 'node:crypto';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { makeGitRepo, startTestMesh, type TestMesh } from './support/index.ts';
+import { downloadArtifact, makeGitRepo, startTestMesh, type TestMesh } from './support/index.ts';
 
 const test = suite<{ mesh: TestMesh; repo: { url: string; commit: string } }>('run-job end to end (four real services, process backend)');
 test.before(async (ctx) => {
@@ -24,7 +24,7 @@ async function waitForEnd(mesh: TestMesh, requestId: string, ms = 60_000) {
   })(), ms, `job ${requestId} ends`);
 }
 const submit = (ctx: { mesh: TestMesh; repo: { url: string; commit: string } }, script: string, extra: Record<string, unknown> = {}) =>
-  ctx.mesh.api.jobs.submitJob({ repoUrl: ctx.repo.url, commitSha: ctx.repo.commit, runsOn: 'local', script, env: { GREETING: 'hi' }, secretEnv: {}, timeoutMs: 60_000, artifactPatterns: [], requestId: '', ...extra });
+  ctx.mesh.api.jobs.submitJob({ repoUrl: ctx.repo.url, commitSha: ctx.repo.commit, runsOn: 'local', script, env: { GREETING: 'hi' }, secretEnv: {}, timeoutMs: 60_000, artifactPatterns: [], artifactWhen: 0, requestId: '', ...extra });
 
 test('a job succeeds: checkout, VM, exec with its log, artifacts, clean-up', async (ctx) => {
   const { job } = await submit(ctx, 'cat hello.txt; echo "$GREETING"; echo oops >&2; sh build.sh', { artifactPatterns: ['out/**'] });
@@ -48,7 +48,11 @@ test('a job succeeds: checkout, VM, exec with its log, artifacts, clean-up', asy
   assert.match(read.join(''), /hello from the repo/);
   const { operation } = await ctx.mesh.api.operations.getOperation({ id: job!.requestId });
   const names = operation!.steps.map((s) => s.name);
-  for (const step of ['fs.prepare-workspace', 'vm.prepare', 'vm.exec', 'fs.collect-artifacts', 'vm.destroy', 'job.finish']) assert.ok(names.includes(step), `${step} ran`);
+  for (const step of ['fs.prepare-workspace', 'vm.prepare', 'vm.exec', 'vm.collect-outputs', 'fs.collect-artifacts', 'job.record-artifacts', 'vm.destroy', 'job.finish']) assert.ok(names.includes(step), `${step} ran`);
+  // The artifact the job wrote comes back with its content (not just a step name).
+  const { artifacts } = await ctx.mesh.api.artifacts.listArtifacts({ requestId: job!.requestId, pageSize: 0, pageToken: '' });
+  assert.equal(artifacts.map((a) => a.path), ['out/result.txt']);
+  assert.is((await downloadArtifact(ctx.mesh.api.artifacts, job!.requestId, 'out/result.txt')).data.toString(), 'hello from the repo\n');
   const { vms } = await ctx.mesh.api.vms.listVms({ states: [], jobRequestId: job!.requestId, pageSize: 0, pageToken: '' });
   assert.is(vms.length, 1);
   assert.is(vms[0]!.state, 8 /* destroyed */);
@@ -111,7 +115,7 @@ test('the queue drains first in, first out when slots free up', async (ctx) => {
 });
 
 test('SubmitJob refuses bad input naming the field, and an unknown label listing the known ones', async (ctx) => {
-  const base = { repoUrl: ctx.repo.url, commitSha: ctx.repo.commit, runsOn: 'local', script: 'true', env: {}, secretEnv: {}, timeoutMs: 0, artifactPatterns: [], requestId: '' };
+  const base = { repoUrl: ctx.repo.url, commitSha: ctx.repo.commit, runsOn: 'local', script: 'true', env: {}, secretEnv: {}, timeoutMs: 0, artifactPatterns: [], artifactWhen: 0 as const, requestId: '' };
   const cases: [Record<string, unknown>, string][] = [
     [{ repoUrl: 'ftp://x/y' }, 'repo_url'], [{ commitSha: 'abc' }, 'commit_sha'], [{ runsOn: '' }, 'runs_on'],
     [{ script: ' ' }, 'script'], [{ timeoutMs: -5 }, 'timeout_ms'], [{ requestId: 'nope' }, 'request_id'],

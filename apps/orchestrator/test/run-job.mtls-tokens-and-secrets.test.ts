@@ -44,7 +44,7 @@ test.after(async (ctx) => {
 const terminal = new Set<number>([JobState.JOB_STATE_SUCCEEDED, JobState.JOB_STATE_FAILED, JobState.JOB_STATE_CANCELLED, JobState.JOB_STATE_TIMED_OUT]);
 async function runToEnd(ctx: Ctx, script: string, env: Record<string, string>, secretEnv: Record<string, string>) {
   const { job } = await withDeadline(ctx.mesh.api.jobs.submitJob({
-    repoUrl: ctx.repo.url, commitSha: ctx.repo.commit, runsOn: 'local', script, env, secretEnv, timeoutMs: 60_000, artifactPatterns: [], requestId: '',
+    repoUrl: ctx.repo.url, commitSha: ctx.repo.commit, runsOn: 'local', script, env, secretEnv, timeoutMs: 60_000, artifactPatterns: [], artifactWhen: 0, requestId: '',
   }), 30_000, 'submit');
   return withDeadline((async () => {
     for (;;) {

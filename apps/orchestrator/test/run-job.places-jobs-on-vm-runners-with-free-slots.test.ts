@@ -32,7 +32,7 @@ test.after(async (ctx) => {
 test('two jobs on a label with one slot per vm-runner run at once, one on each vm-runner', async ({ mesh, repo }) => {
   const ids: string[] = [];
   for (let i = 0; i < 2; i++) {
-    const { job } = await mesh.api.jobs.submitJob({ repoUrl: repo.url, commitSha: repo.commit, runsOn: 'local', script: 'sleep 2; echo placed', env: {}, secretEnv: {}, timeoutMs: 60_000, artifactPatterns: [], requestId: '' });
+    const { job } = await mesh.api.jobs.submitJob({ repoUrl: repo.url, commitSha: repo.commit, runsOn: 'local', script: 'sleep 2; echo placed', env: {}, secretEnv: {}, timeoutMs: 60_000, artifactPatterns: [], artifactWhen: 0, requestId: '' });
     ids.push(job!.requestId);
   }
   // Both must be running at the same time: only possible with a slot on each vm-runner.

@@ -25,7 +25,7 @@ for (const step of Object.values(runJobSteps)) {
   test(`SIGKILL during ${step} (after its work, before its checkpoint): the job still ends right, with one VM, nothing left behind`, async ({ mesh, repo }) => {
     await mesh.kill('orchestrator');
     await mesh.restart('orchestrator', { JOBMESH_FAULT_CRASH_AT: `before-checkpoint:${step}` });
-    const { job } = await mesh.api.jobs.submitJob({ repoUrl: repo.url, commitSha: repo.commit, runsOn: 'local', script: 'echo start; sh make.sh; echo done', env: {}, secretEnv: {}, timeoutMs: 120_000, artifactPatterns: ['out/**'], requestId: '' });
+    const { job } = await mesh.api.jobs.submitJob({ repoUrl: repo.url, commitSha: repo.commit, runsOn: 'local', script: 'echo start; sh make.sh; echo done', env: {}, secretEnv: {}, timeoutMs: 120_000, artifactPatterns: ['out/**'], artifactWhen: 0, requestId: '' });
     const code = await withDeadline(mesh.exited('orchestrator'), 60_000, `orchestrator crashes at ${step}`);
     assert.is(code, null, 'killed by a signal');
     assert.match(mesh.output('orchestrator'), /crash drill: killing this process/);
@@ -51,7 +51,7 @@ test('two orchestrator replicas share one workload: every job runs exactly once'
   const markers = join(mesh.dataDir, 'markers');
   const ids: string[] = [];
   for (let i = 0; i < 12; i++) {
-    const { job } = await mesh.api.jobs.submitJob({ repoUrl: repo.url, commitSha: repo.commit, runsOn: 'local', script: `mkdir -p ${markers}; echo run >> ${markers}/job-${i}`, env: {}, secretEnv: {}, timeoutMs: 120_000, artifactPatterns: [], requestId: '' });
+    const { job } = await mesh.api.jobs.submitJob({ repoUrl: repo.url, commitSha: repo.commit, runsOn: 'local', script: `mkdir -p ${markers}; echo run >> ${markers}/job-${i}`, env: {}, secretEnv: {}, timeoutMs: 120_000, artifactPatterns: [], artifactWhen: 0, requestId: '' });
     ids.push(job!.requestId);
   }
   const done = await Promise.all(ids.map((id) => waitForEnd(mesh, id)));

@@ -1,3 +1,4 @@
 export { startTestMesh, type ServiceName, type TestMesh, type TestMeshOptions } from './start-test-mesh.ts';
 export { makeGitRepo } from './make-git-repo.ts';
 export { waitForJobEnd } from './wait-for-job-end.ts';
+export { downloadArtifact } from './download-artifact.ts';

@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ArtifactServiceService } from '@jobmesh/contracts/jobmesh/orchestrator/v1/artifacts.ts';
 import { JobServiceService } from '@jobmesh/contracts/jobmesh/orchestrator/v1/jobs.ts';
 import { OperationServiceService } from '@jobmesh/contracts/jobmesh/orchestrator/v1/operations.ts';
 import { VmServiceService } from '@jobmesh/contracts/jobmesh/orchestrator/v1/vms.ts';
@@ -40,6 +41,8 @@ export interface TestMeshOptions {
    * the caller stops and starts (the chaos drill). `stop()` still calls its `drop()`.
    */
   database?: TestDatabase;
+  /** More catalog labels besides `local` (e.g. a qemu label). @default none */
+  labels?: Record<string, unknown>[];
 }
 
 /** The four real services as processes on free ports, with clients of the public API and of persistence. */
@@ -51,6 +54,7 @@ export interface TestMesh {
     jobs: ReturnType<typeof createClient<typeof JobServiceService>>;
     operations: ReturnType<typeof createClient<typeof OperationServiceService>>;
     vms: ReturnType<typeof createClient<typeof VmServiceService>>;
+    artifacts: ReturnType<typeof createClient<typeof ArtifactServiceService>>;
   };
   store: PersistenceClients;
   /** SIGKILLs a service (a crash). */
@@ -79,7 +83,7 @@ export async function startTestMesh(options: TestMeshOptions = {}): Promise<Test
   const dataDir = await mkdtemp(join(tmpdir(), 'jobmesh-mesh-'));
   const database = options.database ?? (await createTestDatabase());
   const catalogPath = join(dataDir, 'catalog.json');
-  await writeFile(catalogPath, JSON.stringify({ labels: [{ name: 'local', aliases: ['process'], backend: 'process', slots: options.localSlots ?? 4 }] }));
+  await writeFile(catalogPath, JSON.stringify({ labels: [{ name: 'local', aliases: ['process'], backend: 'process', slots: options.localSlots ?? 4 }, ...(options.labels ?? [])] }));
   const address = {} as Record<ServiceName, string>;
   const processes = new Map<ServiceName, ServiceProcess>();
   // Output of the processes a restart replaced, so a drill's log dump covers every life of a service.
@@ -98,6 +102,7 @@ export async function startTestMesh(options: TestMeshOptions = {}): Promise<Test
     JOBMESH_FSOPS_WORKSPACE_ROOT: join(dataDir, 'workspaces'),
     JOBMESH_FSOPS_STAGING_ROOT: join(dataDir, 'staging'),
     JOBMESH_FSOPS_ARTIFACT_ROOT: join(dataDir, 'artifacts'),
+    JOBMESH_VMRUNNER_OUTPUT_ROOT: join(dataDir, 'staging', 'outputs'),
     JOBMESH_FSOPS_MIRRORS_DIR: join(dataDir, 'mirrors'),
     JOBMESH_LEASE_MS: String(options.leaseMs ?? 2000),
     JOBMESH_SHUTDOWN_GRACE_MS: '2000',
@@ -137,6 +142,7 @@ export async function startTestMesh(options: TestMeshOptions = {}): Promise<Test
     jobs: createClient(JobServiceService, address.orchestrator, apiOptions),
     operations: createClient(OperationServiceService, address.orchestrator, apiOptions),
     vms: createClient(VmServiceService, address.orchestrator, apiOptions),
+    artifacts: createClient(ArtifactServiceService, address.orchestrator, apiOptions),
   };
   const store = createPersistenceClients(address.persistence, { tls: options.tls });
   return {
