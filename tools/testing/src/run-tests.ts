@@ -1,6 +1,6 @@
 // The test command: runs every *.test.ts file (or those under the folders given)
 // in its own process, two at a time, against one shared embedded Postgres, and
-// ends with the line `N passed, N failed`.
+// ends with the line `N passed, N failed, N skipped`.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
