@@ -4,6 +4,7 @@ import type { Logger } from '@jobmesh/logger';
 import { createCollectArtifactsHandler } from './artifacts/create-collect-artifacts-handler.ts';
 import { createEntryHandlers } from './entries/create-entry-handlers.ts';
 import type { Roots } from './paths/create-roots.ts';
+import { createReadFileHandler } from './reads/create-read-file-handler.ts';
 import type { FsJobRecorder } from './records/create-fs-job-recorder.ts';
 import type { KeyLock } from './transfers/create-key-lock.ts';
 import { createTransferHandler } from './transfers/create-transfer-handler.ts';
@@ -43,6 +44,7 @@ export function createFsopsServer(deps: FsopsServerDeps): GrpcServer {
         prepareWorkspace: createPrepareWorkspaceHandler({ ...deps }),
         transfer: createTransferHandler(deps.roots, transferDeps),
         collectArtifacts: createCollectArtifactsHandler(deps.roots, transferDeps),
+        readFile: createReadFileHandler(deps.roots),
         remove: entries.remove,
         stat: entries.stat,
         list: entries.list,

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { manifestSha256 } from '../src/transfers/manifest-sha256.ts';
+import { manifestSha256 } from '@jobmesh/artifacts';
 import { startTestFsops, writeTree, type TestFsops } from './support/index.ts';
 
 const test = suite<{ p: TestPersistence; f: TestFsops }>('artifact collection');
@@ -23,7 +23,7 @@ test.after(async (ctx) => {
 });
 
 const collect = (f: TestFsops, jobRequestId: string, workspacePath: string, patterns: string[], mode: TransferMode) =>
-  withDeadline(f.client.collectArtifacts({ jobRequestId, workspacePath, patterns, mode }), 30_000, 'collect');
+  withDeadline(f.client.collectArtifacts({ jobRequestId, workspacePath, patterns, mode, stagedPath: '' }), 30_000, 'collect');
 
 test('moves the matches (files and matched directories) into <artifacts>/<job>, keeps the rest, repeats idempotently', async ({ f, p }) => {
   const workspace = join(f.roots.workspace, 'job-a');

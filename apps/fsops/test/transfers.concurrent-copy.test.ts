@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { manifestSha256 } from '../src/transfers/manifest-sha256.ts';
+import { manifestSha256 } from '@jobmesh/artifacts';
 import { bytes, runTransferCall, spawnFsops, startTestFsops, transferRequest, writeTree, type FsopsProcess, type TestFsops } from './support/index.ts';
 
 // Copies run many files at once (small ones in worker threads), are made durable a batch at a time with one

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { manifestSha256 } from '../src/transfers/manifest-sha256.ts';
+import { manifestSha256 } from '@jobmesh/artifacts';
 import { bytes, runTransferCall, startTestFsops, transferRequest, writeTree, type TestFsops } from './support/index.ts';
 
 const shm = '/dev/shm';
@@ -47,7 +47,7 @@ test('copy: a new inode with the same bytes, source kept, result hashes and fs j
   const id = key('copy');
   const { result } = await runTransferCall(f.client, transferRequest({ key: id, source, destination, mode: TransferMode.TRANSFER_MODE_COPY }));
   assert.is(result.modeUsed, TransferMode.TRANSFER_MODE_COPY);
-  assert.equal(result.files, [{ path: 'out.bin', sizeBytes: 300_000, sha256: hashes['copy/src.bin']! }]);
+  assert.equal(result.files, [{ path: 'out.bin', sizeBytes: 300_000, sha256: hashes['copy/src.bin']!, mode: 0o644 }]);
   assert.is(result.manifestSha256, manifestSha256(result.files));
   assert.is.not((await stat(destination)).ino, (await stat(source)).ino);
   assert.ok((await readFile(destination)).equals(await readFile(source)));

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { manifestSha256 } from '../src/transfers/manifest-sha256.ts';
+import { manifestSha256 } from '@jobmesh/artifacts';
 import { bytes, runTransferCall, spawnFsops, transferRequest, writeTree, type FsopsProcess } from './support/index.ts';
 
 const test = suite<Context>('a transfer killed mid-way (SIGKILL) resumes to a correct result');

@@ -7,7 +7,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { manifestSha256 } from '../src/transfers/manifest-sha256.ts';
+import { manifestSha256 } from '@jobmesh/artifacts';
 import { bytes, runTransferCall, startTestFsops, transferRequest, writeTree, type TestFsops } from './support/index.ts';
 
 // skip_checksums lets hardlink and same-filesystem move skip reading the file, so they cost the same at any size.
@@ -26,7 +26,7 @@ test('hardlink without checksums: same inode, empty sha256, manifest over empty 
   const source = join(f.roots.workspace, 'link/src.bin');
   const destination = join(f.roots.artifacts, 'link/out.bin');
   const { result } = await runTransferCall(f.client, transferRequest({ key: key('link'), source, destination, mode: TransferMode.TRANSFER_MODE_HARDLINK, skipChecksums: true }));
-  assert.equal(result.files, [{ path: 'out.bin', sizeBytes: 200_000, sha256: '' }]);
+  assert.equal(result.files, [{ path: 'out.bin', sizeBytes: 200_000, sha256: '', mode: 0o644 }]);
   assert.is(result.manifestSha256, manifestSha256(result.files));
   assert.is((await stat(destination)).ino, (await stat(source)).ino);
 });

@@ -7,6 +7,7 @@ export {
   failedPrecondition,
   invalidArgument,
   notFound,
+  outOfRange,
   permissionDenied,
   resourceExhausted,
   unauthenticated,

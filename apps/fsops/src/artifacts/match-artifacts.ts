@@ -1,24 +1,8 @@
-import { invalidArgument } from '@jobmesh/grpc-kit';
 import { glob, lstat } from 'node:fs/promises';
 import { dirname, join, posix } from 'node:path';
 import { metadataDir, type Roots } from '../paths/create-roots.ts';
 import { resolvePath } from '../paths/resolve-path.ts';
 import { planTransfer, type PlannedFile, type TransferPlan } from '../transfers/plan-transfer.ts';
-
-/**
- * Checks artifact patterns as text: relative, no `..`, no NUL, bounded.
- * @throws MeshError INVALID_ARGUMENT naming `patterns[i]`
- */
-export function requirePatterns(patterns: readonly string[]): string[] {
-  if (patterns.length === 0 || patterns.length > 100) throw invalidArgument('patterns', 'must hold 1 to 100 patterns');
-  patterns.forEach((pattern, i) => {
-    const field = `patterns[${i}]`;
-    if (pattern === '' || pattern.length > 1024 || pattern.includes('\0')) throw invalidArgument(field, 'must be 1 to 1024 characters without NUL');
-    if (pattern.startsWith('/')) throw invalidArgument(field, 'must be relative to the workspace');
-    if (pattern.split('/').includes('..')) throw invalidArgument(field, 'must not contain a .. component');
-  });
-  return [...patterns];
-}
 
 /**
  * Plans a collection: every match of the patterns inside the workspace (a

@@ -6,7 +6,7 @@ import { copyFileToTemp } from './copy-file-atomic.ts';
 import { createCopyPipeline } from './copy-pipeline.ts';
 import { hashFile } from './hash-file.ts';
 import { linkFileAtomic, reflinkFileAtomic } from './link-file-atomic.ts';
-import { manifestSha256 } from './manifest-sha256.ts';
+import { manifestSha256 } from '@jobmesh/artifacts';
 import type { SidecarFile, SidecarResult, TransferSidecar } from './sidecar-store.ts';
 import { removeStaleTemps } from './temp-names.ts';
 
@@ -155,7 +155,7 @@ export async function executeTransfer(ctx: ExecuteContext): Promise<SidecarResul
     for (const file of files) file.sourceRemoved = true;
     await ctx.save();
   }
-  const digests = files.map((f) => ({ path: f.path, sizeBytes: f.sizeBytes, sha256: f.sha256 ?? '' }));
+  const digests = files.map((f) => ({ path: f.path, sizeBytes: f.sizeBytes, sha256: f.sha256 ?? '', mode: f.mode & 0o7777 }));
   return { files: digests, manifestSha256: manifestSha256(digests), modeUsed: mode, bytesTotal: bytesDone, filesSkipped };
 }
 

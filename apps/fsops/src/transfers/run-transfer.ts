@@ -62,7 +62,10 @@ export function runTransfer(deps: TransferDeps, spec: TransferSpec): RunningTran
     if (sidecar && !sameRequest(sidecar.request, spec.request)) {
       throw alreadyExists('TRANSFER_KEY_CONFLICT', `transfer key ${spec.key} was used for another request`);
     }
-    if (sidecar?.state === 'completed' && sidecar.result) return { ...sidecar.result, repeated: true };
+    if (sidecar?.state === 'completed' && sidecar.result) {
+      // Sidecars written before results carried modes answer 0 for them.
+      return { ...sidecar.result, files: sidecar.result.files.map((f) => ({ ...f, mode: f.mode ?? 0 })), repeated: true };
+    }
     const resuming = sidecar?.files !== undefined;
     const plan = resuming ? undefined : await spec.plan();
     sidecar = { ...(sidecar ?? { key: spec.key, request: spec.request, attempt: 1 }), state: 'running' };

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { FileDigest } from './manifest-sha256.ts';
+import type { FileDigest } from '@jobmesh/artifacts';
 import type { PlannedFile } from './plan-transfer.ts';
 import { syncDirectory } from './sync-directory.ts';
 
@@ -15,6 +15,8 @@ export interface SidecarRequest {
   jobRequestId: string;
   /** Glob patterns of an artifact collection. */
   patterns?: string[];
+  /** Set on an artifact collection of a staged folder (CollectArtifacts staged_path). */
+  staged?: true;
   /** Set (only when true, so older sidecars still match) when the caller asked for no checksums. */
   skipChecksums?: true;
 }
@@ -27,9 +29,15 @@ export interface SidecarFile extends PlannedFile {
   sourceRemoved?: boolean;
 }
 
+/** A file of a result: the manifest's digest plus the permission bits of the file written. */
+export interface FileResultDigest extends FileDigest {
+  /** st_mode & 0o7777 of the file written. */
+  mode: number;
+}
+
 /** The result of a completed transfer, as returned again on repeats. */
 export interface SidecarResult {
-  files: FileDigest[];
+  files: FileResultDigest[];
   manifestSha256: string;
   modeUsed: number;
   bytesTotal: number;

@@ -9,7 +9,7 @@ import type { Roots } from '../paths/create-roots.ts';
 import { mapFsError } from '../paths/map-fs-error.ts';
 import type { FsJobRecorder } from '../records/create-fs-job-recorder.ts';
 import type { KeyLock } from '../transfers/create-key-lock.ts';
-import { manifestSha256 } from '../transfers/manifest-sha256.ts';
+import { manifestSha256 } from '@jobmesh/artifacts';
 import { optionalUuid } from '../transfers/validate-transfer-fields.ts';
 import { ensureMirror } from './ensure-mirror.ts';
 import { GitError, runGit } from './run-git.ts';

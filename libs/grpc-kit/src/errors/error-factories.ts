@@ -53,3 +53,8 @@ export function permissionDenied(reason: string, message: string, options?: Mesh
 export function resourceExhausted(reason: string, message: string, options?: MeshErrorOptions): MeshError {
   return new MeshError(status.RESOURCE_EXHAUSTED, reason, message, options);
 }
+
+/** OUT_OF_RANGE naming the field: `<field>: <problem>` (e.g. an offset past the end of a file). */
+export function outOfRange(field: string, problem: string, options: MeshErrorOptions = {}): MeshError {
+  return new MeshError(status.OUT_OF_RANGE, options.reason ?? 'OUT_OF_RANGE', `${field}: ${problem}`, { ...options, field });
+}
