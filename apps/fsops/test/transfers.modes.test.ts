@@ -5,7 +5,7 @@ import { status } from '@jobmesh/grpc-kit';
 import { expectStatus, withDeadline } from '@jobmesh/grpc-kit/testing';
 import { randomUUID } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
@@ -39,6 +39,23 @@ const fsJob = async (p: TestPersistence, id: string, state: FsJobState) => {
   }
   throw new Error(`fs job ${id} never reached state ${state}`);
 };
+
+test('modes: every mode writes the source permission bits (small and big files); a repeat returns them too', async ({ f }) => {
+  for (const mode of [TransferMode.TRANSFER_MODE_COPY, TransferMode.TRANSFER_MODE_MOVE, TransferMode.TRANSFER_MODE_HARDLINK]) {
+    const dir = `modes-${mode}`;
+    await writeTree(f.roots.workspace, { [`${dir}/run.sh`]: 'echo', [`${dir}/big.bin`]: bytes(2_000_000, 3), [`${dir}/ro.txt`]: 'ro' });
+    await chmod(join(f.roots.workspace, dir, 'run.sh'), 0o755);
+    await chmod(join(f.roots.workspace, dir, 'big.bin'), 0o700);
+    await chmod(join(f.roots.workspace, dir, 'ro.txt'), 0o444);
+    const request = transferRequest({ key: key(dir), source: join(f.roots.workspace, dir), destination: join(f.roots.artifacts, dir), mode });
+    const { result } = await runTransferCall(f.client, request);
+    assert.equal(result.files.map((x) => [x.path, x.mode]), [['big.bin', 0o700], ['ro.txt', 0o444], ['run.sh', 0o755]], `mode ${mode}`);
+    for (const file of result.files) assert.is((await stat(join(f.roots.artifacts, dir, file.path))).mode & 0o7777, file.mode, `${dir}/${file.path}`);
+    const again = await runTransferCall(f.client, request);
+    assert.ok(again.result.repeated);
+    assert.equal(again.result.files, result.files);
+  }
+});
 
 test('copy: a new inode with the same bytes, source kept, result hashes and fs job row match', async ({ f, p }) => {
   const hashes = await writeTree(f.roots.workspace, { 'copy/src.bin': bytes(300_000, 1) });
