@@ -19,7 +19,7 @@ type Ctx = {
 };
 const test = suite<Ctx>('grpc-kit server error boundary and client retries');
 
-const job = (requestId: string) => ({ spec: undefined, state: 1 as const, exitCode: undefined, error: '', workflowId: '', traceId: requestId, createdAt: undefined, updatedAt: undefined, startedAt: undefined, finishedAt: undefined, lastEventSequence: 0 });
+const job = (requestId: string) => ({ spec: undefined, state: 1 as const, exitCode: undefined, error: '', workflowId: '', traceId: requestId, createdAt: undefined, updatedAt: undefined, startedAt: undefined, finishedAt: undefined, lastEventSequence: 0, artifactManifest: '' });
 
 test.before(async (ctx) => {
   ctx.calls = {};
