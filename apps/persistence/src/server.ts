@@ -1,6 +1,7 @@
 import { createGrpcServer, type GrpcServer, type TlsOptions } from '@jobmesh/grpc-kit';
 import type { Logger } from '@jobmesh/logger';
 import type { DatabasePool } from 'slonik';
+import { createArtifactStoreService } from './artifacts/artifact-store-service.ts';
 import type { NotificationHub } from './db/create-notification-hub.ts';
 import { createFsJobStoreService } from './fs-jobs/fs-job-store-service.ts';
 import { createJobStoreService } from './jobs/job-store-service.ts';
@@ -28,6 +29,7 @@ export function createPersistenceServer({ pool, notifications, logger, tls }: Pe
       createVmStoreService(pool),
       createFsJobStoreService(pool),
       createWorkflowStoreService(pool),
+      createArtifactStoreService(pool),
     ],
   });
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { JobState } from '@jobmesh/contracts/jobmesh/types/v1/states.ts';
+import { ArtifactWhen, JobState } from '@jobmesh/contracts/jobmesh/types/v1/states.ts';
 import { status } from '@jobmesh/grpc-kit';
 import { expectStatus, withDeadline } from '@jobmesh/grpc-kit/testing';
 import { suite } from 'uvu';
@@ -59,6 +59,28 @@ test('CreateJob refuses bad input naming the field, and writes nothing', async (
   await expectStatus(p.clients.jobs.createJob({ spec: jobSpec(), workflowId: 'nope', traceId: '' }), status.INVALID_ARGUMENT, { field: 'workflow_id' });
   const after = (await p.clients.jobs.listJobs({ states: [], runsOn: '', repoUrl: '', pageSize: 500, pageToken: '' })).jobs.length;
   assert.is(after, before);
+});
+
+test('artifact_when round-trips; UNSPECIFIED is stored as ON_SUCCESS and a repeat must match it', async ({ p }) => {
+  for (const when of [ArtifactWhen.ARTIFACT_WHEN_ON_SUCCESS, ArtifactWhen.ARTIFACT_WHEN_ON_FAILURE, ArtifactWhen.ARTIFACT_WHEN_ALWAYS]) {
+    const spec = jobSpec({ artifactWhen: when });
+    const { job } = await p.clients.jobs.createJob({ spec, workflowId: '', traceId: '' });
+    assert.is(job!.spec!.artifactWhen, when);
+    assert.is(job!.artifactManifest, '');
+    assert.is((await p.clients.jobs.getJob({ requestId: spec.requestId })).job!.spec!.artifactWhen, when);
+  }
+  const unset = jobSpec({ artifactWhen: ArtifactWhen.ARTIFACT_WHEN_UNSPECIFIED });
+  const created = await p.clients.jobs.createJob({ spec: unset, workflowId: '', traceId: '' });
+  assert.is(created.job!.spec!.artifactWhen, ArtifactWhen.ARTIFACT_WHEN_ON_SUCCESS);
+  const same = await p.clients.jobs.createJob({ spec: { ...unset, artifactWhen: ArtifactWhen.ARTIFACT_WHEN_ON_SUCCESS }, workflowId: '', traceId: '' });
+  assert.is(same.created, false);
+  assert.is((await p.clients.jobs.createJob({ spec: unset, workflowId: '', traceId: '' })).created, false);
+  await expectStatus(p.clients.jobs.createJob({ spec: { ...unset, artifactWhen: ArtifactWhen.ARTIFACT_WHEN_ALWAYS }, workflowId: '', traceId: '' }),
+    status.ALREADY_EXISTS, { reason: 'JOB_CONFLICT' });
+  await expectStatus(p.clients.jobs.createJob({ spec: jobSpec({ artifactWhen: 99 as ArtifactWhen }), workflowId: '', traceId: '' }),
+    status.INVALID_ARGUMENT, { field: 'spec.artifact_when' });
+  const { jobs } = await p.clients.jobs.listJobs({ states: [], runsOn: '', repoUrl: '', pageSize: 500, pageToken: '' });
+  assert.ok(jobs.some((j) => j.spec!.artifactWhen === ArtifactWhen.ARTIFACT_WHEN_ON_FAILURE));
 });
 
 test('GetJob and UpdateJobLinks of an unknown job are NOT_FOUND; bad ids INVALID_ARGUMENT', async ({ p }) => {

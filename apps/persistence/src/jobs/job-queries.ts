@@ -14,6 +14,8 @@ export interface NewJob {
   env: Record<string, string>;
   timeoutMs: number;
   artifactPatterns: string[];
+  /** Postgres label of artifact_when (UNSPECIFIED already made `on_success`). */
+  artifactWhen: string;
   workflowId: string | null;
   traceId: string;
 }
@@ -23,9 +25,10 @@ export async function insertJob(db: CommonQueryMethods, job: NewJob): Promise<Jo
   return db.maybeOne(sql.type(JobRow)`
     WITH j AS (
       INSERT INTO jobs (request_id, repo_url, commit_sha, runs_on, script, env, timeout_ms, artifact_patterns,
-                        workflow_id, trace_id, last_event_sequence)
+                        artifact_when, workflow_id, trace_id, last_event_sequence)
       VALUES (${job.requestId}, ${job.repoUrl}, ${job.commitSha}, ${job.runsOn}, ${job.script}, ${sql.jsonb(job.env)},
-              ${job.timeoutMs}, ${sql.array(job.artifactPatterns, 'text')}, ${job.workflowId}, ${job.traceId},
+              ${job.timeoutMs}, ${sql.array(job.artifactPatterns, 'text')}, ${job.artifactWhen}::artifact_when,
+              ${job.workflowId}, ${job.traceId},
               nextval('job_events_sequence_seq'))
       ON CONFLICT (request_id) DO NOTHING
       RETURNING *

@@ -1,7 +1,7 @@
 import type { Job, JobEvent } from '@jobmesh/contracts/jobmesh/persistence/v1/jobs.ts';
 import { sql } from 'slonik';
 import { z } from 'zod';
-import { jobStates } from '../validation/enum-codecs.ts';
+import { artifactWhens, jobStates } from '../validation/enum-codecs.ts';
 
 /** A row of `jobs`, with the exact created_at text used by page cursors. */
 export const JobRow = z.object({
@@ -13,6 +13,8 @@ export const JobRow = z.object({
   env: z.record(z.string(), z.string()),
   timeout_ms: z.number(),
   artifact_patterns: z.array(z.string()),
+  artifact_when: z.string(),
+  artifact_manifest: z.string(),
   state: z.string(),
   exit_code: z.number().nullable(),
   error: z.string(),
@@ -29,7 +31,7 @@ export type JobRow = z.infer<typeof JobRow>;
 
 /** Columns selected for a JobRow from `jobs` (alias `j`). */
 export const jobColumns = sql.fragment`j.request_id, j.repo_url, j.commit_sha, j.runs_on, j.script, j.env, j.timeout_ms,
-  j.artifact_patterns, j.state, j.exit_code, j.error, j.workflow_id, j.trace_id, j.last_event_sequence,
+  j.artifact_patterns, j.artifact_when, j.artifact_manifest, j.state, j.exit_code, j.error, j.workflow_id, j.trace_id, j.last_event_sequence,
   j.created_at, j.updated_at, j.started_at, j.finished_at, j.created_at::text AS cursor_at`;
 
 /** A row of `job_events`. */
@@ -55,6 +57,7 @@ export function toProtoJob(row: JobRow): Job {
       env: row.env,
       timeoutMs: row.timeout_ms,
       artifactPatterns: row.artifact_patterns,
+      artifactWhen: artifactWhens.fromDb(row.artifact_when),
     },
     state: jobStates.fromDb(row.state),
     exitCode: row.exit_code ?? undefined,
@@ -66,6 +69,7 @@ export function toProtoJob(row: JobRow): Job {
     startedAt: row.started_at ?? undefined,
     finishedAt: row.finished_at ?? undefined,
     lastEventSequence: row.last_event_sequence,
+    artifactManifest: row.artifact_manifest,
   };
 }
 

@@ -3,7 +3,7 @@ import { alreadyExists, defineService, failedPrecondition, invalidArgument, notF
 import type { DatabasePool } from 'slonik';
 import type { NotificationHub } from '../db/create-notification-hub.ts';
 import { withDatabaseErrors } from '../db/with-database-errors.ts';
-import { jobStates, terminalJobStates } from '../validation/enum-codecs.ts';
+import { artifactWhens, jobStates, terminalJobStates } from '../validation/enum-codecs.ts';
 import {
   optionalUuid,
   pageSize,
@@ -33,6 +33,8 @@ function validateSpec(spec: JobSpec | undefined, workflowId: string, traceId: st
     env: requireStringMap('spec.env', spec.env, 256, 64 * 1024),
     timeoutMs: requireInteger('spec.timeout_ms', spec.timeoutMs, 0, 7 * 24 * 3600 * 1000),
     artifactPatterns: spec.artifactPatterns.map((p, i) => requireText(`spec.artifact_patterns[${i}]`, p, { max: 1024 })),
+    // UNSPECIFIED means ON_SUCCESS: stored as such, so a repeat with either value is the same spec.
+    artifactWhen: artifactWhens.toDbOptional('spec.artifact_when', spec.artifactWhen) ?? 'on_success',
     workflowId: optionalUuid('workflow_id', workflowId),
     traceId: requireText('trace_id', traceId, { min: 0, max: 64 }),
   };
@@ -44,7 +46,7 @@ function sameSpec(row: JobRow, job: NewJob): boolean {
   return (
     row.repo_url === job.repoUrl && row.commit_sha === job.commitSha && row.runs_on === job.runsOn &&
     row.script === job.script && row.timeout_ms === job.timeoutMs && sortedJson(row.env) === sortedJson(job.env) &&
-    JSON.stringify(row.artifact_patterns) === JSON.stringify(job.artifactPatterns)
+    JSON.stringify(row.artifact_patterns) === JSON.stringify(job.artifactPatterns) && row.artifact_when === job.artifactWhen
   );
 }
 

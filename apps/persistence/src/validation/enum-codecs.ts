@@ -1,4 +1,5 @@
 import {
+  ArtifactWhen,
   FsJobKind,
   FsJobState,
   JobState,
@@ -21,6 +22,7 @@ export const fsJobStates = createEnumCodec(FsJobState, 'FS_JOB_STATE_');
 export const workflowStatuses = createEnumCodec(WorkflowStatus, 'WORKFLOW_STATUS_');
 export const stepStatuses = createEnumCodec(StepStatus, 'STEP_STATUS_');
 export const logStreams = createEnumCodec(LogStream, 'LOG_STREAM_');
+export const artifactWhens = createEnumCodec(ArtifactWhen, 'ARTIFACT_WHEN_');
 
 /** Job states no transition leaves. */
 export const terminalJobStates = new Set(['succeeded', 'failed', 'cancelled', 'timed_out']);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { JobSpec } from '@jobmesh/contracts/jobmesh/persistence/v1/jobs.ts';
+import { ArtifactWhen } from '@jobmesh/contracts/jobmesh/types/v1/states.ts';
 
 /** A valid job spec with a fresh request id; override any field. */
 export function jobSpec(overrides: Partial<JobSpec> = {}): JobSpec {
@@ -12,6 +13,7 @@ export function jobSpec(overrides: Partial<JobSpec> = {}): JobSpec {
     env: { CI: 'true' },
     timeoutMs: 60_000,
     artifactPatterns: ['out/**'],
+    artifactWhen: ArtifactWhen.ARTIFACT_WHEN_ON_SUCCESS,
     ...overrides,
   };
 }

@@ -1,3 +1,4 @@
+import { ArtifactStoreServiceService } from '@jobmesh/contracts/jobmesh/persistence/v1/artifacts.ts';
 import { FsJobStoreServiceService } from '@jobmesh/contracts/jobmesh/persistence/v1/fs_jobs.ts';
 import { JobStoreServiceService } from '@jobmesh/contracts/jobmesh/persistence/v1/jobs.ts';
 import { JobLogStoreServiceService } from '@jobmesh/contracts/jobmesh/persistence/v1/logs.ts';
@@ -18,6 +19,7 @@ export function createPersistenceClients(address: string, options?: ClientOption
     vms: createClient(VmStoreServiceService, address, options),
     fsJobs: createClient(FsJobStoreServiceService, address, options),
     workflows: createClient(WorkflowStoreServiceService, address, options),
+    artifacts: createClient(ArtifactStoreServiceService, address, options),
   };
 }
 export type PersistenceClients = ReturnType<typeof createPersistenceClients>;
