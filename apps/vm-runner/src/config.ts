@@ -19,6 +19,8 @@ export const vmRunnerConfigSchema = z
     JOBMESH_DATA_DIR: z.string().min(1).default('.jobmesh'),
     /** Where VM records, overlays, seeds and workspaces live. @default <JOBMESH_DATA_DIR>/vm-runner */
     JOBMESH_VMRUNNER_STATE_DIR: z.string().min(1).optional(),
+    /** Where CollectOutputs stages a job's files (`<root>/<vm id>`): a folder inside fsops' staging root. @default <JOBMESH_DATA_DIR>/fsops/staging/outputs */
+    JOBMESH_VMRUNNER_OUTPUT_ROOT: z.string().min(1).optional(),
     /** Catalog file (JSON); unset = the built-in catalog (`local`, `debian-tcg`). */
     JOBMESH_VMRUNNER_CATALOG: z.string().min(1).optional(),
     /** Where the built-in catalog caches the test guest image. @default <repository>/.jobmesh/images */
@@ -43,6 +45,7 @@ export const vmRunnerConfigSchema = z
     address: env.JOBMESH_VMRUNNER_ADDR,
     persistenceAddress: env.JOBMESH_PERSISTENCE_ADDR,
     stateDir: resolve(env.JOBMESH_VMRUNNER_STATE_DIR ?? join(env.JOBMESH_DATA_DIR, 'vm-runner')),
+    outputRoot: resolve(env.JOBMESH_VMRUNNER_OUTPUT_ROOT ?? join(env.JOBMESH_DATA_DIR, 'fsops', 'staging', 'outputs')),
     catalogPath: env.JOBMESH_VMRUNNER_CATALOG,
     imageCacheDir: resolve(env.JOBMESH_VMRUNNER_IMAGE_CACHE_DIR),
     accel: env.JOBMESH_VMRUNNER_ACCEL,

@@ -9,6 +9,7 @@ import { createPersistenceRecords } from './records/create-persistence-records.t
 import { createVmEventRecorder } from './records/create-vm-event-recorder.ts';
 import { reconcileVms, type ReconcileSummary } from './reconcile/reconcile-vms.ts';
 import { createVmRunnerServer, persistenceDependencyHealthName } from './server.ts';
+import { createOutputCollector } from './outputs/create-output-collector.ts';
 import { createVmLifecycle } from './vms/create-vm-lifecycle.ts';
 import { createVmRegistry } from './vms/create-vm-registry.ts';
 import { createVmStateStore } from './vms/vm-state-store.ts';
@@ -62,9 +63,10 @@ export async function startVmRunner(config: VmRunnerConfig, logger: Logger): Pro
   const store = await createVmStateStore(config.stateDir);
   const registry = createVmRegistry(store, createVmEventRecorder(records.buffer, config.host));
   const reconciled = await reconcileVms({ registry, backends, logger, stopGraceMs: config.stopGraceMs });
-  const lifecycle = createVmLifecycle({ registry, catalog, backends, logger, readyTimeoutMs: config.readyTimeoutMs, stopGraceMs: config.stopGraceMs });
+  const lifecycle = createVmLifecycle({ registry, catalog, backends, logger, readyTimeoutMs: config.readyTimeoutMs, stopGraceMs: config.stopGraceMs, outputRoot: config.outputRoot });
 
-  server = createVmRunnerServer({ lifecycle, registry, catalog, host: config.host, logger, tls: config.tls });
+  const outputs = createOutputCollector({ registry, backends, outputRoot: config.outputRoot });
+  server = createVmRunnerServer({ lifecycle, registry, catalog, host: config.host, logger, tls: config.tls, outputs });
   const port = await server.listen(config.address);
   server.setServing(true);
   server.setStatus(persistenceDependencyHealthName, !degraded);

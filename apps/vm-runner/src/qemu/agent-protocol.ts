@@ -13,6 +13,10 @@
  * - `OUT` / `ERR`: raw stdout / stderr bytes of the job, at most 1536 per frame, as they are produced.
  * - `EXIT` decimal exit status of the job's shell (128+n when a signal n ended it); after the last OUT/ERR.
  * - `LOG` UTF-8 agent diagnostics (unknown frame, KILL without a job, …).
+ * - `LS` a piece of a listing (the pieces joined are text lines, see PROTOCOL.md); `LSEND` the
+ *   working directory's real path, after the last `LS` (empty: no working directory).
+ * - `FILE` `<size> <raw mode hex>` of a file asked for with GET, then `DATA` frames (its bytes,
+ *   at most 2304 per frame), then `FEND` its SHA-256 (hex); or `FERR` the reason it cannot be read.
  *
  * host → guest:
  * - `HELLO` (empty): asks for READY + STATE; sent on every (re)connect, since frames written
@@ -21,6 +25,8 @@
  *   keeps streaming to whoever is connected); after the job ended it re-sends EXIT.
  * - `KILL` signal name (`TERM`, `KILL`, `INT`…, optional `SIG` prefix): sent to the job's process group.
  * - `POWEROFF` (empty): stop the job, sync, unmount, power off (qemu exits with -no-reboot).
+ * - `LIST` listing roots, one per line, relative to the job's working directory: answered by LS… LSEND.
+ * - `GET` a path relative to the working directory: answered by FILE, DATA…, FEND (or FERR).
  *
  * While no host is connected the guest's writes block, so frames wait in the guest (and a
  * chatty job blocks on its output) rather than being lost; the guest flushes them as soon as
@@ -33,10 +39,10 @@
 export const frameTag = 'JM1';
 
 /** Frame types the guest sends. */
-export type GuestFrameType = 'READY' | 'STATE' | 'OUT' | 'ERR' | 'EXIT' | 'LOG';
+export type GuestFrameType = 'READY' | 'STATE' | 'OUT' | 'ERR' | 'EXIT' | 'LOG' | 'LS' | 'LSEND' | 'FILE' | 'DATA' | 'FEND' | 'FERR';
 
 /** Frame types the host sends. */
-export type HostFrameType = 'HELLO' | 'RUN' | 'KILL' | 'POWEROFF';
+export type HostFrameType = 'HELLO' | 'RUN' | 'KILL' | 'POWEROFF' | 'LIST' | 'GET';
 
 /** One decoded frame. */
 export interface Frame {

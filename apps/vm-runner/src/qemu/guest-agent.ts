@@ -44,6 +44,19 @@ export interface GuestAgent {
   run(onOutput: (stream: 'stdout' | 'stderr', data: Buffer) => void, options: { timeoutMs?: number; signal?: AbortSignal }): Promise<RunResult>;
   /** Asks the guest for its job state (HELLO → STATE); the way to learn, after a restart, whether the job ran. */
   status(timeoutMs: number): Promise<GuestJobState>;
+  /**
+   * Lists the job's working directory in the guest under these roots (LIST → LS… LSEND).
+   * @returns the listing's text lines and the working directory's real path in the guest ('' when it has none)
+   * @throws Error when the guest does not answer within `timeoutMs`, or the connection is lost
+   */
+  listFiles(roots: readonly string[], timeoutMs: number): Promise<{ workDir: string; lines: string[] }>;
+  /**
+   * Fetches one file of the working directory (GET → FILE, DATA…, FEND): `onData` gets its bytes in
+   * order. Fails rather than restarts when the connection drops mid-file (the caller starts over).
+   * @param idleMs - longest silence of the guest while the file comes
+   * @throws Error when the guest cannot read it (FERR), goes silent, or the connection is lost
+   */
+  fetchFile(path: string, onData: (data: Buffer) => void, idleMs: number): Promise<{ sizeBytes: number; mode: number; sha256: string }>;
   /** Sends POWEROFF (job stopped, disk synced, qemu exits); resolves once written. */
   powerOff(timeoutMs: number): Promise<void>;
   /** Last agent LOG lines and lines that were not frames, oldest first, for diagnostics. */
@@ -184,7 +197,8 @@ export function createGuestAgent(socketPath: string, options: GuestAgentOptions 
     return () => void subscribers.delete(subscriber);
   };
 
-  const waitFor = <T>(timeoutMs: number, what: string, signal: AbortSignal | undefined, setup: (done: (value: T) => void) => Omit<Subscriber, 'onFail'>): Promise<T> =>
+  /** Subscribes for one call; with `idle`, the timeout restarts at every frame. */
+  const waitFor = <T>(timeoutMs: number, what: string, signal: AbortSignal | undefined, setup: (done: (value: T) => void, fail: (error: Error) => void) => Omit<Subscriber, 'onFail'>, idle = false): Promise<T> =>
     new Promise<T>((resolve, reject) => {
       let unsubscribe = (): void => {};
       let finished = false;
@@ -197,11 +211,17 @@ export function createGuestAgent(socketPath: string, options: GuestAgentOptions 
         else resolve(value as T);
       };
       const onAbort = (): void => finish(signal?.reason instanceof Error ? signal.reason : new Error(`${what}: aborted`));
-      const timer = setTimeout(() => finish(new Error(`${what}: no answer within ${timeoutMs} ms`)), timeoutMs);
+      const onTimeout = (): void => finish(new Error(`${what}: no answer within ${timeoutMs} ms`));
+      let timer = setTimeout(onTimeout, timeoutMs);
       if (signal?.aborted) return onAbort();
       signal?.addEventListener('abort', onAbort, { once: true });
-      const handlers = setup((value) => finish(undefined, value));
-      const remove = subscribe({ ...handlers, onFail: (error) => finish(error) });
+      const handlers = setup((value) => finish(undefined, value), (error) => finish(error));
+      const onFrame = !idle || !handlers.onFrame ? handlers.onFrame : (frame: Frame): void => {
+        clearTimeout(timer);
+        timer = setTimeout(onTimeout, timeoutMs);
+        handlers.onFrame!(frame);
+      };
+      const remove = subscribe({ ...handlers, onFrame, onFail: (error) => finish(error) });
       // subscribe() may already have finished the call (connected, or closed).
       if (finished) remove();
       else unsubscribe = remove;
@@ -231,6 +251,45 @@ export function createGuestAgent(socketPath: string, options: GuestAgentOptions 
           if (state && typeof state === 'object' && 'job' in state) done(state);
         },
       }));
+    },
+
+    listFiles(roots, timeoutMs) {
+      let pieces: Buffer[] = [];
+      return waitFor(timeoutMs, 'guest agent LIST', undefined, (done) => ({
+        // Asked again on a reconnect: what came before is dropped with the old connection.
+        onConnect: () => {
+          pieces = [];
+          send('LIST', roots.join('\n'));
+        },
+        onFrame: (frame) => {
+          if (frame.type === 'LS') pieces.push(frame.payload);
+          else if (frame.type === 'LSEND') done({ workDir: frame.payload.toString('utf8'), lines: Buffer.concat(pieces).toString('utf8').split('\n').filter((line) => line !== '') });
+        },
+      }));
+    },
+
+    fetchFile(path, onData, idleMs) {
+      let asked = false;
+      let header: { sizeBytes: number; mode: number } | undefined;
+      return waitFor(idleMs, `guest agent GET ${path}`, undefined, (done, fail) => ({
+        onConnect: () => {
+          if (asked) return fail(new Error(`the guest agent connection was lost while ${path} was transferred`));
+          asked = true;
+          send('GET', path);
+        },
+        onFrame: (frame) => {
+          if (frame.type === 'FILE') {
+            const [size, mode] = frame.payload.toString('ascii').trim().split(' ');
+            header = { sizeBytes: Number(size), mode: Number.parseInt(mode ?? '', 16) };
+          } else if (frame.type === 'DATA' && header) {
+            onData(frame.payload);
+          } else if (frame.type === 'FEND' && header) {
+            done({ ...header, sha256: frame.payload.toString('ascii').trim() });
+          } else if (frame.type === 'FERR') {
+            fail(new Error(`the guest cannot send ${path}: ${frame.payload.toString('utf8')}`));
+          }
+        },
+      }), true);
     },
 
     powerOff(timeoutMs) {

@@ -1,5 +1,7 @@
 import { alreadyExists, deadlineExceeded, failedPrecondition, isMeshError, resourceExhausted } from '@jobmesh/grpc-kit';
 import type { Logger } from '@jobmesh/logger';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Backend, ExecOutcome, JobPayload } from '../backends/backend.ts';
 import type { Catalog } from '../catalog/create-catalog.ts';
 import type { VmRegistry } from './create-vm-registry.ts';
@@ -19,6 +21,8 @@ export interface VmLifecycleDeps {
   readyTimeoutMs: number;
   /** Grace of Stop and of killing a job, when the request gives none. */
   stopGraceMs: number;
+  /** Where CollectOutputs stages (`<outputRoot>/<vm id>`): Destroy removes what fsops did not take. */
+  outputRoot?: string;
 }
 
 /** A job run's options as Exec gives them. */
@@ -204,6 +208,7 @@ export function createVmLifecycle(deps: VmLifecycleDeps) {
         if (record.state === 'DESTROYED') return record;
         execs.get(id)?.abort(new Error('vm destroyed'));
         await backendOf(record).destroy(record);
+        if (deps.outputRoot) await rm(join(deps.outputRoot, id), { recursive: true, force: true });
         await registry.transition(record, 'DESTROYED', 'destroyed; files removed', { pid: 0, pidStartTicks: 0 });
         return record;
       });

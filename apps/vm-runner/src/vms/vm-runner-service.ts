@@ -2,7 +2,9 @@ import type { ExecResponse } from '@jobmesh/contracts/jobmesh/vmrunner/v1/vm_run
 import { VmRunnerServiceService } from '@jobmesh/contracts/jobmesh/vmrunner/v1/vm_runner.ts';
 import { LogStream } from '@jobmesh/contracts/jobmesh/types/v1/states.ts';
 import { defineService, invalidArgument } from '@jobmesh/grpc-kit';
+import { requirePatterns } from '@jobmesh/artifacts';
 import type { Catalog } from '../catalog/create-catalog.ts';
+import type { OutputCollector } from '../outputs/create-output-collector.ts';
 import { createAsyncQueue } from './create-async-queue.ts';
 import type { VmLifecycle } from './create-vm-lifecycle.ts';
 import type { VmRegistry } from './create-vm-registry.ts';
@@ -16,6 +18,7 @@ export interface VmRunnerServiceDeps {
   catalog: Catalog;
   /** Host name reported by Capacity. */
   host: string;
+  outputs: OutputCollector;
 }
 
 const nonNegative = (field: string, value: number) => {
@@ -24,7 +27,10 @@ const nonNegative = (field: string, value: number) => {
 };
 
 /** jobmesh.vmrunner.v1.VmRunnerService over the VM lifecycle. */
-export function createVmRunnerService({ lifecycle, registry, catalog, host }: VmRunnerServiceDeps) {
+const defaultMaxFiles = 1000;
+const defaultMaxBytes = 1024 ** 3;
+
+export function createVmRunnerService({ lifecycle, registry, catalog, host, outputs }: VmRunnerServiceDeps) {
   return defineService('jobmesh.vmrunner.v1.VmRunnerService', VmRunnerServiceService, {
     async prepare(request) {
       const input = validatePrepare(request);
@@ -61,6 +67,14 @@ export function createVmRunnerService({ lifecycle, registry, catalog, host }: Vm
       // Output goes out as it comes; a client that goes away aborts context.signal, which ends
       // the job unless it asked for rejoin (then the job goes on and a later Exec re-joins it).
       yield* queue;
+    },
+    async collectOutputs(request) {
+      const patterns = requirePatterns('patterns', request.patterns);
+      const maxFiles = nonNegative('max_files', request.maxFiles) || defaultMaxFiles;
+      if (maxFiles > 10_000) throw invalidArgument('max_files', 'must be 0 (the default, 1000) to 10000');
+      const maxBytes = nonNegative('max_bytes', request.maxBytes) || defaultMaxBytes;
+      const collected = await outputs.collect(request.vmId, { patterns, maxFiles, maxBytes });
+      return { stagedPath: collected.stagedPath, files: collected.files, unmatchedPatterns: collected.unmatched, bytesTotal: collected.bytesTotal, repeated: collected.repeated };
     },
     async stop(request) {
       const graceMs = nonNegative('grace_ms', request.graceMs);

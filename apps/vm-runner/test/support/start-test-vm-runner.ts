@@ -48,6 +48,7 @@ export async function startTestVmRunner(options: { persistenceAddress: string; c
     JOBMESH_VMRUNNER_STOP_GRACE_MS: '1000',
     JOBMESH_SHUTDOWN_GRACE_MS: '1000',
     JOBMESH_VMRUNNER_HOST: 'test-host',
+    JOBMESH_VMRUNNER_OUTPUT_ROOT: join(stateDir, 'outputs'),
     ...options.env,
   });
   const running = await startVmRunner(config, createLogger('vm-runner', { level: 'warn' }));

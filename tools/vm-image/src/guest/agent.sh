@@ -17,6 +17,10 @@ export PATH=/bin:/sbin:/usr/bin:/usr/sbin
 port_name=jobmesh.agent
 run=/run/jobmesh
 chunk_bytes=1536
+# The job's working directory (job.sh runs the script there); LIST and GET stay inside it.
+work=${JOBMESH_WORK_DIR:-/mnt/disk/work}
+# Base64 characters per LS/DATA frame: 2304 bytes, so a frame stays under PIPE_BUF.
+frame_chars=3072
 mkdir -p "$run"
 
 find_port() {
@@ -72,6 +76,59 @@ pump() {
   done <"$2"
 }
 
+# frames TYPE: stdin's bytes as TYPE frames (one base64 and one sed for the whole stream).
+frames() { base64 -w "$frame_chars" | sed "s/^/JM1 $1 /" >&4; }
+
+# list_entries ROOT...: `F <raw mode hex> <size> <path>` per file or symlink (find + stat), then
+# `L <file|dir|missing> <size> <raw mode hex> <path>\t<target>` per symlink with where it
+# resolves. A root that resolves outside the working directory is reported as such a link and
+# not walked. Run inside the working directory; .git folders are not entered.
+list_entries() {
+  real=$(pwd -P)
+  for root in "$@"; do
+    [ -e "$root" ] || [ -L "$root" ] || continue
+    target=$(readlink -f "$root" 2>/dev/null)
+    case $target in
+      "$real" | "$real"/*) ;;
+      *) printf 'L dir 0 0 %s\t%s\n' "$root" "$target"; continue ;;
+    esac
+    find "$root" -name .git -prune -o \( -type f -o -type l \) -exec stat -c 'F %f %s %n' {} +
+    find "$root" -name .git -prune -o -type l -print | while IFS= read -r link; do
+      target=$(readlink -f "$link" 2>/dev/null)
+      if [ -f "$link" ]; then info="file $(stat -L -c '%s %f' "$link")"
+      elif [ -d "$link" ]; then info='dir 0 0'
+      else info='missing 0 0'
+      fi
+      printf 'L %s %s\t%s\n' "$info" "$link" "$target"
+    done
+  done
+}
+
+# LIST: payload = listing roots, one per line, relative to the working directory.
+list_files() {
+  roots=$(printf '%s' "$1" | base64 -d 2>/dev/null)
+  real=$(cd "$work" 2>/dev/null && pwd -P) || { send LSEND ''; return; }
+  # Word splitting on newlines only, globbing is off (set -f).
+  old_ifs=$IFS; IFS='
+'
+  # shellcheck disable=SC2086
+  (cd "$real" && list_entries $roots) 2>/dev/null | frames LS
+  IFS=$old_ifs
+  send LSEND "$real"
+}
+
+# GET: payload = a path relative to the working directory; answers FILE, DATA..., FEND (or FERR).
+get_file() {
+  path=$(printf '%s' "$1" | base64 -d 2>/dev/null)
+  real=$(cd "$work" 2>/dev/null && pwd -P) || { send FERR "no working directory $work"; return; }
+  file="$real/$path"
+  if [ -z "$path" ] || [ ! -f "$file" ] || [ ! -r "$file" ]; then send FERR "not a readable regular file: $path"; return; fi
+  send FILE "$(stat -L -c '%s %f' "$file")"
+  frames DATA <"$file"
+  sum=$(sha256sum <"$file")
+  send FEND "${sum%% *}"
+}
+
 run_job() {
   rm -f "$run/out" "$run/err"
   mkfifo "$run/out" "$run/err"
@@ -122,6 +179,8 @@ handle() {
         send LOG "KILL: no job running"
       fi
       ;;
+    LIST) list_files "$2" ;;
+    GET) get_file "$2" ;;
     POWEROFF)
       send LOG "powering off"
       /jobmesh/poweroff.sh &

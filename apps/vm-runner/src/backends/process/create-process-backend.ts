@@ -6,6 +6,7 @@ import type { VmRecord } from '../../vms/vm-record.ts';
 import { findVmProcessGroups } from './find-vm-process-groups.ts';
 import { killProcessGroup } from './kill-process-group.ts';
 import { isSameProcess, processStartTicks } from './process-identity.ts';
+import { collectHostOutputs } from './collect-host-outputs.ts';
 import { detachedRunFiles } from './detached-run-files.ts';
 import { runDetachedJob, type OpenedRun } from './run-detached-job.ts';
 
@@ -47,6 +48,7 @@ export function createProcessBackend(): Backend {
     start: async () => ({ pid: 0, pidStartTicks: 0, accelerator: '' }),
     waitReady: async () => {},
     exec: (record, options) => (options.rejoin ? runDetachedJob(record, options, detached, groupOf) : runJob(record, options, running)),
+    collectOutputs: (record, request) => collectHostOutputs(record.overlayPath, request),
     hasRun: (record) => detached.has(record.id) || detachedRunFiles(record.vmDir).began(),
     stop: (record, options) => stopAll(record, options),
     async destroy(record) {

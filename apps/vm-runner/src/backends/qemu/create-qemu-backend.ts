@@ -7,6 +7,7 @@ import { ensureTestImage, type GuestImage } from '@jobmesh/vm-image';
 import type { ImageSpec, LabelSpec } from '../../catalog/catalog-schema.ts';
 import type { VmRecord } from '../../vms/vm-record.ts';
 import type { Backend } from '../backend.ts';
+import { collectGuestOutputs } from './collect-guest-outputs.ts';
 import { processStartTicks } from '../process/process-identity.ts';
 import { failedPrecondition } from '@jobmesh/grpc-kit';
 import { attachQemu, createOverlay, createSeed, launchQemu, maxSocketPathBytes, probeAccelerator, runDirFiles, stopQemu, type QemuProcess } from '../../qemu/index.ts';
@@ -123,6 +124,11 @@ export function createQemuBackend(options: QemuBackendOptions): Backend & { warm
       if (!qemu) throw new Error('the qemu process is gone');
       const result = await qemu.agent.run(onOutput, { timeoutMs: timeoutMs > 0 ? timeoutMs : undefined, signal });
       return { exitCode: result.exitCode, signal: result.signal ?? '', timedOut: result.timedOut };
+    },
+    async collectOutputs(record, request) {
+      const qemu = await processOf(record);
+      if (!qemu) throw failedPrecondition('VM_GONE', `the qemu process of vm ${record.id} is gone; its outputs cannot be collected`);
+      return collectGuestOutputs(qemu.agent, request, (lines) => options.logger.warn('guest listing lines dropped', { vm: record.id, lines: lines.slice(0, 10) }));
     },
     async stop(record, { graceMs, force }) {
       const qemu = await processOf(record);
