@@ -8,6 +8,7 @@ import { existsSync, statSync } from 'node:fs';
 import { chmod, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { skipTest } from '@jobmesh/testing-tools';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { manifestSha256 } from '@jobmesh/artifacts';
@@ -158,7 +159,7 @@ test('bad fields and a missing source are refused, naming the field or reason', 
 });
 
 test('move across filesystems: copied, verified, then the source removed', async ({ f }) => {
-  if (!crossDevice) return console.log('skipped: no second filesystem');
+  if (!crossDevice) return skipTest('no second filesystem (/dev/shm missing or on the same filesystem as the temp dir)');
   const hashes = await writeTree(join(f.roots.staging, 'xmv'), { 'a.bin': bytes(200_000, 2), 'b/c.txt': 'c' });
   const source = join(f.roots.staging, 'xmv');
   const inode = (await stat(join(source, 'a.bin'))).ino;
@@ -170,7 +171,7 @@ test('move across filesystems: copied, verified, then the source removed', async
 });
 
 test('hardlink across filesystems: FAILED_PRECONDITION CROSS_DEVICE, recorded failed (attempt + 1); auto falls back to copy', async ({ f, p }) => {
-  if (!crossDevice) return console.log('skipped: no second filesystem');
+  if (!crossDevice) return skipTest('no second filesystem (/dev/shm missing or on the same filesystem as the temp dir)');
   await writeTree(f.roots.staging, { 'xl/src.txt': 'far' });
   const source = join(f.roots.staging, 'xl/src.txt');
   const destination = join(f.roots.artifacts, 'xl/dst.txt');

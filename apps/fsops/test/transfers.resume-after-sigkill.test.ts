@@ -8,6 +8,7 @@ import { existsSync, statSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { skipTest } from '@jobmesh/testing-tools';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { manifestSha256 } from '@jobmesh/artifacts';
@@ -37,7 +38,7 @@ test('SIGKILL during a copy leaves no partial file under a final name; the repea
 });
 
 test('SIGKILL during a move across filesystems keeps the whole source until every copy is verified', async (ctx) => {
-  if (!crossDevice) return console.log('skipped: no second filesystem');
+  if (!crossDevice) return skipTest('no second filesystem (/dev/shm missing or on the same filesystem as the temp dir)');
   const staging = await mkdtemp(join(shm, 'fsops-kill-'));
   try {
     await killAndResume(ctx, TransferMode.TRANSFER_MODE_MOVE, 'staging', staging);

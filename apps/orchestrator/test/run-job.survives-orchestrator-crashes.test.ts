@@ -1,7 +1,9 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { JobState, VmState } from '@jobmesh/contracts/jobmesh/types/v1/states.ts';
+import { JobServiceService } from '@jobmesh/contracts/jobmesh/orchestrator/v1/jobs.ts';
+import { JobState, VmState, WorkflowStatus } from '@jobmesh/contracts/jobmesh/types/v1/states.ts';
+import { createClient } from '@jobmesh/grpc-kit';
 import { withDeadline } from '@jobmesh/grpc-kit/testing';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -46,19 +48,44 @@ for (const step of Object.values(runJobSteps)) {
   });
 }
 
-test('two orchestrator replicas share one workload: every job runs exactly once', async ({ mesh, repo }) => {
+test('two orchestrator replicas share one workload: every job runs exactly once, and both replicas ran some', async ({ mesh, repo }) => {
   const second = await mesh.addOrchestrator();
+  // Clients reach the replicas through a balancer: half the jobs are submitted to each. Submitted
+  // to one replica only, that replica (woken by its own SubmitJob) claims them all before the
+  // other polls, and the test would prove nothing about sharing.
+  const secondApi = createClient(JobServiceService, `127.0.0.1:${await second.serving}`);
+  const replicaPids = [mesh.pid('orchestrator')!, second.child.pid!];
   const markers = join(mesh.dataDir, 'markers');
   const ids: string[] = [];
-  for (let i = 0; i < 12; i++) {
-    const { job } = await mesh.api.jobs.submitJob({ repoUrl: repo.url, commitSha: repo.commit, runsOn: 'local', script: `mkdir -p ${markers}; echo run >> ${markers}/job-${i}`, env: {}, secretEnv: {}, timeoutMs: 120_000, artifactPatterns: [], artifactWhen: 0, requestId: '' });
-    ids.push(job!.requestId);
+  // Who ran what: the lease owner (orchestrator@<host>:<pid>) of each RUNNING workflow, sampled
+  // while the jobs run (the lease is cleared when a workflow ends; each job sleeps 1 s to be seen).
+  const ranBy = new Map<string, Set<number>>();
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      const { workflows } = await mesh.store.workflows.listWorkflows({ statuses: [WorkflowStatus.WORKFLOW_STATUS_RUNNING], name: '', parentId: '', pageSize: 500, pageToken: '' });
+      for (const w of workflows.filter((w) => ids.includes(w.id) && w.leaseOwner)) {
+        ranBy.set(w.id, (ranBy.get(w.id) ?? new Set()).add(Number(/:(\d+)$/.exec(w.leaseOwner)?.[1])));
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  })();
+  try {
+    for (let i = 0; i < 12; i++) {
+      const api = i % 2 ? secondApi : mesh.api.jobs;
+      const { job } = await api.submitJob({ repoUrl: repo.url, commitSha: repo.commit, runsOn: 'local', script: `mkdir -p ${markers}; echo run >> ${markers}/job-${i}; sleep 1`, env: {}, secretEnv: {}, timeoutMs: 120_000, artifactPatterns: [], artifactWhen: 0, requestId: '' });
+      ids.push(job!.requestId);
+    }
+    const done = await Promise.all(ids.map((id) => waitForEnd(mesh, id)));
+    assert.ok(done.every((j) => j.state === JobState.JOB_STATE_SUCCEEDED));
+  } finally {
+    sampling = false;
+    await sampler;
+    secondApi.close();
   }
-  const done = await Promise.all(ids.map((id) => waitForEnd(mesh, id)));
-  assert.ok(done.every((j) => j.state === JobState.JOB_STATE_SUCCEEDED));
   for (let i = 0; i < 12; i++) assert.is((await readFile(join(markers, `job-${i}`), 'utf8')).trim().split('\n').length, 1, `job ${i} ran once`);
-  const owners = new Set<string>();
-  for (const id of ids) owners.add((await mesh.store.workflows.getWorkflow({ id })).workflow!.claimCount.toString());
+  const runners = new Set([...ranBy.values()].flatMap((pids) => [...pids]));
+  assert.equal([...runners].sort(), [...replicaPids].sort(), `lease owners seen: ${JSON.stringify([...ranBy].map(([id, pids]) => [id, [...pids]]))}`);
   assert.ok(second.child.exitCode === null, 'the second replica still runs');
 });
 

@@ -8,7 +8,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 
 // Runs `npm run bench -- --quick` as CI does, so the harness never rots. It checks that
-// every suite that ran produced figures and ratios, never how big they are.
+// at least one suite ran and every suite that ran produced figures and ratios, never how big they are.
 const mainPath = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 const test = suite<{ out: string }>('bench quick mode');
 test.before(async (ctx) => {
@@ -46,6 +46,9 @@ test('a quick run writes figures and a ratio for every suite that ran, and leave
   assert.equal(report.failures.map((f) => f.suite), [], `suites failed:\n${failures}\n--- output tail:\n${output.slice(-3000)}`);
   assert.is(code, 0, output.slice(-4000));
   assert.ok(report.results.length + report.skipped.length >= 7, 'every suite ran or said why not');
+  // A run where every suite said "skipped" measured nothing: that is a failure, not a pass.
+  const skippedWhy = report.skipped.map((s) => `${s.suite}: ${s.reason}`).join('\n');
+  assert.ok(report.results.length > 0, `no suite ran; skipped:\n${skippedWhy}`);
   for (const result of report.results) {
     assert.ok(result.comparisons.length > 0, `${result.suite} has figures`);
     for (const c of result.comparisons) {

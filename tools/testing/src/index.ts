@@ -1,1 +1,2 @@
 export { spawnService, type ServiceProcess } from './spawn-service.ts';
+export { skipTest } from './skip-test.ts';

@@ -1,32 +1,18 @@
 import { spawn } from 'node:child_process';
+import { countTestResults, type TestCounts } from './count-test-results.ts';
 
 /** Outcome of one test file. */
-export interface TestFileResult {
+export interface TestFileResult extends TestCounts {
   file: string;
-  passed: number;
-  failed: number;
-  skipped: number;
   exitCode: number | null;
   durationMs: number;
   output: string;
 }
 
-const ansi = /\x1b\[[0-9;]*m/g;
-
-/** Reads uvu's closing totals ("Total: N", "Passed: N", "Skipped: N"). */
-export function parseUvuTotals(output: string): { total: number; passed: number; skipped: number } | null {
-  const text = output.replace(ansi, '');
-  const total = /Total:\s+(\d+)/.exec(text);
-  const passed = /Passed:\s+(\d+)/.exec(text);
-  const skipped = /Skipped:\s+(\d+)/.exec(text);
-  if (!total || !passed) return null;
-  return { total: Number(total[1]), passed: Number(passed[1]), skipped: Number(skipped?.[1] ?? 0) };
-}
-
 /**
  * Runs one test file in its own Node process (the pinned Node: process.execPath)
- * with a hard timeout. A file that crashes, hangs or exits non-zero without
- * failed tests counts one failure, so nothing broken can pass silently.
+ * with a hard timeout, killing its whole process group at the end, and counts its
+ * tests (countTestResults: a crash, a hang or a non-zero exit is at least one failure).
  */
 export function runTestFile(root: string, file: string, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<TestFileResult> {
   const started = Date.now();
@@ -44,13 +30,9 @@ export function runTestFile(root: string, file: string, env: NodeJS.ProcessEnv, 
       clearTimeout(timer);
       // Whatever the file started and did not stop (a server, a Postgres) dies with it.
       try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* the group is gone */ }
-      const totals = parseUvuTotals(output);
-      let passed = totals?.passed ?? 0;
-      let failed = totals ? totals.total - totals.passed - totals.skipped : 0;
       if (timedOut) output += `\n[runner] killed after ${timeoutMs} ms\n`;
-      if ((exitCode !== 0 || timedOut || !totals) && failed === 0) failed = 1;
-      if (totals && totals.total === 0 && failed === 0) failed = 1; // a file that ran no test is a mistake
-      resolve({ file, passed, failed, skipped: totals?.skipped ?? 0, exitCode, durationMs: Date.now() - started, output });
+      const counts = countTestResults({ output, exitCode, timedOut });
+      resolve({ file, ...counts, exitCode, durationMs: Date.now() - started, output });
     });
   });
 }

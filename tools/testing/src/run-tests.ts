@@ -8,6 +8,7 @@ import { assertSupportedNode } from '@jobmesh/config';
 import { startEmbeddedPostgres } from '@jobmesh/persistence/embedded';
 import { findTestFiles } from './find-test-files.ts';
 import { runTestFile, type TestFileResult } from './run-test-file.ts';
+import { summarizeResults } from './summarize-results.ts';
 
 assertSupportedNode();
 const root = join(import.meta.dirname, '..', '..', '..');
@@ -28,7 +29,8 @@ async function runAndReport(file: string): Promise<void> {
   const result = await runTestFile(root, file, env, fileTimeoutMs);
   results.push(result);
   const mark = result.failed ? 'FAIL' : 'ok  ';
-  process.stdout.write(`${mark} ${file}  (${result.passed} passed, ${result.failed} failed, ${(result.durationMs / 1000).toFixed(1)} s)\n`);
+  process.stdout.write(`${mark} ${file}  (${result.passed} passed, ${result.failed} failed, ${result.skipped} skipped, ${(result.durationMs / 1000).toFixed(1)} s)\n`);
+  for (const reason of result.skipReasons) process.stdout.write(`     skipped: ${reason}\n`);
   if (result.failed) process.stdout.write(result.output.replace(/^/gm, '    │ ') + '\n');
 }
 // The bench and drills smoke tests start whole meshes and load both cores themselves: they run
@@ -44,8 +46,6 @@ for (const file of files.filter(runsAlone)) await runAndReport(file);
 
 await postgres.stop();
 await rm(dataDir, { recursive: true, force: true });
-const passed = results.reduce((n, r) => n + r.passed, 0);
-const failed = results.reduce((n, r) => n + r.failed, 0);
-const skipped = results.reduce((n, r) => n + r.skipped, 0);
-process.stdout.write(`\n${passed} passed, ${failed} failed, ${skipped} skipped\n`);
-process.exit(failed > 0 || files.length === 0 ? 1 : 0);
+const summary = summarizeResults(results);
+process.stdout.write(`\n${summary.line}\n`);
+process.exit(summary.exitCode);
