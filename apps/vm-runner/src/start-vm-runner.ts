@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Logger } from '@jobmesh/logger';
 import type { Backend } from './backends/backend.ts';
 import { createProcessBackend } from './backends/process/create-process-backend.ts';
+import { createLabelHealth } from './catalog/create-label-health.ts';
 import { createCatalog } from './catalog/create-catalog.ts';
 import { loadCatalog } from './catalog/load-catalog.ts';
 import type { VmRunnerConfig } from './config.ts';
@@ -36,6 +37,7 @@ export interface RunningVmRunner {
 export async function startVmRunner(config: VmRunnerConfig, logger: Logger): Promise<RunningVmRunner> {
   const catalog = createCatalog(await loadCatalog(config.catalogPath));
   const backends: Partial<Record<'process' | 'qemu', Backend>> = { process: createProcessBackend() };
+  const backendProblems: Partial<Record<'process' | 'qemu', string>> = {};
   if (catalog.labels.some((label) => label.backend === 'qemu')) {
     try {
       // Loaded on demand: a host without the qemu driver still serves its process labels.
@@ -45,6 +47,7 @@ export async function startVmRunner(config: VmRunnerConfig, logger: Logger): Pro
       backends.qemu = qemu;
     } catch (error) {
       logger.warn('qemu backend unavailable; its labels refuse Prepare', { error });
+      backendProblems.qemu = `the qemu backend failed to load: ${error instanceof Error ? error.message : String(error)}`;
     }
   }
 
@@ -63,10 +66,15 @@ export async function startVmRunner(config: VmRunnerConfig, logger: Logger): Pro
   const store = await createVmStateStore(config.stateDir);
   const registry = createVmRegistry(store, createVmEventRecorder(records.buffer, config.host));
   const reconciled = await reconcileVms({ registry, backends, logger, stopGraceMs: config.stopGraceMs });
-  const lifecycle = createVmLifecycle({ registry, catalog, backends, logger, readyTimeoutMs: config.readyTimeoutMs, stopGraceMs: config.stopGraceMs, outputRoot: config.outputRoot });
+  const health = createLabelHealth(backends, backendProblems);
+  for (const label of catalog.labels) {
+    const reason = await health.reasonOf(label);
+    if (reason) logger.warn('label unavailable on this host: its jobs fail at once', { label: label.name, reason });
+  }
+  const lifecycle = createVmLifecycle({ registry, catalog, backends, logger, health, readyTimeoutMs: config.readyTimeoutMs, stopGraceMs: config.stopGraceMs, outputRoot: config.outputRoot });
 
   const outputs = createOutputCollector({ registry, backends, outputRoot: config.outputRoot });
-  server = createVmRunnerServer({ lifecycle, registry, catalog, host: config.host, logger, tls: config.tls, outputs });
+  server = createVmRunnerServer({ lifecycle, registry, catalog, host: config.host, logger, tls: config.tls, outputs, health, backends });
   const port = await server.listen(config.address);
   server.setServing(true);
   server.setStatus(persistenceDependencyHealthName, !degraded);

@@ -9,12 +9,12 @@ export interface InstalledKernel {
 }
 
 /**
- * Picks the newest kernel in /boot that has a matching /lib/modules directory
+ * Picks the newest kernel in /boot (or JOBMESH_VMIMAGE_BOOT_DIR) that has a matching /lib/modules directory
  * (Debian's `linux-image-amd64`).
  *
  * @throws Error when no usable kernel is installed, naming the package to install.
  */
-export async function findKernel(bootDir = '/boot', modulesRoot = '/lib/modules'): Promise<InstalledKernel> {
+export async function findKernel(bootDir = process.env.JOBMESH_VMIMAGE_BOOT_DIR ?? '/boot', modulesRoot = '/lib/modules'): Promise<InstalledKernel> {
   const names = existsSync(bootDir) ? await readdir(bootDir) : [];
   const versions = names
     .filter((name) => name.startsWith('vmlinuz-'))

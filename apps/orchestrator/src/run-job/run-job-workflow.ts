@@ -60,7 +60,8 @@ export interface RunJobDeps {
 // About 3 minutes of attempts: in the chaos drill a SIGKILLed service took up to 20 s to serve
 // again on a busy 2-core host, and 8 attempts (16 s) failed jobs that had done nothing wrong.
 const serviceCall: RetryPolicy = { maxAttempts: 40, backoff: 'exponential', initialIntervalMs: 200, maxIntervalMs: 5000 };
-const slotWait: RetryPolicy = { maxAttempts: 1000, backoff: 'exponential', initialIntervalMs: 250, maxIntervalMs: 2000, nonRetryableCodes: [3, 5, 6, 7, 16] };
+// Retried while every vm-runner is full (RESOURCE_EXHAUSTED) or away; a label that cannot run (FAILED_PRECONDITION) fails at once.
+const slotWait: RetryPolicy = { maxAttempts: 1000, backoff: 'exponential', initialIntervalMs: 250, maxIntervalMs: 2000, nonRetryableCodes: [3, 5, 6, 7, 9, 16] };
 const finalState = { succeeded: JobState.JOB_STATE_SUCCEEDED, failed: JobState.JOB_STATE_FAILED, cancelled: JobState.JOB_STATE_CANCELLED, timed_out: JobState.JOB_STATE_TIMED_OUT };
 
 /**

@@ -1,3 +1,4 @@
+import { failedPrecondition } from '@jobmesh/grpc-kit';
 import type { MeshClients } from '../clients/create-mesh-clients.ts';
 
 /** Where a job got its slot: the vm-runner to prepare its VM on. */
@@ -12,7 +13,7 @@ export type Slot = {
  * per label, by counting the queued jobs of the label created before it
  * against the free slots every vm-runner reports, then picks the vm-runner
  * with the most free slots of that label. Re-checks every `pollMs`.
- * @throws the signal's reason when aborted (cancellation, deadline)
+ * @throws the signal's reason when aborted (cancellation, deadline); FAILED_PRECONDITION LABEL_UNAVAILABLE when every vm-runner offering the label says it cannot run it
  */
 export async function waitForSlot(clients: MeshClients, requestId: string, runsOn: string, signal: AbortSignal, pollMs = 200, maxPollMs = 1000): Promise<Slot> {
   const started = Date.now();
@@ -23,10 +24,13 @@ export async function waitForSlot(clients: MeshClients, requestId: string, runsO
       // A vm-runner that is away offers no slot; the others still may.
       ...[...clients.vmRunners].map(([address, runner]) => sharedCapacity(runner).then((c) => ({ address, labels: c.labels }), () => ({ address, labels: [] }))),
     ]);
-    const free = reports.map(({ address, labels }) => {
-      const label = labels.find((l) => l.label === runsOn || l.aliases.includes(runsOn));
-      return { address, free: label ? label.slotsTotal - label.slotsInUse : 0 };
-    });
+    const found = reports.map(({ address, labels }) => ({ address, label: labels.find((l) => l.label === runsOn || l.aliases.includes(runsOn)) }));
+    // A label no vm-runner can run (qemu missing, image missing…) fails the job now, with the reason.
+    const offered = found.filter((f) => f.label);
+    if (offered.length > 0 && offered.every((f) => f.label!.unavailableReason)) {
+      throw failedPrecondition('LABEL_UNAVAILABLE', `label ${runsOn} cannot run jobs: ${offered.map((f) => `${f.address}: ${f.label!.unavailableReason}`).join('; ')}`);
+    }
+    const free = found.map(({ address, label }) => ({ address, free: label && !label.unavailableReason ? label.slotsTotal - label.slotsInUse : 0 }));
     const total = free.reduce((sum, r) => sum + Math.max(0, r.free), 0);
     if (jobsAhead < total) {
       const best = free.reduce((a, b) => (b.free > a.free ? b : a));

@@ -111,6 +111,13 @@ export interface Backend {
    * backend has nothing that can end by itself (processes: a job ends within its Exec).
    */
   exited?(record: VmRecord): Promise<void> | undefined;
+  /**
+   * Why a label of this backend cannot run here ('' when it can), checked without booting
+   * anything: tools installed, image present and verified. Names the fix.
+   */
+  unavailableReason?(label: LabelSpec): Promise<string>;
+  /** The accelerator the backend's VMs use (`kvm`, `tcg`, `probe` before the probe ran) and why. */
+  accelerator?(): { name: string; reason: string };
   /** After a restart: ends whatever still runs from a VM folder nobody has a record of. */
   cleanOrphan?(vmDir: string): Promise<void>;
 }

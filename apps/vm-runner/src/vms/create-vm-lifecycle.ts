@@ -4,6 +4,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Backend, ExecOutcome, JobPayload } from '../backends/backend.ts';
 import type { Catalog } from '../catalog/create-catalog.ts';
+import type { LabelHealth } from '../catalog/create-label-health.ts';
 import type { VmRegistry } from './create-vm-registry.ts';
 import { CallLeftError } from '../backends/process/run-detached-job.ts';
 import { vmIdFromKey } from './vm-id-from-key.ts';
@@ -21,6 +22,8 @@ export interface VmLifecycleDeps {
   readyTimeoutMs: number;
   /** Grace of Stop and of killing a job, when the request gives none. */
   stopGraceMs: number;
+  /** Whether a label can run here; Prepare refuses one that cannot. */
+  health?: LabelHealth;
   /** Where CollectOutputs stages (`<outputRoot>/<vm id>`): Destroy removes what fsops did not take. */
   outputRoot?: string;
 }
@@ -54,6 +57,9 @@ export function createVmLifecycle(deps: VmLifecycleDeps) {
     async prepare(runsOn: string, input: JobPayload & { key: string; jobRequestId: string }): Promise<VmRecord> {
       const label = catalog.resolve(runsOn);
       const id = vmIdFromKey(input.key);
+      // A label that cannot work here fails at once with the reason, rather than being retried forever.
+      const unavailable = registry.get(id) ? '' : await deps.health?.reasonOf(label);
+      if (unavailable) throw failedPrecondition('LABEL_UNAVAILABLE', `label ${label.name} cannot run jobs on this host: ${unavailable}`);
       return registry.withLock(id, async () => {
         const existing = registry.get(id);
         if (existing) {

@@ -4,6 +4,8 @@ import { LogStream } from '@jobmesh/contracts/jobmesh/types/v1/states.ts';
 import { defineService, invalidArgument } from '@jobmesh/grpc-kit';
 import { requirePatterns } from '@jobmesh/artifacts';
 import type { Catalog } from '../catalog/create-catalog.ts';
+import type { Backend } from '../backends/backend.ts';
+import type { LabelHealth } from '../catalog/create-label-health.ts';
 import type { OutputCollector } from '../outputs/create-output-collector.ts';
 import { createAsyncQueue } from './create-async-queue.ts';
 import type { VmLifecycle } from './create-vm-lifecycle.ts';
@@ -19,6 +21,8 @@ export interface VmRunnerServiceDeps {
   /** Host name reported by Capacity. */
   host: string;
   outputs: OutputCollector;
+  health: LabelHealth;
+  backends: Partial<Record<'process' | 'qemu', Backend>>;
 }
 
 const nonNegative = (field: string, value: number) => {
@@ -30,7 +34,7 @@ const nonNegative = (field: string, value: number) => {
 const defaultMaxFiles = 1000;
 const defaultMaxBytes = 1024 ** 3;
 
-export function createVmRunnerService({ lifecycle, registry, catalog, host, outputs }: VmRunnerServiceDeps) {
+export function createVmRunnerService({ lifecycle, registry, catalog, host, outputs, health, backends }: VmRunnerServiceDeps) {
   return defineService('jobmesh.vmrunner.v1.VmRunnerService', VmRunnerServiceService, {
     async prepare(request) {
       const input = validatePrepare(request);
@@ -93,9 +97,10 @@ export function createVmRunnerService({ lifecycle, registry, catalog, host, outp
       return { vms: vms.map(toProtoVm) };
     },
     async capacity() {
+      const reasons = await Promise.all(catalog.labels.map((label) => health.reasonOf(label)));
       return {
         host,
-        labels: catalog.labels.map((label) => ({
+        labels: catalog.labels.map((label, i) => ({
           label: label.name,
           aliases: label.aliases,
           backend: vmBackendOf(label.backend),
@@ -103,6 +108,9 @@ export function createVmRunnerService({ lifecycle, registry, catalog, host, outp
           slotsInUse: registry.slotsInUse(label.name),
           memoryMb: label.backend === 'qemu' ? label.memoryMb : 0,
           cpus: label.backend === 'qemu' ? label.cpus : 0,
+          unavailableReason: reasons[i]!,
+          accelerator: backends[label.backend]?.accelerator?.().name ?? '',
+          acceleratorReason: backends[label.backend]?.accelerator?.().reason ?? '',
         })),
       };
     },

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { mkdir, rm } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Logger } from '@jobmesh/logger';
@@ -7,6 +8,7 @@ import { ensureTestImage, type GuestImage } from '@jobmesh/vm-image';
 import type { ImageSpec, LabelSpec } from '../../catalog/catalog-schema.ts';
 import type { VmRecord } from '../../vms/vm-record.ts';
 import type { Backend } from '../backend.ts';
+import { checkQemuLabel } from './check-qemu-label.ts';
 import { collectGuestOutputs } from './collect-guest-outputs.ts';
 import { processStartTicks } from '../process/process-identity.ts';
 import { failedPrecondition } from '@jobmesh/grpc-kit';
@@ -35,6 +37,9 @@ export function createQemuBackend(options: QemuBackendOptions): Backend & { warm
   const processes = new Map<string, QemuProcess>();
   const images = new Map<string, Promise<GuestImage>>();
   let accel: Promise<'kvm' | 'tcg'> | undefined;
+  let accelInfo = options.accel === 'auto'
+    ? { name: 'probe', reason: 'KVM is used only if a probe guest boots under it; the probe runs at the first Start' }
+    : { name: options.accel, reason: 'set by JOBMESH_VMRUNNER_ACCEL' };
 
   const imageOf = (spec: ImageSpec): Promise<GuestImage> => {
     const key = JSON.stringify(spec);
@@ -55,8 +60,12 @@ export function createQemuBackend(options: QemuBackendOptions): Backend & { warm
   // The probe boots a guest: do it once, on the first Start, not at every start-up.
   const accelFor = (image: GuestImage) => {
     if (options.accel !== 'auto') return Promise.resolve(options.accel);
-    accel ??= probeAccelerator(image, { timeoutMs: 20_000, runDir: options.probeDir }).then((found) => {
-      options.logger.info('qemu accelerator chosen', { accel: found });
+    accel ??= probeAccelerator(image, { timeoutMs: 20_000, runDir: options.probeDir }).then(async (found) => {
+      const device = await access('/dev/kvm', constants.R_OK | constants.W_OK).then(() => true, () => false);
+      accelInfo = found === 'kvm'
+        ? { name: 'kvm', reason: 'a probe guest booted and reported ready under KVM' }
+        : { name: 'tcg', reason: device ? '/dev/kvm opens, but a probe guest did not report ready under KVM within 20 s (nested or paravirtual KVM): software emulation' : '/dev/kvm is missing or not accessible: software emulation' };
+      options.logger.info('qemu accelerator chosen', { accel: found, reason: accelInfo.reason });
       return found;
     });
     return accel;
@@ -125,6 +134,8 @@ export function createQemuBackend(options: QemuBackendOptions): Backend & { warm
       const result = await qemu.agent.run(onOutput, { timeoutMs: timeoutMs > 0 ? timeoutMs : undefined, signal });
       return { exitCode: result.exitCode, signal: result.signal ?? '', timedOut: result.timedOut };
     },
+    unavailableReason: (label) => checkQemuLabel(label),
+    accelerator: () => accelInfo,
     async collectOutputs(record, request) {
       const qemu = await processOf(record);
       if (!qemu) throw failedPrecondition('VM_GONE', `the qemu process of vm ${record.id} is gone; its outputs cannot be collected`);
