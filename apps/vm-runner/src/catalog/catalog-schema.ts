@@ -2,10 +2,23 @@ import { z } from 'zod';
 
 const labelName = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'must be 1 to 63 of a-z 0-9 . _ - starting with a letter or digit');
 
-/** Image of a qemu label: the cached test image, or explicit files (relative to the catalog file). */
+/**
+ * Image of a qemu label: the cached test image; explicit files of a jobmesh guest (kernel, initrd
+ * and a disk whose /init runs the agent); or a cloud image (`cloudInit: true`) as users have
+ * them: a disk (qcow2 or raw, detected) booted by the firmware, or by a kernel + initrd when given,
+ * reached through cloud-init NoCloud. Paths relative to the catalog file.
+ */
 export const imageSpecSchema = z.union([
   z.object({ testImage: z.literal(true) }).strict(),
   z.object({ kernel: z.string().min(1), initrd: z.string().min(1), disk: z.string().min(1), manifest: z.string().min(1).optional() }).strict(),
+  z.object({
+    cloudInit: z.literal(true),
+    disk: z.string().min(1),
+    kernel: z.string().min(1).optional(),
+    initrd: z.string().min(1).optional(),
+    /** Kernel command line with a kernel; @default `root=LABEL=root rw console=ttyS0` */
+    cmdline: z.string().min(1).max(4096).optional(),
+  }).strict().refine((image) => (image.kernel === undefined) === (image.initrd === undefined), { message: 'kernel and initrd go together: give both or neither', path: ['initrd'] }),
 ]);
 
 const common = {
@@ -25,6 +38,16 @@ export const labelSpecSchema = z.discriminatedUnion('backend', [
     /** Guest memory; 128 is the smallest that always booted (STACK.md). */
     memoryMb: z.number().int().min(128).max(1_048_576).default(256),
     cpus: z.number().int().min(1).max(256).default(1),
+    /** Boot firmware of a disk without a kernel: SeaBIOS, or OVMF (Debian `ovmf`). @default bios */
+    firmware: z.enum(['bios', 'uefi']).optional(),
+    /**
+     * The guest's network: `nat` (qemu user-mode NAT, virtio-net: the guest reaches what the host
+     * reaches), `host-only` (the same with restrict=on: nothing beyond the host's forwards), `none`.
+     * @default nat for cloud images, none for the test guest
+     */
+    network: z.enum(['none', 'nat', 'host-only']).optional(),
+    /** Longest wait for the agent's READY, in ms; @default the vm-runner's JOBMESH_VMRUNNER_READY_TIMEOUT_MS */
+    readyTimeoutMs: z.number().int().min(1000).max(3_600_000).optional(),
   }).strict(),
 ]);
 

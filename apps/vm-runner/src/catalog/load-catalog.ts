@@ -1,3 +1,4 @@
+import type { ImageSpec } from './catalog-schema.ts';
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { catalogFileSchema, type CatalogFile } from './catalog-schema.ts';
@@ -23,11 +24,10 @@ export async function loadCatalog(path: string | undefined): Promise<CatalogFile
   }
   const base = dirname(resolve(path));
   const at = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
-  return {
-    labels: parsed.data.labels.map((label) =>
-      label.backend === 'qemu' && !('testImage' in label.image)
-        ? { ...label, image: { kernel: at(label.image.kernel), initrd: at(label.image.initrd), disk: at(label.image.disk), manifest: label.image.manifest && at(label.image.manifest) } }
-        : label,
-    ),
+  const resolveImage = (image: ImageSpec): ImageSpec => {
+    if ('testImage' in image) return image;
+    if ('cloudInit' in image) return { ...image, disk: at(image.disk), ...(image.kernel && image.initrd ? { kernel: at(image.kernel), initrd: at(image.initrd) } : {}) };
+    return { kernel: at(image.kernel), initrd: at(image.initrd), disk: at(image.disk), manifest: image.manifest && at(image.manifest) };
   };
+  return { labels: parsed.data.labels.map((label) => (label.backend === 'qemu' ? { ...label, image: resolveImage(label.image) } : label)) };
 }

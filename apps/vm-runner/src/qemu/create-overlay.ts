@@ -1,14 +1,24 @@
 import path from 'node:path';
 import { runCommand } from './run-command.ts';
 
+/** The format of a disk image as `qemu-img info` detects it (`qcow2`, `raw`…), never assumed from its name. */
+export async function detectDiskFormat(diskPath: string): Promise<string> {
+  const stdout = await runCommand('qemu-img', ['info', '--output=json', path.resolve(diskPath)]);
+  const format = (JSON.parse(stdout.toString()) as { format?: unknown }).format;
+  if (typeof format !== 'string' || !/^[a-z0-9]+$/.test(format)) throw new Error(`qemu-img info gave no format for ${diskPath}`);
+  return format;
+}
+
 /**
- * Creates a qcow2 overlay backed by a raw base image (`qemu-img create -f qcow2 -F raw -b`).
+ * Creates a qcow2 overlay backed by a base image (`qemu-img create -f qcow2 -F <format> -b`), the
+ * base's format detected with `qemu-img info`.
  * The guest's writes land in the overlay; the base stays byte-identical. An existing file
  * at `overlayPath` is replaced.
  *
- * @param basePath - raw base image; stored in the overlay as an absolute path.
+ * @param basePath - base image (qcow2, raw…); stored in the overlay as an absolute path.
  * @throws Error when qemu-img (Debian `qemu-utils`) is missing or fails.
  */
 export async function createOverlay(basePath: string, overlayPath: string): Promise<void> {
-  await runCommand('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', 'raw', '-b', path.resolve(basePath), path.resolve(overlayPath)]);
+  const format = await detectDiskFormat(basePath);
+  await runCommand('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', format, '-b', path.resolve(basePath), path.resolve(overlayPath)]);
 }

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { runCommand } from './run-command.ts';
 
@@ -12,6 +12,8 @@ export interface SeedPayload {
   workspaceTar?: string;
   /** NoCloud instance id (`meta-data`). */
   instanceId: string;
+  /** NoCloud `user-data` (a `#cloud-config`); @default a comment-only cloud-config */
+  userData?: string;
 }
 
 /** A genisoimage graft point `isoPath=hostPath`; `=` and backslashes in the host path are escaped. */
@@ -41,14 +43,16 @@ export async function createSeed(seedPath: string, payload: SeedPayload): Promis
     const root = path.join(staging, 'root');
     await writeFile(path.join(root, 'meta-data'), `instance-id: ${payload.instanceId}\nlocal-hostname: jobmesh-guest\n`);
     // Standard cloud images read this; the jobmesh test guest ignores it and runs jobmesh/ itself.
-    await writeFile(path.join(root, 'user-data'), '#cloud-config\n# jobmesh: the job is in jobmesh/ on this seed (script.sh, env, workspace.tar).\n');
-    await writeFile(path.join(root, 'jobmesh/script.sh'), payload.script, { mode: 0o755 });
+    await writeFile(path.join(root, 'user-data'), payload.userData ?? '#cloud-config\n# jobmesh: the job is in jobmesh/ on this seed (script.sh, env, workspace.tar).\n', { mode: 0o600 });
+    await writeFile(path.join(root, 'jobmesh/script.sh'), payload.script, { mode: 0o700 });
     const envLines = Object.entries(payload.env).map(([name, value]) => `${name}=${Buffer.from(value).toString('base64')}\n`);
-    await writeFile(path.join(root, 'jobmesh/env'), envLines.join(''));
+    await writeFile(path.join(root, 'jobmesh/env'), envLines.join(''), { mode: 0o600 });
     const grafts = ['user-data', 'meta-data', 'jobmesh/script.sh', 'jobmesh/env'].map((name) => graft(name, path.join(root, name)));
     if (payload.workspaceTar) grafts.push(graft('jobmesh/workspace.tar', path.resolve(payload.workspaceTar)));
     const iso = path.join(staging, 'seed.iso');
     await runCommand('genisoimage', ['-quiet', '-output', iso, '-volid', 'cidata', '-joliet', '-rock', '-graft-points', ...grafts]);
+    // It holds the job's secret env: only vm-runner's user may read it.
+    await chmod(iso, 0o600);
     await rename(iso, target);
   } finally {
     await rm(staging, { recursive: true, force: true });

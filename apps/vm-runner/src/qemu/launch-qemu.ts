@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync, openSync, closeSync, readFileSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { GuestImage } from '@jobmesh/vm-image';
 import { createQemuProcess, escapeOption, isQemuOfRunDir, qmpChardevArg, readPid, type QemuProcess } from './qemu-process.ts';
@@ -23,6 +23,35 @@ export interface LaunchQemuOptions {
   accel: 'kvm' | 'tcg';
   /** How long qemu may take to create its sockets, in ms. @default 10000 */
   startTimeoutMs?: number;
+  /** How the seed is attached: read-only virtio-blk (the test guest), or an IDE CD-ROM (cloud images). @default virtio */
+  seedAs?: 'virtio' | 'cdrom';
+  /** `nat`: user-mode NAT on virtio-net; `host-only`: the same with restrict=on; `none`: no NIC. @default none */
+  network?: 'none' | 'nat' | 'host-only';
+  /** Firmware when the image has no kernel: SeaBIOS or OVMF (UEFI). @default bios */
+  firmware?: 'bios' | 'uefi';
+  /** Kernel command line; @default the image manifest's, else the test guest's */
+  kernelCmdline?: string;
+}
+
+/** Where Debian's `ovmf` package puts the UEFI firmware (code, variables template). */
+const ovmfCandidates = [
+  ['/usr/share/OVMF/OVMF_CODE_4M.fd', '/usr/share/OVMF/OVMF_VARS_4M.fd'],
+  ['/usr/share/OVMF/OVMF_CODE.fd', '/usr/share/OVMF/OVMF_VARS.fd'],
+] as const;
+
+async function firmwareArgs(options: LaunchQemuOptions, runDir: string): Promise<string[]> {
+  if (options.image.kernelPath || options.firmware !== 'uefi') return [];
+  const found = ovmfCandidates.find(([code, vars]) => existsSync(code) && existsSync(vars));
+  if (!found) throw new Error('firmware uefi needs OVMF: apt-get install ovmf');
+  const vars = path.join(runDir, 'uefi-vars.fd');
+  if (!existsSync(vars)) await copyFile(found[1], vars);
+  return ['-drive', `if=pflash,format=raw,readonly=on,file=${escapeOption(found[0])}`, '-drive', `if=pflash,format=raw,file=${escapeOption(vars)}`];
+}
+
+function networkArgs(network: LaunchQemuOptions['network']): string[] {
+  if (network === 'nat') return ['-nic', 'user,model=virtio-net-pci'];
+  if (network === 'host-only') return ['-nic', 'user,model=virtio-net-pci,restrict=on'];
+  return [];
 }
 
 /** Kernel command line when the image has no manifest saying otherwise. */
@@ -55,7 +84,11 @@ export async function launchQemu(options: LaunchQemuOptions): Promise<QemuProces
   // Removing a live VM's sockets would cut it off for good: attach to it instead.
   if (running !== undefined && isQemuOfRunDir(running, runDir)) throw new Error(`a qemu (pid ${running}) already runs in ${runDir}: use attachQemu`);
   await Promise.all([files.pidFile, files.qmpSocket, files.agentSocket].map((file) => rm(file, { force: true })));
-  const cmdline = await readKernelCmdline(options.image.manifestPath);
+  const cmdline = options.kernelCmdline ?? (await readKernelCmdline(options.image.manifestPath));
+  const seed = path.resolve(options.seedPath);
+  const boot = options.image.kernelPath
+    ? ['-kernel', options.image.kernelPath, ...(options.image.initrdPath ? ['-initrd', options.image.initrdPath] : []), '-append', cmdline]
+    : await firmwareArgs(options, runDir);
   const argv = [
     '-name', escapeOption(options.name),
     '-machine', 'q35',
@@ -64,12 +97,11 @@ export async function launchQemu(options: LaunchQemuOptions): Promise<QemuProces
     '-smp', String(options.cpus),
     '-m', `${options.memoryMb}M`,
     '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot',
-    '-kernel', options.image.kernelPath,
-    '-initrd', options.image.initrdPath,
-    '-append', cmdline,
+    ...boot,
     '-serial', `file:${files.consoleLog}`,
     '-drive', `file=${escapeOption(path.resolve(options.overlayPath))},if=virtio,format=qcow2`,
-    '-drive', `file=${escapeOption(path.resolve(options.seedPath))},if=virtio,format=raw,readonly=on`,
+    '-drive', options.seedAs === 'cdrom' ? `file=${escapeOption(seed)},if=ide,media=cdrom,format=raw,readonly=on` : `file=${escapeOption(seed)},if=virtio,format=raw,readonly=on`,
+    ...networkArgs(options.network),
     '-device', 'virtio-serial-pci',
     '-chardev', `socket,id=agent,path=${escapeOption(files.agentSocket)},server=on,wait=off`,
     '-device', `virtserialport,chardev=agent,name=${agentPortName}`,

@@ -120,12 +120,19 @@ export function createVmLifecycle(deps: VmLifecycleDeps) {
       if (record.state === 'READY' || record.state === 'EXECUTING') return record;
       if (record.state === 'DESTROYED') throw failedPrecondition('VM_DESTROYED', `vm ${id} is destroyed`);
       if (record.state !== 'STARTING') throw failedPrecondition('VM_NOT_STARTED', `vm ${id} is ${record.state}; Start it first`);
-      const waitMs = timeoutMs > 0 ? timeoutMs : deps.readyTimeoutMs;
+      // The label knows how long its image takes to boot; else the caller, else the default.
+      const label = catalog.find(record.label);
+      const labelMs = label?.backend === 'qemu' ? label.readyTimeoutMs : undefined;
+      const waitMs = labelMs ?? (timeoutMs > 0 ? timeoutMs : deps.readyTimeoutMs);
       const timeout = AbortSignal.timeout(waitMs);
+      const backend = backendOf(record);
       try {
-        await backendOf(record).waitReady(record, waitMs, AbortSignal.any([signal, timeout]));
+        await backend.waitReady(record, waitMs, AbortSignal.any([signal, timeout]));
       } catch (error) {
-        if (timeout.aborted) throw deadlineExceeded('READY_TIMEOUT', `vm ${id} was not ready within ${waitMs} ms`, { cause: error });
+        if (timeout.aborted) {
+          const console = (await backend.consoleTail?.(record, 1500).catch(() => '')) ?? '';
+          throw deadlineExceeded('READY_TIMEOUT', `vm ${id} of label ${record.label} was not ready within ${waitMs} ms${console ? `; its console ends with:\n${console}` : ''}`, { cause: error });
+        }
         if (isMeshError(error)) throw error;
         // The caller is gone; answer with a status of the family rather than an INTERNAL log line.
         if (signal.aborted) throw deadlineExceeded('CALL_CANCELLED', `waiting for vm ${id} was cancelled`, { cause: error });

@@ -17,6 +17,8 @@ export PATH=/bin:/sbin:/usr/bin:/usr/sbin
 port_name=jobmesh.agent
 run=/run/jobmesh
 chunk_bytes=1536
+# Where job.sh and poweroff.sh live (/jobmesh in the test guest; cloud-init guests set it).
+home=${JOBMESH_HOME:-/jobmesh}
 # The job's working directory (job.sh runs the script there); LIST and GET stay inside it.
 work=${JOBMESH_WORK_DIR:-/mnt/disk/work}
 # Base64 characters per LS/DATA frame: 2304 bytes, so a frame stays under PIPE_BUF.
@@ -48,6 +50,9 @@ rm -f "$run/tx"; mkfifo "$run/tx"
 exec 4<>"$run/tx"
 cat <&4 >&3 &
 [ -f "$run/state" ] || echo idle >"$run/state"
+
+# kill_group SIGNAL PGID: dash wants `kill -s SIG -- -PGID`, busybox ash `kill -s SIG -PGID`.
+kill_group() { kill -s "$1" -- "-$2" 2>/dev/null || kill -s "$1" "-$2" 2>/dev/null; }
 
 b64() { printf '%s' "$1" | base64 -w 0; }
 # send TYPE TEXT: one frame, payload = base64(TEXT).
@@ -136,13 +141,13 @@ run_job() {
   out_pid=$!
   pump ERR "$run/err" &
   err_pid=$!
-  setsid sh /jobmesh/job.sh >"$run/out" 2>"$run/err" </dev/null &
+  setsid sh "$home/job.sh" >"$run/out" 2>"$run/err" </dev/null &
   job_pid=$!
   echo "$job_pid" >"$run/job.pid"
   wait "$job_pid"
   code=$?
   # Whatever the job left behind in its group would hold the output pipes open.
-  kill -KILL -- "-$job_pid" 2>/dev/null
+  kill_group KILL "$job_pid"
   wait "$out_pid" "$err_pid"
   echo "exited $code" >"$run/state"
   rm -f "$run/job.pid"
@@ -174,7 +179,7 @@ handle() {
       esac
       pgid=$(cat "$run/job.pid" 2>/dev/null)
       if [ -n "$pgid" ]; then
-        kill -"$signal" -- "-$pgid" 2>/dev/null || send LOG "KILL $signal: no such process group $pgid"
+        kill_group "$signal" "$pgid" || send LOG "KILL $signal: no such process group $pgid"
       else
         send LOG "KILL: no job running"
       fi
@@ -183,7 +188,7 @@ handle() {
     GET) get_file "$2" ;;
     POWEROFF)
       send LOG "powering off"
-      /jobmesh/poweroff.sh &
+      sh "$home/poweroff.sh" &
       ;;
     *) send LOG "unknown frame type: $1" ;;
   esac

@@ -5,8 +5,11 @@
 #   jobmesh/workspace.tar  optional, unpacked into the working directory /mnt/disk/work
 #   jobmesh/script.sh      run with sh in that directory
 # Exit 125 means the payload was unusable (bad env name, broken tar, no script).
-export PATH=/bin:/sbin:/usr/bin:/usr/sbin HOME=/root JOBMESH_WORKSPACE=/mnt/disk/work
-if [ -f /seed/jobmesh/env ]; then
+# JOBMESH_SEED (the mounted seed) and JOBMESH_WORK_DIR are set by cloud-init guests' start.sh.
+seed=${JOBMESH_SEED:-/seed}
+work=${JOBMESH_WORK_DIR:-/mnt/disk/work}
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin:/usr/local/bin HOME=/root JOBMESH_WORKSPACE="$work"
+if [ -f "$seed/jobmesh/env" ]; then
   while IFS= read -r line || [ -n "$line" ]; do
     [ -n "$line" ] || continue
     key=${line%%=*}
@@ -15,11 +18,11 @@ if [ -f /seed/jobmesh/env ]; then
     esac
     value=$(printf '%s' "${line#*=}" | base64 -d) || { echo "jobmesh: bad base64 value for $key" >&2; exit 125; }
     export "$key=$value"
-  done </seed/jobmesh/env
+  done <"$seed/jobmesh/env"
 fi
-mkdir -p /mnt/disk/work && cd /mnt/disk/work || exit 125
-if [ -f /seed/jobmesh/workspace.tar ]; then
-  tar -xf /seed/jobmesh/workspace.tar || { echo "jobmesh: cannot unpack workspace.tar" >&2; exit 125; }
+mkdir -p "$work" && cd "$work" || exit 125
+if [ -f "$seed/jobmesh/workspace.tar" ]; then
+  tar -xf "$seed/jobmesh/workspace.tar" || { echo "jobmesh: cannot unpack workspace.tar" >&2; exit 125; }
 fi
-[ -f /seed/jobmesh/script.sh ] || { echo "jobmesh: no jobmesh/script.sh in the seed" >&2; exit 125; }
-exec sh /seed/jobmesh/script.sh
+[ -f "$seed/jobmesh/script.sh" ] || { echo "jobmesh: no jobmesh/script.sh in the seed" >&2; exit 125; }
+exec sh "$seed/jobmesh/script.sh"

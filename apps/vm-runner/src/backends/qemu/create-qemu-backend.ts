@@ -4,10 +4,12 @@ import { access, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Logger } from '@jobmesh/logger';
-import { ensureTestImage, type GuestImage } from '@jobmesh/vm-image';
+import { ensureTestImage, readGuestAgent, type GuestImage } from '@jobmesh/vm-image';
+import { buildCloudConfig } from '../../qemu/build-cloud-config.ts';
 import type { ImageSpec, LabelSpec } from '../../catalog/catalog-schema.ts';
 import type { VmRecord } from '../../vms/vm-record.ts';
 import type { Backend } from '../backend.ts';
+import { consoleTail } from '../../qemu/console-tail.ts';
 import { checkQemuLabel } from './check-qemu-label.ts';
 import { collectGuestOutputs } from './collect-guest-outputs.ts';
 import { processStartTicks } from '../process/process-identity.ts';
@@ -47,7 +49,9 @@ export function createQemuBackend(options: QemuBackendOptions): Backend & { warm
     if (!image) {
       image = 'testImage' in spec
         ? ensureTestImage({ cacheDir: options.imageCacheDir })
-        : Promise.resolve({ kernelPath: spec.kernel, initrdPath: spec.initrd, baseDiskPath: spec.disk, manifestPath: spec.manifest ?? '', version: 'catalog' });
+        : 'cloudInit' in spec
+          ? Promise.resolve({ kernelPath: spec.kernel ?? '', initrdPath: spec.initrd ?? '', baseDiskPath: spec.disk, manifestPath: '', version: 'catalog' })
+          : Promise.resolve({ kernelPath: spec.kernel, initrdPath: spec.initrd, baseDiskPath: spec.disk, manifestPath: spec.manifest ?? '', version: 'catalog' });
       image.catch(() => images.delete(key)); // a failed build may succeed on the next Prepare
       images.set(key, image);
     }
@@ -103,12 +107,13 @@ export function createQemuBackend(options: QemuBackendOptions): Backend & { warm
       const overlayPath = join(record.vmDir, 'overlay.qcow2');
       const seedPath = join(record.vmDir, 'seed.iso');
       await createOverlay(image.baseDiskPath, overlayPath);
+      const cloud = 'cloudInit' in qemuLabel(label).image;
       let workspaceTar: string | undefined;
       if (payload.workspacePath) {
         workspaceTar = join(record.vmDir, 'workspace.tar');
         await run('tar', ['-C', payload.workspacePath, '-cf', workspaceTar, '.']);
       }
-      await createSeed(seedPath, { script: payload.script, env: payload.env, workspaceTar, instanceId: record.id });
+      await createSeed(seedPath, { script: payload.script, env: payload.env, workspaceTar, instanceId: record.id, ...(cloud ? { userData: buildCloudConfig(await readGuestAgent()) } : {}) });
       if (workspaceTar) await rm(workspaceTar, { force: true }); // the seed holds it now
       return { overlayPath, seedPath, runDir };
     },
@@ -116,18 +121,25 @@ export function createQemuBackend(options: QemuBackendOptions): Backend & { warm
       const spec = qemuLabel(label);
       const image = await imageOf(spec.image);
       const chosen = await accelFor(image);
+      const cloud = 'cloudInit' in spec.image ? spec.image : undefined;
       const qemu = await launchQemu({
         name: record.domainName, image, overlayPath: record.overlayPath, seedPath: record.seedPath,
         runDir: record.runDir, memoryMb: spec.memoryMb, cpus: spec.cpus, accel: chosen,
+        // Cloud images: the seed as a CD-ROM (a virtio seed breaks some distros' root-device detection), NAT by default.
+        seedAs: cloud ? 'cdrom' : 'virtio',
+        network: spec.network ?? (cloud ? 'nat' : 'none'),
+        firmware: spec.firmware ?? 'bios',
+        ...(cloud ? { kernelCmdline: cloud.cmdline ?? 'root=LABEL=root rw console=ttyS0' } : {}),
       });
       processes.set(record.id, qemu);
       return { pid: qemu.pid, pidStartTicks: processStartTicks(qemu.pid) ?? 0, accelerator: chosen };
     },
     async waitReady(record, timeoutMs, signal) {
       const qemu = await processOf(record);
-      if (!qemu) throw new Error('the qemu process is gone');
+      if (!qemu) throw new Error(`the qemu process is gone; console: ${await consoleTail(record.runDir)}`);
       await qemu.agent.waitReady(timeoutMs, signal);
     },
+    consoleTail: (record, maxBytes) => consoleTail(record.runDir, maxBytes),
     async exec(record, { timeoutMs, signal, onOutput }) {
       const qemu = await processOf(record);
       if (!qemu) throw new Error('the qemu process is gone');
