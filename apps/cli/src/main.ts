@@ -17,7 +17,7 @@ const usage = `jobmesh: run CI jobs in VMs (talks to the public API at $JOBMESH_
   jobmesh artifacts get ID --all -o DIR        every artifact, under DIR
   jobmesh jobs [--state S]... [--runs-on LABEL] [--repo URL] [--limit N]
   jobmesh show ID
-  jobmesh logs ID [-f]
+  jobmesh logs ID [-f] [--from OFFSET]
   jobmesh cancel ID [--reason TEXT]
   jobmesh vms [--job ID]
   jobmesh ops ID

@@ -29,19 +29,19 @@ test('AppendLogChunks stores a batch across jobs and skips chunks already stored
   assert.equal(first, { appended: 3, duplicates: 0 });
   const again = await p.clients.logs.appendLogChunks({ chunks: [chunk(a, 1, 'a1'), chunk(a, 2, 'a2')] });
   assert.equal(again, { appended: 1, duplicates: 1 });
-  const read = await p.clients.logs.readLog({ requestId: a, fromSeq: 0, maxChunks: 0 });
+  const read = await p.clients.logs.readLog({ requestId: a, fromSeq: 0, maxChunks: 0, maxBytes: 0 });
   assert.equal(read.chunks.map((c) => Buffer.from(c.data).toString()), ['a0', 'a1', 'a2']);
   assert.is(read.nextSeq, 3);
   assert.is(read.complete, false);
-  const fromOffset = await p.clients.logs.readLog({ requestId: a, fromSeq: 2, maxChunks: 0 });
+  const fromOffset = await p.clients.logs.readLog({ requestId: a, fromSeq: 2, maxChunks: 0, maxBytes: 0 });
   assert.equal(fromOffset.chunks.map((c) => c.seq), [2]);
-  const paged = await p.clients.logs.readLog({ requestId: a, fromSeq: 0, maxChunks: 2 });
+  const paged = await p.clients.logs.readLog({ requestId: a, fromSeq: 0, maxChunks: 2, maxBytes: 0 });
   assert.is(paged.chunks.length, 2);
   assert.is(paged.nextSeq, 2);
-  const bRead = await p.clients.logs.readLog({ requestId: b, fromSeq: 0, maxChunks: 0 });
+  const bRead = await p.clients.logs.readLog({ requestId: b, fromSeq: 0, maxChunks: 0, maxBytes: 0 });
   assert.is(bRead.chunks[0]!.stream, LogStream.LOG_STREAM_STDERR);
   await finish(p, a);
-  assert.is((await p.clients.logs.readLog({ requestId: a, fromSeq: 3, maxChunks: 0 })).complete, true);
+  assert.is((await p.clients.logs.readLog({ requestId: a, fromSeq: 3, maxChunks: 0, maxBytes: 0 })).complete, true);
 });
 
 test('AppendLogChunks refuses bad batches whole, naming the field, and writes nothing', async ({ p }) => {
@@ -55,9 +55,9 @@ test('AppendLogChunks refuses bad batches whole, naming the field, and writes no
   await expectStatus(append([{ ...chunk(a, 0, ''), data: Buffer.alloc(1024 * 1024 + 1) }]), status.INVALID_ARGUMENT, { field: 'chunks[0].data' });
   await expectStatus(append(Array.from({ length: 1001 }, (_, i) => chunk(a, i, 'x'))), status.INVALID_ARGUMENT, { field: 'chunks' });
   await expectStatus(append([chunk(a, 0, 'x'), chunk(randomUUID(), 0, 'y')]), status.NOT_FOUND, { reason: 'JOB_NOT_FOUND' });
-  assert.is((await p.clients.logs.readLog({ requestId: a, fromSeq: 0, maxChunks: 0 })).chunks.length, 0);
-  await expectStatus(p.clients.logs.readLog({ requestId: randomUUID(), fromSeq: 0, maxChunks: 0 }), status.NOT_FOUND);
-  await expectStatus(p.clients.logs.readLog({ requestId: a, fromSeq: -5, maxChunks: 0 }), status.INVALID_ARGUMENT, { field: 'from_seq' });
+  assert.is((await p.clients.logs.readLog({ requestId: a, fromSeq: 0, maxChunks: 0, maxBytes: 0 })).chunks.length, 0);
+  await expectStatus(p.clients.logs.readLog({ requestId: randomUUID(), fromSeq: 0, maxChunks: 0, maxBytes: 0 }), status.NOT_FOUND);
+  await expectStatus(p.clients.logs.readLog({ requestId: a, fromSeq: -5, maxChunks: 0, maxBytes: 0 }), status.INVALID_ARGUMENT, { field: 'from_seq' });
 });
 
 test('FollowLog sends stored chunks, then each new chunk as it is appended, and ends with the job', async ({ p }) => {

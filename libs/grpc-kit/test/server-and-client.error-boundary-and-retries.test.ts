@@ -62,7 +62,7 @@ test.before(async (ctx) => {
       }),
       defineService('jobmesh.persistence.v1.JobLogStoreService', JobLogStoreServiceService, {
         async appendLogChunks() { return { appended: 0, duplicates: 0 }; },
-        async readLog() { return { chunks: [], nextSeq: 0, complete: true }; },
+        async readLog() { return { chunks: [], nextSeq: 0, complete: true, hasMore: false }; },
         async *followLog(request) {
           for (let seq = 0; seq < 3; seq++) yield { chunks: [{ requestId: request.requestId, seq, stream: 1 as const, data: Buffer.from(`c${seq}`), createdAt: undefined }] };
           throw notFound('JOB_NOT_FOUND', 'gone mid-stream');

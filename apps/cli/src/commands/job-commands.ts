@@ -4,6 +4,7 @@ import type { Api } from '../create-api.ts';
 import { formatJobState, formatTable, formatTime, toJson } from '../format.ts';
 import { flag, flags, UsageError, type ParsedArgs } from '../parse-args.ts';
 import { followJob } from './follow-job.ts';
+import { printLog } from './print-log.ts';
 
 const out = (text: string) => process.stdout.write(text + '\n');
 const requireId = (args: ParsedArgs, what: string) => {
@@ -75,13 +76,13 @@ export async function show(api: Api, args: ParsedArgs, json: boolean): Promise<n
   return 0;
 }
 
-/** `jobmesh logs ID [-f]` */
+/** `jobmesh logs ID [-f] [--from OFFSET]` */
 export async function logs(api: Api, args: ParsedArgs): Promise<number> {
   const requestId = requireId(args, 'logs');
   if (args.flags.has('f') || args.flags.has('follow')) return followJob(api, requestId, { quiet: true });
-  for await (const chunk of api.jobs.streamJobLogs({ requestId, fromOffset: Number(flag(args, 'from') ?? 0), follow: false })) {
-    (chunk.stream === 2 ? process.stderr : process.stdout).write(chunk.data);
-  }
+  const from = Number(flag(args, 'from') ?? 0);
+  if (!Number.isSafeInteger(from) || from < 0) throw new UsageError(`--from takes a chunk offset (0 or more), got ${flag(args, 'from')}`);
+  await printLog(api, requestId, from);
   return 0;
 }
 

@@ -1,11 +1,11 @@
 import { FsopsServiceService } from '@jobmesh/contracts/jobmesh/fsops/v1/fsops.ts';
 import { ArtifactStoreServiceService } from '@jobmesh/contracts/jobmesh/persistence/v1/artifacts.ts';
 import { JobStoreServiceService } from '@jobmesh/contracts/jobmesh/persistence/v1/jobs.ts';
-import { JobLogStoreServiceService } from '@jobmesh/contracts/jobmesh/persistence/v1/logs.ts';
 import { VmStoreServiceService } from '@jobmesh/contracts/jobmesh/persistence/v1/vms.ts';
 import { WorkflowStoreServiceService } from '@jobmesh/contracts/jobmesh/persistence/v1/workflows.ts';
 import { VmRunnerServiceService } from '@jobmesh/contracts/jobmesh/vmrunner/v1/vm_runner.ts';
 import { createClient, type TlsOptions } from '@jobmesh/grpc-kit';
+import { createLogStoreClient } from './create-log-store-client.ts';
 
 /** Addresses of the services the orchestrator calls. */
 export interface MeshAddresses {
@@ -23,7 +23,8 @@ export function createMeshClients(addresses: MeshAddresses) {
   return {
     jobs: createClient(JobStoreServiceService, addresses.persistenceAddress, { tls }),
     artifacts: createClient(ArtifactStoreServiceService, addresses.persistenceAddress, { tls }),
-    logs: createClient(JobLogStoreServiceService, addresses.persistenceAddress, { tls }),
+    // Appends of any size, split within persistence's caps.
+    logs: createLogStoreClient(addresses.persistenceAddress, { tls }),
     workflows: createClient(WorkflowStoreServiceService, addresses.persistenceAddress, { tls }),
     vms: createClient(VmStoreServiceService, addresses.persistenceAddress, { tls }),
     vmRunners: new Map(addresses.vmRunnerAddresses.map((address) => [address, createClient(VmRunnerServiceService, address, { deadlineMs: 60_000, tls })])),

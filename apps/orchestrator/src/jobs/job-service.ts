@@ -114,11 +114,13 @@ export function createJobService({ clients, runtime, defaultJobTimeoutMs, secret
         for await (const batch of clients.logs.followLog({ requestId, fromSeq: request.fromOffset }, { signal: call.signal })) yield* toResponses(batch.chunks);
         return;
       }
+      // Pages of at most 1 MiB (persistence's default max_bytes), so no message grows with the
+      // log; one chunk per response message, each at most 1 MiB.
       let from = request.fromOffset;
       for (;;) {
-        const page = await clients.logs.readLog({ requestId, fromSeq: from, maxChunks: 500 });
+        const page = await clients.logs.readLog({ requestId, fromSeq: from, maxChunks: 0, maxBytes: 0 });
         yield* toResponses(page.chunks);
-        if (page.chunks.length < 500) return;
+        if (!page.hasMore || call.signal.aborted) return;
         from = page.nextSeq;
       }
     },

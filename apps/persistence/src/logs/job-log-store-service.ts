@@ -7,12 +7,20 @@ import { withDatabaseErrors } from '../db/with-database-errors.ts';
 import { findJob } from '../jobs/job-queries.ts';
 import { logStreams, terminalJobStates } from '../validation/enum-codecs.ts';
 import { pageSize, requireInteger, requireUuid } from '../validation/fields.ts';
-import { appendLogChunks, findMissingJobs, readLogChunks, toProtoLogChunk, type NewLogChunk } from './log-queries.ts';
+import { appendLogChunks, findMissingJobs, readLogPage, toProtoLogChunk, type LogPage, type NewLogChunk } from './log-queries.ts';
 
 /** Largest chunk accepted: 1 MiB. */
 export const maxLogChunkBytes = 1024 * 1024;
 /** Most chunks in one AppendLogChunks call. */
 export const maxLogChunksPerCall = 1000;
+/** Most bytes of chunk data in one AppendLogChunks call: 8 MiB, well under the 16 MiB message limit. */
+export const maxLogAppendBytes = 8 * 1024 * 1024;
+/** Bytes of chunk data per ReadLog page (max_bytes = 0) and per FollowLog message: 1 MiB. */
+export const logPageBytes = 1024 * 1024;
+/** Largest ReadLog max_bytes: 4 MiB. */
+export const maxLogPageBytes = 4 * 1024 * 1024;
+/** Chunks per FollowLog message, at most (the byte bound usually comes first). */
+const followPageChunks = 500;
 /** A follower re-reads at least this often even without a notification. */
 const followPollMs = 1000;
 /** How long a follower waits out an unreachable database before it fails UNAVAILABLE. */
@@ -47,6 +55,8 @@ export function createJobLogStoreService({ pool, notifications }: JobLogStoreDep
         seen.add(key);
         chunks.push({ requestId, seq, stream: logStreams.toDb(`chunks[${i}].stream`, chunk.stream), data: Buffer.from(chunk.data) });
       });
+      const bytes = chunks.reduce((n, c) => n + c.data.length, 0);
+      if (bytes > maxLogAppendBytes) throw invalidArgument('chunks', `must hold at most ${maxLogAppendBytes} bytes of data in all, got ${bytes}: split the batch`);
       return pool.transaction(async (tx) => {
         const missing = await findMissingJobs(tx, [...new Set(chunks.map((c) => c.requestId))]);
         if (missing.length) throw notFound('JOB_NOT_FOUND', `job ${missing[0]} does not exist`, { facts: { request_id: missing[0]! } });
@@ -59,13 +69,15 @@ export function createJobLogStoreService({ pool, notifications }: JobLogStoreDep
       const requestId = requireUuid('request_id', request.requestId);
       const fromSeq = requireInteger('from_seq', request.fromSeq, 0, Number.MAX_SAFE_INTEGER);
       const limit = pageSize('max_chunks', request.maxChunks, 500, 1000);
+      const maxBytes = pageSize('max_bytes', request.maxBytes, logPageBytes, maxLogPageBytes);
+      // The state before the chunks: a job seen terminal here had all its chunks stored already.
       const state = await jobState(requestId);
-      const rows = await readLogChunks(pool, requestId, fromSeq, limit + 1);
-      const chunks = rows.slice(0, limit);
+      const { rows, hasMore } = await readLogPage(pool, requestId, fromSeq, limit, maxBytes);
       return {
-        chunks: chunks.map(toProtoLogChunk),
-        nextSeq: chunks.length ? chunks.at(-1)!.seq + 1 : fromSeq,
-        complete: terminalJobStates.has(state) && rows.length <= limit,
+        chunks: rows.map(toProtoLogChunk),
+        nextSeq: rows.length ? rows.at(-1)!.seq + 1 : fromSeq,
+        complete: terminalJobStates.has(state) && !hasMore,
+        hasMore,
       };
     },
 
@@ -77,11 +89,11 @@ export function createJobLogStoreService({ pool, notifications }: JobLogStoreDep
       try {
         while (!context.signal.aborted) {
           let terminal: boolean;
-          let rows: Awaited<ReturnType<typeof readLogChunks>>;
+          let rows: LogPage['rows'];
           try {
             // Read the state before the chunks: a job seen terminal here had all its chunks stored already.
             terminal = terminalJobStates.has(await jobState(requestId));
-            rows = await readLogChunks(pool, requestId, next, 500);
+            ({ rows } = await readLogPage(pool, requestId, next, followPageChunks, logPageBytes));
             unavailableSince = undefined;
           } catch (error) {
             // A follower outlives a Postgres restart: it waits and re-reads, for up to followOutageMs.

@@ -56,9 +56,31 @@ export async function appendLogChunks(db: CommonQueryMethods, chunks: NewLogChun
   return row.appended;
 }
 
-/** Reads up to `limit` chunks of a job from `fromSeq` on, in order. */
-export async function readLogChunks(db: CommonQueryMethods, requestId: string, fromSeq: number, limit: number) {
-  return db.any(sql.type(LogChunkRow)`
-    SELECT request_id, seq, stream, data, created_at FROM job_log_chunks
-    WHERE request_id = ${requestId} AND seq >= ${fromSeq} ORDER BY seq LIMIT ${limit}`);
+/** A page of chunks, and whether more were stored after it. */
+export interface LogPage {
+  rows: readonly LogChunkRow[];
+  /** True when a chunk after the page's last one is stored. */
+  hasMore: boolean;
+}
+
+/**
+ * Reads a job's chunks from `fromSeq` on, in order: at most `maxChunks` chunks holding at most
+ * `maxBytes` of data, except that the first chunk comes whatever its size. The byte bound is
+ * applied in the database (a running sum of octet_length, which reads no TOASTed data), so
+ * neither Postgres nor this process loads more than the page, whatever the log's size.
+ */
+export async function readLogPage(db: CommonQueryMethods, requestId: string, fromSeq: number, maxChunks: number, maxBytes: number): Promise<LogPage> {
+  const rows = await db.any(sql.type(LogChunkRow.extend({ has_next: z.boolean() }))`
+    SELECT request_id, seq, stream, data, created_at, has_next FROM (
+      SELECT request_id, seq, stream, data, created_at,
+        row_number() OVER w AS n,
+        sum(octet_length(data)) OVER w AS running,
+        lead(seq) OVER w IS NOT NULL AS has_next
+      FROM job_log_chunks WHERE request_id = ${requestId} AND seq >= ${fromSeq}
+      WINDOW w AS (ORDER BY seq)
+      ORDER BY seq LIMIT ${maxChunks}
+    ) page
+    WHERE n = 1 OR running <= ${maxBytes}
+    ORDER BY seq`);
+  return { rows, hasMore: rows.at(-1)?.has_next ?? false };
 }

@@ -39,7 +39,7 @@ export async function checkChaosOutcome(mesh: TestMesh, jobs: ChaosJob[]): Promi
     if (vms.length > 1 || (runs > 0 && vms.length !== 1)) outcome.problems.push(`job ${job.index} had ${vms.length} VMs`);
     const seqs: number[] = [];
     for (let from = 0, i = 0; i < 1000; i++) {
-      const page = await mesh.store.logs.readLog({ requestId: job.requestId, fromSeq: from, maxChunks: 1000 });
+      const page = await mesh.store.logs.readLog({ requestId: job.requestId, fromSeq: from, maxChunks: 1000, maxBytes: 0 });
       seqs.push(...page.chunks.map((c) => Number(c.seq)));
       if (page.chunks.length === 0) break;
       from = Number(page.nextSeq);
