@@ -3,3 +3,17 @@ export { agentPortName, baseDiskLabel, type GuestImage, type GuestImageManifest 
 export { kernelCmdline } from './build-image.ts';
 export { readImageInputs, type ImageInputs } from './image-inputs.ts';
 export { readGuestAgent } from './read-guest-agent.ts';
+export {
+  bootToMarker,
+  catalogLabel,
+  debianImageFiles,
+  debianRecipe,
+  defaultImageCacheDir,
+  ensureDebianImage,
+  readDebianImage,
+  type BootToMarkerOptions,
+  type BootToMarkerResult,
+  type DebianImage,
+  type DebianImageManifest,
+  type EnsureDebianImageOptions,
+} from './debian/index.ts';
