@@ -2,7 +2,7 @@ import { assertSupportedNode } from '@jobmesh/config';
 import { MeshError, status } from '@jobmesh/grpc-kit';
 import { cancel, jobs, logs, show, submit } from './commands/job-commands.ts';
 import { artifacts } from './commands/artifact-commands.ts';
-import { ops, vms } from './commands/operation-commands.ts';
+import { labels, ops, vms } from './commands/operation-commands.ts';
 import { createApi } from './create-api.ts';
 import { parseArgs, UsageError } from './parse-args.ts';
 
@@ -20,6 +20,8 @@ const usage = `jobmesh: run CI jobs in VMs (talks to the public API at $JOBMESH_
   jobmesh logs ID [-f] [--from OFFSET]
   jobmesh cancel ID [--reason TEXT]
   jobmesh vms [--job ID]
+  jobmesh vms --console VM_ID [--bytes N]   the end of a VM's serial console (kept after it is destroyed)
+  jobmesh labels                               runs_on labels per vm-runner: slots, available or why not, accelerator
   jobmesh ops ID
 
   --json   machine-readable output
@@ -27,7 +29,7 @@ const usage = `jobmesh: run CI jobs in VMs (talks to the public API at $JOBMESH_
   JOBMESH_TOKEN   bearer token sent with every call; JOBMESH_TLS_CA / _CERT / _KEY turn TLS on
   submit --follow exits with the job's exit code (124 timed out, 130 cancelled).`;
 
-const commands = { submit, jobs, show, logs, cancel, vms, ops, artifacts } as const;
+const commands = { submit, jobs, show, logs, cancel, vms, labels, ops, artifacts } as const;
 
 async function main(argv: string[]): Promise<number> {
   const args = parseArgs(argv, new Set(['follow', 'f', 'json', 'help', 'h', 'all']));

@@ -2,7 +2,10 @@ import { JobState } from '@jobmesh/contracts/jobmesh/types/v1/states.ts';
 import { withDeadline } from '@jobmesh/grpc-kit/testing';
 import { createHash } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { downloadArtifact, makeGitRepo, startTestMesh, waitForJobEnd, type TestMesh } from './support/index.ts';
@@ -45,6 +48,11 @@ test('a guest job writes out/a.txt, out/sub/b.bin (1 MiB random) and a file outs
   assert.is((await downloadArtifact(ctx.mesh.api.artifacts, done.requestId, 'out/a.txt')).data.toString(), 'from the checkout\n');
   const { vms } = await ctx.mesh.api.vms.listVms({ states: [], jobRequestId: done.requestId, pageSize: 0, pageToken: '' });
   assert.ok(vms.length === 1 && vms[0]!.state === 8, 'the VM is destroyed');
+  // Its console outlives it, through the public API and the CLI.
+  const console = await ctx.mesh.api.vms.getVmConsole({ vmId: vms[0]!.id, maxBytes: 0 });
+  assert.ok(console.host !== '' && console.vmId === vms[0]!.id);
+  const printed2 = await promisify(execFile)(process.execPath, [fileURLToPath(new URL('../../cli/src/main.ts', import.meta.url)), 'vms', '--console', vms[0]!.id], { env: { ...process.env, JOBMESH_ADDR: ctx.mesh.address.orchestrator } });
+  assert.is(printed2.stdout.trimEnd(), console.text.trimEnd());
   assert.equal(await readdir(join(ctx.mesh.dataDir, 'staging', 'outputs')).catch(() => []), [], 'nothing left in staging');
 });
 

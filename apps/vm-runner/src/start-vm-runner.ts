@@ -42,7 +42,7 @@ export async function startVmRunner(config: VmRunnerConfig, logger: Logger): Pro
     try {
       // Loaded on demand: a host without the qemu driver still serves its process labels.
       const { createQemuBackend } = await import('./backends/qemu/create-qemu-backend.ts');
-      const qemu = createQemuBackend({ imageCacheDir: config.imageCacheDir, accel: config.accel, probeDir: join(config.stateDir, 'probe'), logger });
+      const qemu = createQemuBackend({ imageCacheDir: config.imageCacheDir, accel: config.accel, probeDir: join(config.stateDir, 'probe'), consoleArchiveDir: join(config.stateDir, 'consoles'), logger });
       qemu.warm(catalog.labels);
       backends.qemu = qemu;
     } catch (error) {

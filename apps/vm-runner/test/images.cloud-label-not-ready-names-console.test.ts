@@ -37,7 +37,16 @@ test('Prepare (raw base detected), Start, WaitReady: DEADLINE_EXCEEDED READY_TIM
   assert.ok(waited >= 7500 && waited < 25_000, `waited ${waited} ms`);
   assert.match(error.message, /label no-cloud-init was not ready within 8000 ms; its console ends with:/);
   assert.match(error.message, /Linux|Run \/bin\/sh|sh:|#/, 'the kernel printed on the serial console');
+
+  const live = await r.client.readConsole({ vmId: vm!.id, maxBytes: 0 });
+  assert.match(live.text, /Run \/bin\/sh as init process/, live.text.slice(-600));
+  const short = await r.client.readConsole({ vmId: vm!.id, maxBytes: 64 });
+  assert.ok(short.truncated && Buffer.byteLength(short.text) <= 64);
   await r.client.destroy({ vmId: vm!.id });
+  const kept = await r.client.readConsole({ vmId: vm!.id, maxBytes: 0 });
+  assert.match(kept.text, /Run \/bin\/sh as init process/, 'the console outlives the VM');
+  await expectStatus(r.client.readConsole({ vmId: vm!.id, maxBytes: 2_000_000 }), status.INVALID_ARGUMENT, { field: 'max_bytes' });
+  await expectStatus(r.client.readConsole({ vmId: '00000000-0000-4000-8000-000000000000', maxBytes: 0 }), status.NOT_FOUND);
 });
 
 test.run();

@@ -21,7 +21,7 @@ test.before(async (ctx) => {
   ctx.server = createGrpcServer({
     logger: createLogger('test', { sink: (line) => ctx.logLines.push(line) }),
     services: [defineService('jobmesh.vmrunner.v1.VmRunnerService', VmRunnerServiceService, {
-      prepare: missing, start: missing, waitReady: missing, collectOutputs: missing, stop: missing, destroy: missing, getVm: missing, listVms: missing, capacity: missing,
+      prepare: missing, start: missing, waitReady: missing, collectOutputs: missing, readConsole: missing, stop: missing, destroy: missing, getVm: missing, listVms: missing, capacity: missing,
       async *exec() {
         ctx.handled++;
         throw notFound('VM_NOT_FOUND', 'no such vm');

@@ -19,6 +19,8 @@ export const methodRoles: Record<string, TokenRole> = {
   '/jobmesh.orchestrator.v1.OperationService/GetOperation': 'read',
   '/jobmesh.orchestrator.v1.OperationService/ListOperations': 'read',
   '/jobmesh.orchestrator.v1.VmService/ListVms': 'read',
+  '/jobmesh.orchestrator.v1.VmService/GetVmConsole': 'read',
+  '/jobmesh.orchestrator.v1.VmService/ListLabels': 'read',
   '/jobmesh.orchestrator.v1.ArtifactService/ListArtifacts': 'read',
   '/jobmesh.orchestrator.v1.ArtifactService/DownloadArtifact': 'read',
   '/jobmesh.orchestrator.v1.JobService/SubmitJob': 'submit',

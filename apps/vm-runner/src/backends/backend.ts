@@ -118,8 +118,10 @@ export interface Backend {
   unavailableReason?(label: LabelSpec): Promise<string>;
   /** The accelerator the backend's VMs use (`kvm`, `tcg`, `probe` before the probe ran) and why. */
   accelerator?(): { name: string; reason: string };
-  /** The last bytes of the VM's serial console (qemu), for diagnostics; '' when it has none. */
+  /** The end of the VM's serial console for errors, one text; '(no console output)' when it has none. */
   consoleTail?(record: VmRecord, maxBytes?: number): Promise<string>;
+  /** The end of the VM's serial console (kept after Destroy); undefined when it never had one. */
+  readConsole?(record: VmRecord, maxBytes: number): Promise<{ text: string; truncated: boolean } | undefined>;
   /** After a restart: ends whatever still runs from a VM folder nobody has a record of. */
   cleanOrphan?(vmDir: string): Promise<void>;
 }

@@ -98,7 +98,9 @@ export async function launchQemu(options: LaunchQemuOptions): Promise<QemuProces
     '-m', `${options.memoryMb}M`,
     '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot',
     ...boot,
-    '-serial', `file:${files.consoleLog}`,
+    // Appending, so vm-runner can rotate the file under a running qemu (rotateConsole).
+    '-chardev', `file,id=console,path=${escapeOption(files.consoleLog)},append=on`,
+    '-serial', 'chardev:console',
     '-drive', `file=${escapeOption(path.resolve(options.overlayPath))},if=virtio,format=qcow2`,
     '-drive', options.seedAs === 'cdrom' ? `file=${escapeOption(seed)},if=ide,media=cdrom,format=raw,readonly=on` : `file=${escapeOption(seed)},if=virtio,format=raw,readonly=on`,
     ...networkArgs(options.network),

@@ -88,6 +88,12 @@ export function createVmRunnerService({ lifecycle, registry, catalog, host, outp
     async destroy(request) {
       return { vm: toProtoVm(await lifecycle.destroy(request.vmId)) };
     },
+    async readConsole(request) {
+      if (!Number.isInteger(request.maxBytes) || request.maxBytes < 0 || request.maxBytes > 1024 * 1024) throw invalidArgument('max_bytes', 'must be 0 (the default, 16384) to 1048576');
+      const record = registry.require(request.vmId);
+      const tail = await backends[record.backend]?.readConsole?.(record, request.maxBytes || 16_384);
+      return { text: tail?.text ?? '', truncated: tail?.truncated ?? false };
+    },
     async getVm(request) {
       return { vm: toProtoVm(registry.require(request.vmId)) };
     },

@@ -9,7 +9,7 @@ import { buildCloudConfig } from '../../qemu/build-cloud-config.ts';
 import type { ImageSpec, LabelSpec } from '../../catalog/catalog-schema.ts';
 import type { VmRecord } from '../../vms/vm-record.ts';
 import type { Backend } from '../backend.ts';
-import { consoleTail } from '../../qemu/console-tail.ts';
+import { archiveConsole, consoleTail, readArchivedConsole, readConsoleFile, rotateConsole } from '../../qemu/console-tail.ts';
 import { checkQemuLabel } from './check-qemu-label.ts';
 import { collectGuestOutputs } from './collect-guest-outputs.ts';
 import { processStartTicks } from '../process/process-identity.ts';
@@ -26,6 +26,8 @@ export interface QemuBackendOptions {
   accel: 'auto' | 'kvm' | 'tcg';
   /** Scratch folder of the KVM probe. */
   probeDir: string;
+  /** Where the consoles of destroyed VMs are kept (the newest 500, 64 KiB each). */
+  consoleArchiveDir: string;
   logger: Logger;
 }
 
@@ -81,6 +83,10 @@ export function createQemuBackend(options: QemuBackendOptions): Backend & { warm
     if (attached?.isAlive()) processes.set(record.id, attached);
     return attached?.isAlive() ? attached : undefined;
   };
+  // Consoles of running VMs stay bounded: checked every few seconds, rotated past 1 MiB.
+  setInterval(() => {
+    for (const qemu of processes.values()) void rotateConsole(qemu.runDir).catch(() => undefined);
+  }, 5000).unref();
   const forget = (record: VmRecord) => {
     processes.get(record.id)?.agent.close();
     processes.delete(record.id);
@@ -140,6 +146,10 @@ export function createQemuBackend(options: QemuBackendOptions): Backend & { warm
       await qemu.agent.waitReady(timeoutMs, signal);
     },
     consoleTail: (record, maxBytes) => consoleTail(record.runDir, maxBytes),
+    async readConsole(record, maxBytes) {
+      const live = record.runDir ? await readConsoleFile(runDirFiles(record.runDir).consoleLog, maxBytes) : undefined;
+      return live ?? readArchivedConsole(options.consoleArchiveDir, record.id, maxBytes);
+    },
     async exec(record, { timeoutMs, signal, onOutput }) {
       const qemu = await processOf(record);
       if (!qemu) throw new Error('the qemu process is gone');
@@ -164,6 +174,8 @@ export function createQemuBackend(options: QemuBackendOptions): Backend & { warm
       const qemu = await processOf(record);
       if (qemu) await stopQemu(qemu, { graceMs: 0, force: true });
       forget(record);
+      await mkdir(options.consoleArchiveDir, { recursive: true });
+      await archiveConsole(record.runDir, options.consoleArchiveDir, record.id).catch((error: unknown) => options.logger.warn('keeping the console failed', { vm: record.id, error }));
       await rm(record.vmDir, { recursive: true, force: true });
     },
     async reattach(record) {
