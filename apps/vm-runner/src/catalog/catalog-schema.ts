@@ -13,7 +13,8 @@ export const imageSpecSchema = z.union([
   z.object({ kernel: z.string().min(1), initrd: z.string().min(1), disk: z.string().min(1), manifest: z.string().min(1).optional() }).strict(),
   z.object({
     cloudInit: z.literal(true),
-    disk: z.string().min(1),
+    /** A local path, or a URL (file://, http://, https://) with its required sha256: fetched once into the image cache and verified. */
+    disk: z.union([z.string().min(1), z.object({ url: z.string().url(), sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lower-case hex digits') }).strict()]),
     kernel: z.string().min(1).optional(),
     initrd: z.string().min(1).optional(),
     /** Kernel command line with a kernel; @default `root=LABEL=root rw console=ttyS0` */

@@ -26,7 +26,7 @@ export async function loadCatalog(path: string | undefined): Promise<CatalogFile
   const at = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
   const resolveImage = (image: ImageSpec): ImageSpec => {
     if ('testImage' in image) return image;
-    if ('cloudInit' in image) return { ...image, disk: at(image.disk), ...(image.kernel && image.initrd ? { kernel: at(image.kernel), initrd: at(image.initrd) } : {}) };
+    if ('cloudInit' in image) return { ...image, disk: typeof image.disk === 'string' ? at(image.disk) : image.disk, ...(image.kernel && image.initrd ? { kernel: at(image.kernel), initrd: at(image.initrd) } : {}) };
     return { kernel: at(image.kernel), initrd: at(image.initrd), disk: at(image.disk), manifest: image.manifest && at(image.manifest) };
   };
   return { labels: parsed.data.labels.map((label) => (label.backend === 'qemu' ? { ...label, image: resolveImage(label.image) } : label)) };

@@ -41,7 +41,7 @@ export async function checkQemuLabel(label: LabelSpec): Promise<string> {
       return `the test guest image cannot be built: ${error instanceof Error ? error.message : String(error)}`;
     }
   }
-  for (const [role, path] of Object.entries(image)) {
+  for (const [role, path] of Object.entries(image) as [string, unknown][]) {
     if (typeof path === 'string' && ['kernel', 'initrd', 'disk'].includes(role) && !(await readable(path))) {
       return `the ${role} of label ${label.name} (${path}) is missing or unreadable: fix the catalog (JOBMESH_VMRUNNER_CATALOG) or build the image`;
     }

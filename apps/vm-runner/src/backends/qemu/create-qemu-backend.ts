@@ -10,6 +10,7 @@ import type { ImageSpec, LabelSpec } from '../../catalog/catalog-schema.ts';
 import type { VmRecord } from '../../vms/vm-record.ts';
 import type { Backend } from '../backend.ts';
 import { archiveConsole, consoleTail, readArchivedConsole, readConsoleFile, rotateConsole } from '../../qemu/console-tail.ts';
+import { fetchImage, ImageChecksumError } from '../../qemu/fetch-image.ts';
 import { checkQemuLabel } from './check-qemu-label.ts';
 import { collectGuestOutputs } from './collect-guest-outputs.ts';
 import { processStartTicks } from '../process/process-identity.ts';
@@ -52,12 +53,24 @@ export function createQemuBackend(options: QemuBackendOptions): Backend & { warm
       image = 'testImage' in spec
         ? ensureTestImage({ cacheDir: options.imageCacheDir })
         : 'cloudInit' in spec
-          ? Promise.resolve({ kernelPath: spec.kernel ?? '', initrdPath: spec.initrd ?? '', baseDiskPath: spec.disk, manifestPath: '', version: 'catalog' })
+          ? diskOf(spec.disk).then((disk) => ({ kernelPath: spec.kernel ?? '', initrdPath: spec.initrd ?? '', baseDiskPath: disk, manifestPath: '', version: 'catalog' }))
           : Promise.resolve({ kernelPath: spec.kernel, initrdPath: spec.initrd, baseDiskPath: spec.disk, manifestPath: spec.manifest ?? '', version: 'catalog' });
-      image.catch(() => images.delete(key)); // a failed build may succeed on the next Prepare
+      // A failed build or fetch may succeed on the next Prepare; a wrong checksum never will.
+      image.catch((error: unknown) => (error instanceof ImageChecksumError ? undefined : images.delete(key)));
       images.set(key, image);
     }
     return image;
+  };
+  // Images named by URL: fetched once into the cache; a checksum mismatch is kept as the label's reason.
+  const badImages = new Map<string, string>();
+  const diskOf = async (disk: string | { url: string; sha256: string }): Promise<string> => {
+    if (typeof disk === 'string') return disk;
+    try {
+      return await fetchImage(disk.url, disk.sha256, join(options.imageCacheDir, 'downloads'), { onProgress: (line) => options.logger.info(line, { url: disk.url }) });
+    } catch (error) {
+      if (error instanceof ImageChecksumError) badImages.set(`${disk.url} ${disk.sha256}`, error.message);
+      throw error;
+    }
   };
   const qemuLabel = (label: LabelSpec) => {
     if (label.backend !== 'qemu') throw new Error(`label ${label.name} is not a qemu label`);
@@ -156,7 +169,10 @@ export function createQemuBackend(options: QemuBackendOptions): Backend & { warm
       const result = await qemu.agent.run(onOutput, { timeoutMs: timeoutMs > 0 ? timeoutMs : undefined, signal });
       return { exitCode: result.exitCode, signal: result.signal ?? '', timedOut: result.timedOut };
     },
-    unavailableReason: (label) => checkQemuLabel(label),
+    async unavailableReason(label) {
+      const bad = label.backend === 'qemu' && 'cloudInit' in label.image && typeof label.image.disk !== 'string' ? badImages.get(`${label.image.disk.url} ${label.image.disk.sha256}`) : undefined;
+      return bad ? `the disk image fails its checksum: ${bad}; fix the catalog's sha256 or the image` : checkQemuLabel(label);
+    },
     accelerator: () => accelInfo,
     async collectOutputs(record, request) {
       const qemu = await processOf(record);

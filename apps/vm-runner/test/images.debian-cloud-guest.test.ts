@@ -1,0 +1,69 @@
+import { createServer, type Server } from 'node:http';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { defaultImageCacheDir, ensureDebianImage, type DebianImage } from '@jobmesh/vm-image';
+import { withDeadline } from '@jobmesh/grpc-kit/testing';
+import { startTestPersistence, type TestPersistence } from '@jobmesh/persistence/testing';
+import { skipTest } from '@jobmesh/testing-tools';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { collectExec, prepareRequest, startTestVmRunner, type TestVmRunner } from './support/index.ts';
+
+type Ctx = { p: TestPersistence; r?: TestVmRunner; image?: DebianImage; problem?: string; http: Server; port: number; workspace: string };
+const test = suite<Ctx>('a stock Debian 12 cloud image: cloud-init starts the agent from the seed, the job has the NAT network');
+test.before(async (ctx) => {
+  ctx.p = await withDeadline(startTestPersistence(), 60_000, 'start persistence');
+  try {
+    ctx.image = await withDeadline(ensureDebianImage({ cacheDir: defaultImageCacheDir() }), 900_000, 'debian image');
+  } catch (error) {
+    ctx.problem = error instanceof Error ? error.message : String(error);
+    return;
+  }
+  ctx.http = createServer((_req, res) => res.end('served by the host\n'));
+  await new Promise<void>((resolve) => ctx.http.listen(0, '127.0.0.1', resolve));
+  ctx.port = (ctx.http.address() as AddressInfo).port;
+  ctx.workspace = await mkdtemp(join(tmpdir(), 'jobmesh-debian-ws-'));
+  await writeFile(join(ctx.workspace, 'input.txt'), 'from the workspace\n');
+  ctx.r = await withDeadline(startTestVmRunner({
+    persistenceAddress: ctx.p.address,
+    catalog: { labels: [{ name: 'debian-12', aliases: [], backend: 'qemu', slots: 1, memoryMb: 1024, cpus: 1, network: 'nat', readyTimeoutMs: 300_000,
+      image: { cloudInit: true, disk: ctx.image.diskPath, kernel: ctx.image.kernelPath, initrd: ctx.image.initrdPath, cmdline: ctx.image.manifest.kernelCmdline } }] },
+  }), 60_000, 'start vm-runner');
+});
+test.after(async (ctx) => {
+  await ctx.r?.dispose();
+  await ctx.p?.stop();
+  ctx.http?.close();
+  if (ctx.workspace) await rm(ctx.workspace, { recursive: true, force: true });
+});
+
+test('prepare → ready → exec (os-release, uname, the workspace, a file from the host through NAT, exit 3) → collect → destroy', async (ctx) => {
+  if (!ctx.r || !ctx.image) return skipTest(`no Debian image: ${ctx.problem} (npm run image:debian)`);
+  const c = ctx.r.client;
+  const script = [
+    '. /etc/os-release; echo "os=$PRETTY_NAME"',
+    'echo "kernel=$(uname -r)"',
+    'cat input.txt',
+    `curl -fsS http://10.0.2.2:${ctx.port}/hello`,
+    'mkdir -p out; echo made-in-debian > out/r.txt',
+    'exit 3',
+  ].join('\n');
+  const { vm } = await c.prepare(prepareRequest({ runsOn: 'debian-12', workspacePath: ctx.workspace, script, env: { SECRET: 'x' } }));
+  await c.start({ vmId: vm!.id });
+  const started = Date.now();
+  await withDeadline(c.waitReady({ vmId: vm!.id, timeoutMs: 0 }, { deadlineMs: 320_000 } as never), 330_000, 'debian guest ready');
+  const readyMs = Date.now() - started;
+  const run = await withDeadline(collectExec(c.exec({ vmId: vm!.id, timeoutMs: 120_000, killGraceMs: 0, rejoin: true })), 150_000, 'exec');
+  assert.is(run.result?.exitCode, 3, run.stdout + run.stderr);
+  assert.match(run.stdout, /os=Debian GNU\/Linux 12 \(bookworm\)/);
+  assert.match(run.stdout, new RegExp(`kernel=${ctx.image.manifest.kernelVersion.replace(/[.+]/g, '\\\\$&')}`));
+  assert.match(run.stdout, /from the workspace\nserved by the host\n/);
+  const out = await c.collectOutputs({ vmId: vm!.id, patterns: ['out/**'], maxFiles: 0, maxBytes: 0 });
+  assert.equal(out.files.map((f) => [f.path, f.sizeBytes]), [['out/r.txt', 15]]);
+  await c.destroy({ vmId: vm!.id });
+  process.stdout.write(`debian guest ready in ${readyMs} ms\n`);
+});
+
+test.run();
