@@ -58,7 +58,7 @@ test('prepare → ready → exec (os-release, uname, the workspace, a file from 
   const run = await withDeadline(collectExec(c.exec({ vmId: vm!.id, timeoutMs: 120_000, killGraceMs: 0, rejoin: true })), 150_000, 'exec');
   assert.is(run.result?.exitCode, 3, run.stdout + run.stderr);
   assert.match(run.stdout, /os=Debian GNU\/Linux 12 \(bookworm\)/);
-  assert.match(run.stdout, new RegExp(`kernel=${ctx.image.manifest.kernelVersion.replace(/[.+]/g, '\\\\$&')}`));
+  assert.match(run.stdout, new RegExp(`kernel=${ctx.image.manifest.kernelVersion.replace(/[.+]/g, '\\$&')}`));
   assert.match(run.stdout, /from the workspace\nserved by the host\n/);
   const out = await c.collectOutputs({ vmId: vm!.id, patterns: ['out/**'], maxFiles: 0, maxBytes: 0 });
   assert.equal(out.files.map((f) => [f.path, f.sizeBytes]), [['out/r.txt', 15]]);

@@ -1,4 +1,7 @@
-import type { CatalogFile } from './catalog-schema.ts';
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { defaultImageCacheDir, readDebianImage } from '@jobmesh/vm-image';
+import type { CatalogFile, LabelSpec } from './catalog-schema.ts';
 
 /**
  * The catalog used when JOBMESH_VMRUNNER_CATALOG is unset: `local` runs jobs as
@@ -10,3 +13,20 @@ export const defaultCatalog: CatalogFile = {
     { name: 'debian-tcg', aliases: ['qemu', 'debian'], backend: 'qemu', image: { testImage: true }, memoryMb: 256, cpus: 1, slots: 2 },
   ],
 };
+
+/**
+ * The built-in catalog, plus a `debian-12` label when an image built by `npm run image:debian`
+ * is in the image cache (the newest one): vm-runner treats it exactly as a downloaded cloud image.
+ */
+export async function defaultCatalogWithImages(cacheDir = defaultImageCacheDir()): Promise<CatalogFile> {
+  const names = (await readdir(cacheDir).catch(() => [] as string[])).filter((name) => name.startsWith('debian-12-'));
+  const dated = await Promise.all(names.map(async (name) => ({ name, at: (await stat(join(cacheDir, name, 'image.json')).catch(() => undefined))?.mtimeMs })));
+  const newest = dated.filter((d) => d.at !== undefined).sort((a, b) => b.at! - a.at!)[0];
+  const image = newest && (await readDebianImage(join(cacheDir, newest.name)).catch(() => undefined));
+  if (!image) return defaultCatalog;
+  const debian: LabelSpec = {
+    name: 'debian-12', aliases: ['bookworm'], backend: 'qemu', slots: 1, memoryMb: 1024, cpus: 1, network: 'nat', readyTimeoutMs: 300_000,
+    image: { cloudInit: true, disk: image.diskPath, kernel: image.kernelPath, initrd: image.initrdPath, cmdline: image.manifest.kernelCmdline },
+  };
+  return { labels: [...defaultCatalog.labels, debian] };
+}

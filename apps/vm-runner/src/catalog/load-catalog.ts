@@ -2,7 +2,7 @@ import type { ImageSpec } from './catalog-schema.ts';
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { catalogFileSchema, type CatalogFile } from './catalog-schema.ts';
-import { defaultCatalog } from './default-catalog.ts';
+import { defaultCatalogWithImages } from './default-catalog.ts';
 
 /**
  * Reads and validates the catalog file, resolving image paths relative to it.
@@ -10,7 +10,7 @@ import { defaultCatalog } from './default-catalog.ts';
  * @throws Error listing every problem of the file
  */
 export async function loadCatalog(path: string | undefined): Promise<CatalogFile> {
-  if (path === undefined) return defaultCatalog;
+  if (path === undefined) return defaultCatalogWithImages();
   let raw: unknown;
   try {
     raw = JSON.parse(await readFile(path, 'utf8'));
