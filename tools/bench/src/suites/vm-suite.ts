@@ -1,6 +1,6 @@
 import { PrepareRequest, type VmRunnerServiceService } from '@jobmesh/contracts/jobmesh/vmrunner/v1/vm_runner.ts';
 import type { PromiseClient } from '@jobmesh/grpc-kit';
-import { ensureTestImage, type GuestImage } from '@jobmesh/vm-image';
+import { bootToMarker, catalogLabel, defaultImageCacheDir, ensureDebianImage, ensureTestImage, type DebianImage, type GuestImage } from '@jobmesh/vm-image';
 import { imageCacheDir, killProcessesMentioning, qemuCatalog, startTestVmRunner } from '@jobmesh/vm-runner/testing';
 import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -15,13 +15,14 @@ import { SuiteSkipped } from '../suite-skipped.ts';
 
 type VmClient = PromiseClient<typeof VmRunnerServiceService>;
 const readyTimeoutMs = 120_000;
+const debianReadyTimeoutMs = 300_000;
 
 /** Prepare → Start → WaitReady through vm-runner; @returns ms from Prepare's call to WaitReady's answer. The VM is destroyed after. */
-async function viaVmRunner(client: VmClient, runsOn: string): Promise<number> {
+async function viaVmRunner(client: VmClient, runsOn: string, waitMs = readyTimeoutMs): Promise<number> {
   const began = performance.now();
   const { vm } = await client.prepare(PrepareRequest.fromPartial({ key: `bench-${randomUUID()}`, runsOn, script: 'true' }), { deadlineMs: 60_000 });
   await client.start({ vmId: vm!.id }, { deadlineMs: 60_000 });
-  await client.waitReady({ vmId: vm!.id, timeoutMs: readyTimeoutMs }, { deadlineMs: readyTimeoutMs + 5_000 });
+  await client.waitReady({ vmId: vm!.id, timeoutMs: waitMs }, { deadlineMs: waitMs + 5_000 });
   const ms = performance.now() - began;
   await client.destroy({ vmId: vm!.id }, { deadlineMs: 60_000 });
   return ms;
@@ -60,7 +61,12 @@ export const vmSuite: Suite = {
     // Short paths: qemu's unix socket paths are limited to 107 bytes.
     const root = await mkdtemp('/tmp/jmb-vm-');
     await mkdir(join(root, 'state'), { recursive: true });
-    const catalog = { labels: [...qemuCatalog.labels, { name: 'local', aliases: [], backend: 'process' as const, slots: 2 }] };
+    // The Debian cloud image (npm run image:debian) joins in a full run: ~60 s per boot under TCG.
+    let debian: DebianImage | undefined;
+    const notes: string[] = [];
+    if (ctx.quick) notes.push('debian-12 is measured only in a full run (about a minute per boot under TCG).');
+    else debian = await ensureDebianImage({ cacheDir: defaultImageCacheDir() }).catch((error: unknown) => void notes.push(`debian-12 not measured: ${error instanceof Error ? error.message : String(error)} (npm run image:debian)`));
+    const catalog = { labels: [...qemuCatalog.labels, { name: 'local', aliases: [], backend: 'process' as const, slots: 2 }, ...(debian ? [catalogLabel(debian) as never] : [])] };
     const runner = await startTestVmRunner({ persistenceAddress: persistence.address, catalog, stateDir: join(root, 'state'), env: { JOBMESH_VMRUNNER_IMAGE_CACHE_DIR: imageCacheDir } });
     ctx.onEnd(async () => {
       await runner.dispose();
@@ -79,16 +85,24 @@ export const vmSuite: Suite = {
       samples.raw.push(raw);
       samples.process.push(proc);
     }
+    const debianSamples = { runner: [] as number[], raw: [] as number[] };
+    for (let i = 0; debian && i < reps; i++) {
+      ctx.log(`  vm: debian-12 boot ${i + 1} of ${reps}, vm-runner then raw qemu`);
+      debianSamples.runner.push(await viaVmRunner(runner.client, 'debian-12', debianReadyTimeoutMs));
+      debianSamples.raw.push((await bootToMarker(debian, { timeoutMs: debianReadyTimeoutMs })).markerMs);
+    }
     const comparisons: Comparison[] = [
       compare('qemu (TCG) prepare→ready', figure('vm-runner Prepare+Start+WaitReady', 'ms', samples.runner), figure('raw qemu-system-x86_64 boot', 'ms', samples.raw), { op: '<=', value: 1.3, text: 'qemu prepare→ready ≤ 1.3× raw boot' }),
       compare('process backend prepare→ready vs raw qemu boot', figure('vm-runner Prepare+Start+WaitReady (process)', 'ms', samples.process), figure('raw qemu-system-x86_64 boot', 'ms', samples.raw)),
+      ...(debian ? [compare('debian-12 cloud image (TCG) prepare→ready', figure('vm-runner Prepare+Start+WaitReady (cloud-init starts the agent)', 'ms', debianSamples.runner), figure('raw qemu boot to a cloud-init runcmd marker', 'ms', debianSamples.raw))] : []),
     ];
     return {
       what: 'Time from Prepare to a READY answer of WaitReady through vm-runner (in the bench process, gRPC on loopback, recording VM events in persistence) '
         + 'for the test guest image under TCG (q35, 256 MiB, 1 vCPU), against the bench booting the same kernel, initrd and an overlay of the same base disk '
         + 'with the same seed through the same qemu driver, timed from overlay creation to the guest agent\'s READY frame. The process backend is timed the same way.',
       comparisons,
-      notes: [`${warmups} warm-up and ${reps} measured boots per side, alternating; qemu is SIGKILLed after each raw boot and destroyed through vm-runner after each measured one.`],
+      notes: [`${warmups} warm-up and ${reps} measured boots per side, alternating; qemu is SIGKILLed after each raw boot and destroyed through vm-runner after each measured one.`,
+        'debian-12: the same image, kernel, initrd and cmdline; the raw side is a plain qemu with a NoCloud seed whose runcmd prints a marker on ttyS0 (timed from launch), vm-runner\'s side ends when the agent that runcmd starts says READY (timed from Prepare).', ...notes],
     };
   },
 };
