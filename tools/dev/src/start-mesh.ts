@@ -4,6 +4,7 @@
 import { join } from 'node:path';
 import { assertSupportedNode, loadTlsConfig, serviceAddressDefaults, serviceAddressVariables } from '@jobmesh/config';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '@jobmesh/persistence/embedded';
+import { ensureVmPackages } from './ensure-vm-packages.ts';
 import { startServiceProcess, type ServiceProcess } from './start-service-process.ts';
 import { waitUntilServing } from './wait-until-serving.ts';
 
@@ -41,6 +42,7 @@ process.on('SIGINT', () => void stopAll(0));
 process.on('SIGTERM', () => void stopAll(0));
 
 try {
+  await ensureVmPackages((line) => process.stdout.write(`setup    │ ${line}\n`));
   if (!env.DATABASE_URL) {
     // Postgres's routine LOG lines (checkpoints) drown the services' own; keep its warnings and errors.
     postgres = await startEmbeddedPostgres({

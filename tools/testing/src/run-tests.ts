@@ -5,6 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assertSupportedNode } from '@jobmesh/config';
+import { ensureVmPackages } from '@jobmesh/dev';
 import { startEmbeddedPostgres } from '@jobmesh/persistence/embedded';
 import { findTestFiles } from './find-test-files.ts';
 import { runTestFile, type TestFileResult } from './run-test-file.ts';
@@ -18,6 +19,8 @@ const directories = process.argv.slice(2).length ? process.argv.slice(2) : defau
 const concurrency = Number(process.env.JOBMESH_TEST_CONCURRENCY ?? Math.max(2, availableParallelism()));
 const fileTimeoutMs = Number(process.env.JOBMESH_TEST_FILE_TIMEOUT_MS ?? 10 * 60_000);
 
+// The qemu tests need Debian packages: installed here as root, else the exact apt-get line is printed.
+await ensureVmPackages();
 const files = await findTestFiles(root, directories);
 const dataDir = await mkdtemp(join(tmpdir(), 'jobmesh-test-pg-'));
 const postgres = await startEmbeddedPostgres({ dataDir, fast: true, onLog: () => {} });

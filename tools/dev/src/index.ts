@@ -1,0 +1,1 @@
+export { ensureVmPackages, vmPackages } from './ensure-vm-packages.ts';
