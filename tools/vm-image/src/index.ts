@@ -10,6 +10,7 @@ export {
   debianRecipe,
   defaultImageCacheDir,
   ensureDebianImage,
+  findDebianImage,
   readDebianImage,
   type BootToMarkerOptions,
   type BootToMarkerResult,

@@ -6,10 +6,12 @@ import { promisify } from 'node:util';
  * lists come from the same bookworm mirror mmdebstrap uses). `(none)` when apt does not know
  * the package: the host never ran `apt-get update`, or is not Debian.
  *
- * @throws Error when apt-cache cannot run.
+ * @throws Error when apt-cache cannot run (not a Debian host).
  */
 export async function aptCandidateVersions(packages: readonly string[]): Promise<Record<string, string>> {
-  const { stdout } = await promisify(execFile)('apt-cache', ['policy', '--', ...packages], { env: { ...process.env, LC_ALL: 'C' }, maxBuffer: 16 * 1024 * 1024 });
+  const { stdout } = await promisify(execFile)('apt-cache', ['policy', '--', ...packages], { env: { ...process.env, LC_ALL: 'C' }, maxBuffer: 16 * 1024 * 1024 }).catch((error: Error) => {
+    throw new Error(`apt-cache policy failed (the Debian image is built and keyed with apt, on a Debian host): ${error.message}`, { cause: error });
+  });
   const found = parsePolicy(stdout);
   return Object.fromEntries(packages.map((name) => [name, found.get(name) ?? '(none)']));
 }

@@ -1,4 +1,5 @@
 export { ensureDebianImage, readDebianImage, type EnsureDebianImageOptions } from './ensure-debian-image.ts';
+export { findDebianImage } from './find-debian-image.ts';
 export { defaultImageCacheDir } from './default-image-cache-dir.ts';
 export { debianRecipe, debianImageFiles } from './debian-recipe.ts';
 export type { DebianImage, DebianImageManifest } from './debian-image.ts';
