@@ -26,6 +26,8 @@ export { onShutdownSignal } from './server/on-shutdown-signal.ts';
 export { createClient } from './client/create-client.ts';
 export type { CallOptions, ClientOptions, PromiseClient } from './client/create-client.ts';
 export { isIdempotentMethod } from './client/method-idempotency.ts';
+export { defaultKeepaliveTimeMs, defaultKeepaliveTimeoutMs, keepaliveChannelOptions } from './keepalive-options.ts';
+export type { KeepaliveOptions } from './keepalive-options.ts';
 export { status, Metadata } from '@grpc/grpc-js';
 export { addReflectionService, reflectionServiceNames } from './reflection/add-reflection-service.ts';
 export { createReflectionIndex } from './reflection/create-reflection-index.ts';

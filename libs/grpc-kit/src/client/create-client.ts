@@ -3,6 +3,7 @@ import { fromServiceError } from '../errors/from-service-error.ts';
 import type { ServiceDefinitionShape } from '../server/service-implementation.ts';
 import { tlsChannelOptions, toChannelCredentials, type TlsOptions } from '../tls/tls-credentials.ts';
 import { isIdempotentMethod } from './method-idempotency.ts';
+import { keepaliveChannelOptions, type KeepaliveOptions } from '../keepalive-options.ts';
 
 /** Per-call options. */
 export interface CallOptions {
@@ -14,8 +15,8 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
-/** Options of createClient, with their defaults. */
-export interface ClientOptions {
+/** Options of createClient, with their defaults; keepalive pings while calls are in flight (see keepaliveChannelOptions). */
+export interface ClientOptions extends KeepaliveOptions {
   /** Deadline of every unary call, in ms. @default 10000 */
   deadlineMs?: number;
   /** Deadline of every server stream, in ms; 0 = none (follow streams live until the server ends them). @default 0 */
@@ -64,6 +65,7 @@ export function createClient<D extends ServiceDefinitionShape>(
   const client = new Client(address, toChannelCredentials(options.tls), {
     'grpc.max_receive_message_length': maxMessageBytes,
     'grpc.max_send_message_length': maxMessageBytes,
+    ...keepaliveChannelOptions(options),
     ...tlsChannelOptions(options.tls),
   });
   const metadataOf = (callOptions: CallOptions): Metadata => {
@@ -85,10 +87,19 @@ export function createClient<D extends ServiceDefinitionShape>(
       const retryable = isIdempotentMethod(method.path);
       const once = (request: unknown, deadline: Date, callOptions: CallOptions) =>
         new Promise<unknown>((resolve, reject) => {
+          const signal = callOptions.signal;
+          // Removed when the call ends: a long-lived signal (a workflow's) serves thousands of calls.
+          const abort = () => call.cancel();
+          let ended = false;
           const call = client.makeUnaryRequest(method.path, serialize, deserialize, request,
-            metadataOf(callOptions), { deadline }, (error, response) =>
-              error ? reject(error) : resolve(response));
-          callOptions.signal?.addEventListener('abort', () => call.cancel(), { once: true });
+            metadataOf(callOptions), { deadline }, (error, response) => {
+              ended = true;
+              signal?.removeEventListener('abort', abort);
+              if (error) reject(error);
+              else resolve(response);
+            });
+          if (signal?.aborted) call.cancel();
+          else if (!ended) signal?.addEventListener('abort', abort, { once: true });
         });
       result[key] = async (request: unknown, callOptions: CallOptions = {}) => {
         const deadline = new Date(Date.now() + (callOptions.deadlineMs ?? deadlineMs));

@@ -64,11 +64,31 @@ function contextOf(call: ServerUnaryCall<unknown, unknown> | ServerWritableStrea
   return { context, finish: () => void (finished = true) };
 }
 
+/**
+ * Resolves on the call's next 'drain' or when `signal` aborts, whichever comes first, and
+ * leaves no listener behind: grpc-js never emits 'drain' on a cancelled call, so a handler
+ * waiting for it alone stayed suspended (its generator, subscriptions and job output with it).
+ */
+function drainedOrAborted(call: ServerWritableStream<unknown, unknown>, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      call.off('drain', done);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    call.once('drain', done);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
 async function writeAll(call: ServerWritableStream<unknown, unknown>, messages: AsyncIterable<unknown>, signal: AbortSignal): Promise<void> {
+  // Leaving the loop (return) calls the generator's return(): its finally blocks run.
   for await (const message of messages) {
     if (signal.aborted) return;
     // Respect backpressure so a slow reader cannot make the server buffer without bound.
-    if (!call.write(message)) await new Promise<void>((resolve) => call.once('drain', resolve));
+    if (!call.write(message)) await drainedOrAborted(call, signal);
+    if (signal.aborted) return;
   }
 }
 

@@ -5,6 +5,7 @@ import { HealthImplementation, type ServingStatus } from 'grpc-health-check';
 import { addReflectionService } from '../reflection/add-reflection-service.ts';
 import { createReflectionIndex } from '../reflection/create-reflection-index.ts';
 import { toServerCredentials, type TlsOptions } from '../tls/tls-credentials.ts';
+import { keepaliveChannelOptions, type KeepaliveOptions } from '../keepalive-options.ts';
 import { adaptHandlers, type Authorizer } from './adapt-handlers.ts';
 import { tolerateUndecodableRequests } from './tolerate-undecodable-requests.ts';
 import type { ServiceRegistration } from './service-implementation.ts';
@@ -12,8 +13,8 @@ import type { ServiceRegistration } from './service-implementation.ts';
 /** Largest message a server accepts or sends by default: 16 MiB. */
 export const defaultMaxMessageBytes = 16 * 1024 * 1024;
 
-/** Options of createGrpcServer. */
-export interface GrpcServerOptions {
+/** Options of createGrpcServer; keepalive pings go to every client connection (see keepaliveChannelOptions). */
+export interface GrpcServerOptions extends KeepaliveOptions {
   services: ServiceRegistration[];
   logger: Logger;
   /** Largest message received or sent. @default 16 MiB */
@@ -57,6 +58,7 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
   const server = new Server({
     'grpc.max_receive_message_length': maxMessageBytes,
     'grpc.max_send_message_length': maxMessageBytes,
+    ...keepaliveChannelOptions(options),
   });
   const names = options.services.map((s) => s.name);
   const health = new HealthImplementation(Object.fromEntries(['', ...names].map((n) => [n, 'NOT_SERVING'])));
