@@ -5,6 +5,7 @@ import { StepStatus, WorkflowStatus, workflowStatusToJSON } from '@jobmesh/contr
 import { isMeshError, MeshError, status } from '@jobmesh/grpc-kit';
 import { childWorkflowId } from './child-workflow-id.ts';
 import { runStepAttempts } from './run-step-attempts.ts';
+import { sleepUnlessAborted } from './sleep-unless-aborted.ts';
 import type { Json, StepOptions, WorkflowContext } from './workflow-context.ts';
 import { fromRecordedError, LeaseLostError, NondeterminismError, toRecordedError, WorkflowSuspended, type RecordedError } from './workflow-errors.ts';
 import type { WorkflowStore } from './workflow-store.ts';
@@ -137,10 +138,7 @@ export function createWorkflowContext(workflow: Workflow, recorded: WorkflowStep
               if (child.status === WorkflowStatus.WORKFLOW_STATUS_SUCCEEDED) return (child.outputJson ? JSON.parse(child.outputJson) : null);
               throw new MeshError(status.ABORTED, 'CHILD_WORKFLOW_FAILED', `child workflow ${id} (${name}) ended ${workflowStatusToJSON(child.status)}: ${child.error}`);
             }
-            await new Promise<void>((resolve) => {
-              const timer = setTimeout(resolve, 200);
-              run.signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
-            });
+            await sleepUnlessAborted(200, run.signal);
             if (run.signal.aborted) throw run.signal.reason;
           }
         } catch (error) {

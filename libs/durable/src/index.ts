@@ -5,3 +5,4 @@ export type { RetryPolicy } from './retry-policy.ts';
 export { LeaseLostError, NondeterminismError, WorkflowCancelledError, WorkflowTimedOutError } from './workflow-errors.ts';
 export type { WorkflowStore } from './workflow-store.ts';
 export type { ExecutionHooks } from './create-workflow-context.ts';
+export { sleepUnlessAborted } from './sleep-unless-aborted.ts';

@@ -1,15 +1,11 @@
 import { deadlineExceeded, MeshError } from '@jobmesh/grpc-kit';
 import { backoffMs, mayRetry } from './retry-policy.ts';
+import { sleepUnlessAborted } from './sleep-unless-aborted.ts';
 import type { StepOptions, StepRun } from './workflow-context.ts';
 
 /** The outcome of a step after its attempts. */
 export type StepOutcome<T> = { ok: true; value: T; attempts: number } | { ok: false; error: unknown; attempts: number };
 
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
-  });
 
 /**
  * Runs a step function with its retry policy and per-attempt timeout. Each
@@ -36,7 +32,7 @@ export async function runStepAttempts<T>(key: string, fn: (run: StepRun) => Prom
     } catch (error) {
       const code = error instanceof MeshError ? error.code : undefined;
       if (outer.aborted || !mayRetry(policy, attempt, code)) return { ok: false, error, attempts: attempt };
-      await sleep(backoffMs(policy, attempt), outer);
+      await sleepUnlessAborted(backoffMs(policy, attempt), outer);
     } finally {
       clearTimeout(timer);
       outer.removeEventListener('abort', onOuter);

@@ -1,3 +1,4 @@
+import { sleepUnlessAborted } from '@jobmesh/durable';
 import { failedPrecondition } from '@jobmesh/grpc-kit';
 import type { MeshClients } from '../clients/create-mesh-clients.ts';
 
@@ -38,10 +39,7 @@ export async function waitForSlot(clients: MeshClients, requestId: string, runsO
     }
     // The wait grows to maxPollMs (with jitter): a queue of hundreds polling every 200 ms kept
     // persistence so busy that SubmitJob calls of the load drill ran past their deadline.
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, wait * (0.75 + Math.random() / 2));
-      signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
-    });
+    await sleepUnlessAborted(wait * (0.75 + Math.random() / 2), signal);
   }
 }
 
