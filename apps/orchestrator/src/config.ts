@@ -1,4 +1,4 @@
-import { addressSchema, refineTlsEnv, serviceAddressDefaults, tlsEnvShape, toTlsConfig } from '@jobmesh/config';
+import { addressSchema, isLoopbackAddress, refineTlsEnv, serviceAddressDefaults, tlsEnvShape, toTlsConfig } from '@jobmesh/config';
 import { z } from 'zod';
 
 const integer = (min: number, max: number, fallback: number) => z.coerce.number().int().min(min).max(max).default(fallback);
@@ -36,8 +36,13 @@ export const orchestratorConfigSchema = z
      * process SIGKILL itself there, the first time a workflow gets there. Unset in production.
      */
     JOBMESH_FAULT_CRASH_AT: z.string().regex(/^(before|after)-checkpoint:[a-z.-]+$/, 'must be before-checkpoint:<step> or after-checkpoint:<step>').optional(),
-    /** Token file of the public API (`<role> <token>` per line); unset = no authentication. @default unset */
+    /**
+     * Token file of the public API (`<role> <token>` per line); unset = no authentication, which
+     * only a loopback JOBMESH_ORCHESTRATOR_ADDR allows (else mutual TLS is required). @default unset
+     */
     JOBMESH_TOKENS_FILE: z.string().min(1).optional(),
+    /** `1`: when JOBMESH_TOKENS_FILE does not exist, create it (0600) holding one new `admin` token. @default 0 */
+    JOBMESH_TOKENS_GENERATE: z.enum(['0', '1']).default('0'),
     /** Key of secret env values: 32 bytes as 64 hex digits or base64. @default JOBMESH_SECRETS_KEY_FILE, else <JOBMESH_DATA_DIR>/secrets.key (generated) */
     JOBMESH_SECRETS_KEY: z.string().min(1).optional(),
     /** File holding the key of secret env values (same forms as JOBMESH_SECRETS_KEY). @default unset */
@@ -48,6 +53,22 @@ export const orchestratorConfigSchema = z
     ...tlsEnvShape,
   })
   .superRefine(refineTlsEnv)
+  .superRefine((env, ctx) => {
+    // An open API on an address others can reach lets anyone run commands (issue 18): refuse to start.
+    const mutualTls = env.JOBMESH_TLS_CLIENT_AUTH === 'require';
+    if (!isLoopbackAddress(env.JOBMESH_ORCHESTRATOR_ADDR) && !env.JOBMESH_TOKENS_FILE && !mutualTls) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['JOBMESH_ORCHESTRATOR_ADDR'],
+        message: `${env.JOBMESH_ORCHESTRATOR_ADDR} is reachable from other machines, and the public API would be open to anyone there: ` +
+          'set JOBMESH_TOKENS_FILE (bearer tokens; JOBMESH_TOKENS_GENERATE=1 creates one) or JOBMESH_TLS_CLIENT_AUTH=require ' +
+          'with JOBMESH_TLS_CERT, JOBMESH_TLS_KEY and JOBMESH_TLS_CA (mutual TLS), or listen on 127.0.0.1',
+      });
+    }
+    if (env.JOBMESH_TOKENS_GENERATE === '1' && !env.JOBMESH_TOKENS_FILE) {
+      ctx.addIssue({ code: 'custom', path: ['JOBMESH_TOKENS_GENERATE'], message: 'needs JOBMESH_TOKENS_FILE, the file to create' });
+    }
+  })
   .transform((env) => ({
     address: env.JOBMESH_ORCHESTRATOR_ADDR,
     persistenceAddress: env.JOBMESH_PERSISTENCE_ADDR,
@@ -63,6 +84,7 @@ export const orchestratorConfigSchema = z
     tls: toTlsConfig(env),
     crashAt: env.JOBMESH_FAULT_CRASH_AT,
     tokensFile: env.JOBMESH_TOKENS_FILE,
+    generateTokens: env.JOBMESH_TOKENS_GENERATE === '1',
     secretsKey: { key: env.JOBMESH_SECRETS_KEY, keyFile: env.JOBMESH_SECRETS_KEY_FILE, dataDir: env.JOBMESH_DATA_DIR },
   }));
 

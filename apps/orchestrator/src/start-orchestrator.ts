@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { createWorkflowRuntime, type ExecutionHooks } from '@jobmesh/durable';
 import type { Logger } from '@jobmesh/logger';
 import { createTokenAuthorizer } from './auth/create-token-authorizer.ts';
+import { ensureTokenFile } from './auth/ensure-token-file.ts';
 import { loadTokenFile } from './auth/load-token-file.ts';
 import { createMeshClients } from './clients/create-mesh-clients.ts';
 import type { OrchestratorConfig } from './config.ts';
@@ -33,6 +34,9 @@ function crashDrillHooks(crashAt: string | undefined, logger: Logger): Execution
 
 /** Starts the workflow runtime (claiming run-job workflows) and the public API. */
 export async function startOrchestrator(config: OrchestratorConfig, logger: Logger): Promise<RunningOrchestrator> {
+  if (config.generateTokens && config.tokensFile && (await ensureTokenFile(config.tokensFile))) {
+    logger.warn('generated the token file with one admin token: read it there and hand out tokens (JOBMESH_TOKEN for the CLI)', { file: config.tokensFile });
+  }
   // Both read before anything starts, so a bad token file or key stops start-up.
   const tokens = config.tokensFile ? await loadTokenFile(config.tokensFile) : undefined;
   const secretsKey = await loadSecretsKey(config.secretsKey);

@@ -37,6 +37,11 @@ export const vmRunnerConfigSchema = z
     JOBMESH_VMRUNNER_RECORD_BUFFER_SIZE: integer(1, 1_000_000, 10_000),
     /** Time calls in flight get to finish at shutdown, in ms. @default 10000 */
     JOBMESH_SHUTDOWN_GRACE_MS: integer(0, 600_000, 10_000),
+    /**
+     * `1`: process labels (host jobs, no isolation) run even when JOBMESH_VMRUNNER_ADDR is not loopback;
+     * `0`: never. @default unset: only while listening on loopback, or for labels with `"allowHostJobs": true`
+     */
+    JOBMESH_ALLOW_HOST_JOBS: z.enum(['0', '1']).optional(),
     /** TLS of this service's server and of its clients: JOBMESH_TLS_CERT/KEY/CA/CLIENT_AUTH/SERVER_NAME; all unset = plaintext. */
     ...tlsEnvShape,
   })
@@ -54,6 +59,7 @@ export const vmRunnerConfigSchema = z
     stopGraceMs: env.JOBMESH_VMRUNNER_STOP_GRACE_MS,
     recordBufferSize: env.JOBMESH_VMRUNNER_RECORD_BUFFER_SIZE,
     shutdownGraceMs: env.JOBMESH_SHUTDOWN_GRACE_MS,
+    allowHostJobs: env.JOBMESH_ALLOW_HOST_JOBS,
     tls: toTlsConfig(env),
   }));
 

@@ -4,6 +4,7 @@ import type { Backend } from './backends/backend.ts';
 import { createProcessBackend } from './backends/process/create-process-backend.ts';
 import { createLabelHealth } from './catalog/create-label-health.ts';
 import { createCatalog } from './catalog/create-catalog.ts';
+import { hostJobsRefusal } from './catalog/host-jobs-refusal.ts';
 import { loadCatalog } from './catalog/load-catalog.ts';
 import type { VmRunnerConfig } from './config.ts';
 import { createPersistenceRecords } from './records/create-persistence-records.ts';
@@ -66,7 +67,7 @@ export async function startVmRunner(config: VmRunnerConfig, logger: Logger): Pro
   const store = await createVmStateStore(config.stateDir);
   const registry = createVmRegistry(store, createVmEventRecorder(records.buffer, config.host));
   const reconciled = await reconcileVms({ registry, backends, logger, stopGraceMs: config.stopGraceMs });
-  const health = createLabelHealth(backends, backendProblems);
+  const health = createLabelHealth(backends, backendProblems, (label) => hostJobsRefusal({ address: config.address, allowHostJobs: config.allowHostJobs }, label));
   for (const label of catalog.labels) {
     const reason = await health.reasonOf(label);
     if (reason) logger.warn('label unavailable on this host: its jobs fail at once', { label: label.name, reason });

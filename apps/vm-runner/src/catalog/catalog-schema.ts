@@ -31,7 +31,15 @@ const common = {
 
 /** One label of the catalog file. */
 export const labelSpecSchema = z.discriminatedUnion('backend', [
-  z.object({ ...common, backend: z.literal('process') }).strict(),
+  z.object({
+    ...common,
+    backend: z.literal('process'),
+    /**
+     * Runs this label's jobs as host processes also when vm-runner listens on an address other
+     * machines can reach (JOBMESH_ALLOW_HOST_JOBS=0 still wins). @default false: loopback only
+     */
+    allowHostJobs: z.boolean().optional(),
+  }).strict(),
   z.object({
     ...common,
     backend: z.literal('qemu'),
