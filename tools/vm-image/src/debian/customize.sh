@@ -9,7 +9,6 @@ root="$1"
 : > "$root/etc/machine-id"
 rm -f "$root/var/lib/dbus/machine-id" "$root"/etc/ssh/ssh_host_*
 echo debian > "$root/etc/hostname"
-printf '127.0.1.1\tdebian\n' >> "$root/etc/hosts"
 # The build host's resolver; dhclient writes the guest's own.
 rm -f "$root/etc/resolv.conf"
 
@@ -37,10 +36,11 @@ chroot "$root" systemctl mask systemd-networkd-wait-online.service
 cat > "$root/etc/cloud/cloud.cfg.d/90-datasources.cfg" <<'CLOUD'
 datasource_list: [ NoCloud, None ]
 CLOUD
-# C.UTF-8 is built into glibc (the image has no `locales`, so en_US.UTF-8 would fail), and no
-# DSA host key: OpenSSH 9 no longer offers it.
+# C.UTF-8 is built into glibc (the image has no `locales`, so en_US.UTF-8 would fail); /etc/hosts
+# follows the instance's hostname; no DSA host key: OpenSSH 9 no longer offers it.
 cat > "$root/etc/cloud/cloud.cfg.d/91-image-defaults.cfg" <<'CLOUD'
 locale: C.UTF-8
+manage_etc_hosts: true
 ssh_genkeytypes: [ rsa, ecdsa, ed25519 ]
 CLOUD
 
