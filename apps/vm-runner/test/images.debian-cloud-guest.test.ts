@@ -28,8 +28,10 @@ test.before(async (ctx) => {
   await writeFile(join(ctx.workspace, 'input.txt'), 'from the workspace\n');
   ctx.r = await withDeadline(startTestVmRunner({
     persistenceAddress: ctx.p.address,
-    catalog: { labels: [{ name: 'debian-12', aliases: [], backend: 'qemu', slots: 1, memoryMb: 1024, cpus: 1, network: 'nat', readyTimeoutMs: 300_000,
-      image: { cloudInit: true, disk: ctx.image.diskPath, kernel: ctx.image.kernelPath, initrd: ctx.image.initrdPath, cmdline: ctx.image.manifest.kernelCmdline } }] },
+    catalog: { labels: (['nat', 'host-only'] as const).map((network) => ({
+      name: network === 'nat' ? 'debian-12' : 'debian-12-host-only', aliases: [], backend: 'qemu' as const, slots: 1, memoryMb: 1024, cpus: 1, network, readyTimeoutMs: 300_000,
+      image: { cloudInit: true as const, disk: ctx.image!.diskPath, kernel: ctx.image!.kernelPath, initrd: ctx.image!.initrdPath, cmdline: ctx.image!.manifest.kernelCmdline },
+    })) },
   }), 60_000, 'start vm-runner');
 });
 test.after(async (ctx) => {
@@ -64,6 +66,22 @@ test('prepare → ready → exec (os-release, uname, the workspace, a file from 
   assert.equal(out.files.map((f) => [f.path, f.sizeBytes]), [['out/r.txt', 15]]);
   await c.destroy({ vmId: vm!.id });
   process.stdout.write(`debian guest ready in ${readyMs} ms\n`);
+});
+
+test('network host-only (restrict=on): the guest has its NIC and address, but reaches nothing, the host included', async (ctx) => {
+  if (!ctx.r || !ctx.image) return skipTest(`no Debian image: ${ctx.problem} (npm run image:debian)`);
+  const c = ctx.r.client;
+  const script = [
+    'ip -4 -o addr show scope global | grep -q "inet 10.0.2." && echo has-address',
+    `if curl -fsS --max-time 5 http://10.0.2.2:${ctx.port}/hello; then echo reached-host; else echo host-unreachable; fi`,
+  ].join('\n');
+  const { vm } = await c.prepare(prepareRequest({ runsOn: 'debian-12-host-only', script }));
+  await c.start({ vmId: vm!.id });
+  await withDeadline(c.waitReady({ vmId: vm!.id, timeoutMs: 0 }, { deadlineMs: 320_000 } as never), 330_000, 'debian guest ready');
+  const run = await withDeadline(collectExec(c.exec({ vmId: vm!.id, timeoutMs: 120_000, killGraceMs: 0, rejoin: true })), 150_000, 'exec');
+  await c.destroy({ vmId: vm!.id });
+  assert.is(run.result?.exitCode, 0, run.stdout + run.stderr);
+  assert.match(run.stdout, /has-address\nhost-unreachable\n/);
 });
 
 test.run();
