@@ -16,7 +16,7 @@ export function createApi(env: NodeJS.ProcessEnv = process.env) {
   const address = env.JOBMESH_ADDR || env.JOBMESH_ORCHESTRATOR_ADDR || serviceAddressDefaults.orchestrator;
   const metadata = new Metadata();
   if (env.JOBMESH_TOKEN) metadata.set('authorization', `Bearer ${env.JOBMESH_TOKEN.trim()}`);
-  const options = { deadlineMs: 15_000, tls: loadTlsConfig(env), metadata };
+  const options = { deadlineMs: 15_000, tls: loadTlsConfig(env, 'client'), metadata };
   const api = {
     address,
     jobs: createClient(JobServiceService, address, options),

@@ -48,7 +48,7 @@ export const fsopsConfigSchema = z
     copyChunkDelayMs: env.JOBMESH_FSOPS_COPY_CHUNK_DELAY_MS,
     gitTimeoutMs: env.JOBMESH_FSOPS_GIT_TIMEOUT_MS,
     shutdownGraceMs: env.JOBMESH_SHUTDOWN_GRACE_MS,
-    tls: toTlsConfig(env),
+    tls: toTlsConfig(env, 'fsops'),
   }));
 
 /** The parsed configuration. */

@@ -1,5 +1,5 @@
 import { FsopsServiceService } from '@jobmesh/contracts/jobmesh/fsops/v1/fsops.ts';
-import { createGrpcServer, defineService, type GrpcServer, type TlsOptions } from '@jobmesh/grpc-kit';
+import { createCallerAuthorizer, createGrpcServer, defineService, type GrpcServer, type TlsOptions } from '@jobmesh/grpc-kit';
 import type { Logger } from '@jobmesh/logger';
 import { createCollectArtifactsHandler } from './artifacts/create-collect-artifacts-handler.ts';
 import { createEntryHandlers } from './entries/create-entry-handlers.ts';
@@ -14,6 +14,9 @@ import { createPrepareWorkspaceHandler } from './workspaces/create-prepare-works
 /** Full name of the fsops service, for health and reflection. */
 export const fsopsServiceName = 'jobmesh.fsops.v1.FsopsService';
 
+/** Mesh identities (client certificates) fsops serves under mutual TLS: only the orchestrator drives file work. */
+export const fsopsCallers = ['orchestrator'] as const;
+
 /** What the fsops server is built from. */
 export interface FsopsServerDeps {
   roots: Roots;
@@ -25,7 +28,7 @@ export interface FsopsServerDeps {
   copyChunkBytes: number;
   copyChunkDelayMs: number;
   gitTimeoutMs: number;
-  /** TLS of the server. @default plaintext */
+  /** TLS of the server; with `clientAuth`, only fsopsCallers are served (others PERMISSION_DENIED). @default plaintext */
   tls?: TlsOptions;
 }
 
@@ -39,6 +42,7 @@ export function createFsopsServer(deps: FsopsServerDeps): GrpcServer {
   return createGrpcServer({
     logger: deps.logger,
     tls: deps.tls,
+    authorize: deps.tls?.clientAuth ? createCallerAuthorizer(fsopsCallers) : undefined,
     services: [
       defineService(fsopsServiceName, FsopsServiceService, {
         prepareWorkspace: createPrepareWorkspaceHandler({ ...deps }),

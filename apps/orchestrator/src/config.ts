@@ -81,7 +81,7 @@ export const orchestratorConfigSchema = z
     vmReadyTimeoutMs: env.JOBMESH_VM_READY_TIMEOUT_MS,
     artifactLimits: { maxFiles: env.JOBMESH_ARTIFACT_MAX_FILES, maxBytes: env.JOBMESH_ARTIFACT_MAX_BYTES },
     shutdownGraceMs: env.JOBMESH_SHUTDOWN_GRACE_MS,
-    tls: toTlsConfig(env),
+    tls: toTlsConfig(env, 'orchestrator'),
     crashAt: env.JOBMESH_FAULT_CRASH_AT,
     tokensFile: env.JOBMESH_TOKENS_FILE,
     generateTokens: env.JOBMESH_TOKENS_GENERATE === '1',

@@ -1,11 +1,13 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JobServiceService } from '@jobmesh/contracts/jobmesh/orchestrator/v1/jobs.ts';
+import { FsopsServiceService } from '@jobmesh/contracts/jobmesh/fsops/v1/fsops.ts';
 import { JobStoreServiceService } from '@jobmesh/contracts/jobmesh/persistence/v1/jobs.ts';
+import { VmRunnerServiceService } from '@jobmesh/contracts/jobmesh/vmrunner/v1/vm_runner.ts';
 import { JobState } from '@jobmesh/contracts/jobmesh/types/v1/states.ts';
-import { createClient, Metadata, status } from '@jobmesh/grpc-kit';
+import { createClient, MeshError, Metadata, status, type TlsOptions } from '@jobmesh/grpc-kit';
 import { expectStatus, withDeadline } from '@jobmesh/grpc-kit/testing';
 import { findTextInDatabase } from '@jobmesh/persistence/testing';
 import { suite } from 'uvu';
@@ -13,8 +15,9 @@ import * as assert from 'uvu/assert';
 import { makeDevCertificates, type DevCertificates } from '../../../tools/certs/src/make-dev-certificates.ts';
 import { makeGitRepo, startTestMesh, type ServiceName, type TestMesh } from './support/index.ts';
 
-// The whole mesh with mutual TLS between every service and the test, bearer
-// tokens on the public API, and a job with a secret env value.
+// The whole mesh with mutual TLS between every service and the test, each service with its
+// own certificate and identity ({service} in the paths), bearer tokens on the public API, and
+// a job with a secret env value.
 type Ctx = { dir: string; certs: DevCertificates; mesh: TestMesh; repo: { url: string; commit: string } };
 const test = suite<Ctx>('mesh with mutual TLS, tokens and secret env');
 const submitToken = `submit-${randomBytes(16).toString('hex')}`;
@@ -27,7 +30,7 @@ test.before(async (ctx) => {
   ctx.mesh = await withDeadline(startTestMesh({
     localSlots: 2,
     env: {
-      JOBMESH_TLS_CA: ctx.certs.caCert, JOBMESH_TLS_CERT: ctx.certs.serverCert, JOBMESH_TLS_KEY: ctx.certs.serverKey,
+      JOBMESH_TLS_CA: ctx.certs.caCert, JOBMESH_TLS_CERT: join(ctx.certs.dir, '{service}.crt'), JOBMESH_TLS_KEY: join(ctx.certs.dir, '{service}.key'),
       JOBMESH_TLS_CLIENT_AUTH: 'require', JOBMESH_TOKENS_FILE: join(ctx.dir, 'tokens'),
     },
     tls: { caFile: ctx.certs.caCert, certFile: ctx.certs.clientCert, keyFile: ctx.certs.clientKey },
@@ -83,6 +86,61 @@ test('clients without a client certificate, trusting another CA, or in plaintext
       api.close();
       store.close();
     }
+  }
+});
+
+/** The code and reason a call ends with ('OK' when it succeeds). */
+const outcome = (call: Promise<unknown>) => withDeadline(call.then(() => 'OK', (e: unknown) => (e instanceof MeshError ? `${status[e.code]} ${e.reason}` : String(e))), 15_000, 'call');
+
+test('internal services serve only their intended callers, told apart by certificate; others are PERMISSION_DENIED', async (ctx) => {
+  const as = (who: 'client' | 'server' | 'orchestrator' | 'persistence' | 'vm-runner' | 'fsops'): TlsOptions => {
+    const pair = who === 'client' ? { cert: ctx.certs.clientCert, key: ctx.certs.clientKey } : who === 'server' ? { cert: ctx.certs.serverCert, key: ctx.certs.serverKey } : ctx.certs.services[who];
+    return { caFile: ctx.certs.caCert, certFile: pair.cert, keyFile: pair.key };
+  };
+  const denied = 'PERMISSION_DENIED CALLER_NOT_ALLOWED';
+  const calls = {
+    persistence: (tls: TlsOptions) => {
+      const c = createClient(JobStoreServiceService, ctx.mesh.address.persistence, { tls, deadlineMs: 5000, maxAttempts: 1 });
+      return outcome(c.getJob({ requestId: randomUUID() }).finally(() => c.close()));
+    },
+    'vm-runner': (tls: TlsOptions) => {
+      const c = createClient(VmRunnerServiceService, ctx.mesh.address['vm-runner'], { tls, deadlineMs: 5000, maxAttempts: 1 });
+      return outcome(c.capacity({}).finally(() => c.close()));
+    },
+    fsops: (tls: TlsOptions) => {
+      const c = createClient(FsopsServiceService, ctx.mesh.address.fsops, { tls, deadlineMs: 5000, maxAttempts: 1 });
+      return outcome(c.stat({ path: join(ctx.mesh.dataDir, 'workspaces') }).finally(() => c.close()));
+    },
+  };
+  const expected: Record<keyof typeof calls, Record<string, string | RegExp>> = {
+    persistence: { client: denied, server: denied, persistence: denied, orchestrator: 'NOT_FOUND JOB_NOT_FOUND', 'vm-runner': 'NOT_FOUND JOB_NOT_FOUND', fsops: 'NOT_FOUND JOB_NOT_FOUND' },
+    'vm-runner': { client: denied, server: denied, persistence: denied, fsops: denied, 'vm-runner': denied, orchestrator: 'OK' },
+    fsops: { client: denied, server: denied, persistence: denied, 'vm-runner': denied, fsops: denied, orchestrator: 'OK' },
+  };
+  for (const [service, byCaller] of Object.entries(expected) as [keyof typeof calls, Record<string, string>][]) {
+    for (const [caller, want] of Object.entries(byCaller)) {
+      assert.is(await calls[service](as(caller as never)), want, `${caller} calling ${service}`);
+    }
+  }
+});
+
+test('vm-runner Prepare refuses a workspace_path outside the workspace root, also from the orchestrator and through a symlink', async (ctx) => {
+  const vmRunner = createClient(VmRunnerServiceService, ctx.mesh.address['vm-runner'], {
+    tls: { caFile: ctx.certs.caCert, certFile: ctx.certs.services.orchestrator.cert, keyFile: ctx.certs.services.orchestrator.key }, deadlineMs: 5000, maxAttempts: 1,
+  });
+  const root = join(ctx.mesh.dataDir, 'workspaces');
+  await mkdir(root, { recursive: true });
+  await symlink('/etc', join(root, 'escape'));
+  await mkdir(join(root, 'inside'));
+  try {
+    const prepare = (workspacePath: string) => vmRunner.prepare({ key: `ws-${randomUUID()}`, runsOn: 'local', jobRequestId: '', workspacePath, script: 'id', env: {} });
+    for (const path of ['/etc', join(ctx.mesh.dataDir, 'vm-runner'), join(root, '..', 'staging'), join(root, 'escape'), root]) {
+      await expectStatus(withDeadline(prepare(path), 15_000, path), status.PERMISSION_DENIED, { reason: 'PATH_OUTSIDE_ROOT', field: 'workspace_path' });
+    }
+    const { vm } = await withDeadline(prepare(join(root, 'inside')), 15_000, 'inside');
+    await withDeadline(vmRunner.destroy({ vmId: vm!.id }), 15_000, 'destroy');
+  } finally {
+    vmRunner.close();
   }
 });
 

@@ -38,7 +38,7 @@ export const persistenceConfigSchema = z
     poolSize: env.JOBMESH_DB_POOL_SIZE,
     statementTimeoutMs: env.JOBMESH_DB_STATEMENT_TIMEOUT_MS,
     shutdownGraceMs: env.JOBMESH_SHUTDOWN_GRACE_MS,
-    tls: toTlsConfig(env),
+    tls: toTlsConfig(env, 'persistence'),
   }));
 
 /** The parsed configuration. */

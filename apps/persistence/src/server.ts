@@ -1,4 +1,4 @@
-import { createGrpcServer, type GrpcServer, type TlsOptions } from '@jobmesh/grpc-kit';
+import { createCallerAuthorizer, createGrpcServer, type GrpcServer, type TlsOptions } from '@jobmesh/grpc-kit';
 import type { Logger } from '@jobmesh/logger';
 import type { DatabasePool } from 'slonik';
 import { createArtifactStoreService } from './artifacts/artifact-store-service.ts';
@@ -14,15 +14,19 @@ export interface PersistenceServerDeps {
   pool: DatabasePool;
   notifications: NotificationHub;
   logger: Logger;
-  /** TLS of the server. @default plaintext */
+  /** TLS of the server; with `clientAuth`, only persistenceCallers are served (others PERMISSION_DENIED). @default plaintext */
   tls?: TlsOptions;
 }
+
+/** Mesh identities (client certificates) persistence serves under mutual TLS: the three services that record state. */
+export const persistenceCallers = ['orchestrator', 'vm-runner', 'fsops'] as const;
 
 /** Builds the persistence gRPC server (all stores, health, reflection); no environment, no listening. */
 export function createPersistenceServer({ pool, notifications, logger, tls }: PersistenceServerDeps): GrpcServer {
   return createGrpcServer({
     logger,
     tls,
+    authorize: tls?.clientAuth ? createCallerAuthorizer(persistenceCallers) : undefined,
     services: [
       createJobStoreService(pool, notifications),
       createJobLogStoreService({ pool, notifications }),

@@ -21,6 +21,8 @@ export const vmRunnerConfigSchema = z
     JOBMESH_VMRUNNER_STATE_DIR: z.string().min(1).optional(),
     /** Where CollectOutputs stages a job's files (`<root>/<vm id>`): a folder inside fsops' staging root. @default <JOBMESH_DATA_DIR>/fsops/staging/outputs */
     JOBMESH_VMRUNNER_OUTPUT_ROOT: z.string().min(1).optional(),
+    /** Folder every Prepare's workspace_path must lie in: fsops' workspace root (the two share it). @default <JOBMESH_DATA_DIR>/fsops/workspaces */
+    JOBMESH_VMRUNNER_WORKSPACE_ROOT: z.string().min(1).optional(),
     /** Catalog file (JSON); unset = the built-in catalog (`local`, `debian-tcg`). */
     JOBMESH_VMRUNNER_CATALOG: z.string().min(1).optional(),
     /** Where the built-in catalog caches the test guest image. @default <repository>/.jobmesh/images */
@@ -51,6 +53,7 @@ export const vmRunnerConfigSchema = z
     persistenceAddress: env.JOBMESH_PERSISTENCE_ADDR,
     stateDir: resolve(env.JOBMESH_VMRUNNER_STATE_DIR ?? join(env.JOBMESH_DATA_DIR, 'vm-runner')),
     outputRoot: resolve(env.JOBMESH_VMRUNNER_OUTPUT_ROOT ?? join(env.JOBMESH_DATA_DIR, 'fsops', 'staging', 'outputs')),
+    workspaceRoot: resolve(env.JOBMESH_VMRUNNER_WORKSPACE_ROOT ?? join(env.JOBMESH_DATA_DIR, 'fsops', 'workspaces')),
     catalogPath: env.JOBMESH_VMRUNNER_CATALOG,
     imageCacheDir: resolve(env.JOBMESH_VMRUNNER_IMAGE_CACHE_DIR),
     accel: env.JOBMESH_VMRUNNER_ACCEL,
@@ -60,7 +63,7 @@ export const vmRunnerConfigSchema = z
     recordBufferSize: env.JOBMESH_VMRUNNER_RECORD_BUFFER_SIZE,
     shutdownGraceMs: env.JOBMESH_SHUTDOWN_GRACE_MS,
     allowHostJobs: env.JOBMESH_ALLOW_HOST_JOBS,
-    tls: toTlsConfig(env),
+    tls: toTlsConfig(env, 'vm-runner'),
   }));
 
 /** The parsed configuration. */

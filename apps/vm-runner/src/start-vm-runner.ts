@@ -75,7 +75,7 @@ export async function startVmRunner(config: VmRunnerConfig, logger: Logger): Pro
   const lifecycle = createVmLifecycle({ registry, catalog, backends, logger, health, readyTimeoutMs: config.readyTimeoutMs, stopGraceMs: config.stopGraceMs, outputRoot: config.outputRoot });
 
   const outputs = createOutputCollector({ registry, backends, outputRoot: config.outputRoot });
-  server = createVmRunnerServer({ lifecycle, registry, catalog, host: config.host, logger, tls: config.tls, outputs, health, backends });
+  server = createVmRunnerServer({ lifecycle, registry, catalog, host: config.host, logger, tls: config.tls, outputs, health, backends, workspaceRoot: config.workspaceRoot });
   const port = await server.listen(config.address);
   server.setServing(true);
   server.setStatus(persistenceDependencyHealthName, !degraded);

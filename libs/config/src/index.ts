@@ -4,5 +4,5 @@ export { loadConfigOrExit } from './load-config-or-exit.ts';
 export { isLoopbackAddress } from './is-loopback-address.ts';
 export { addressSchema, serviceAddressDefaults, serviceAddressVariables } from './service-addresses.ts';
 export type { ServiceName } from './service-addresses.ts';
-export { loadTlsConfig, refineTlsEnv, tlsEnvProblems, tlsEnvShape, tlsVariables, toTlsConfig } from './tls-config.ts';
+export { loadTlsConfig, refineTlsEnv, tlsEnvProblems, tlsEnvShape, tlsServicePlaceholder, tlsVariables, toTlsConfig } from './tls-config.ts';
 export type { TlsConfig } from './tls-config.ts';

@@ -60,12 +60,21 @@ export function refineTlsEnv(env: TlsEnv, ctx: z.RefinementCtx): void {
   for (const { variable, problem } of tlsEnvProblems(env)) ctx.addIssue({ code: 'custom', path: [variable], message: problem });
 }
 
-/** The TlsConfig of parsed TLS variables; undefined when TLS is off (no certificate and no CA). */
-export function toTlsConfig(env: TlsEnv): TlsConfig | undefined {
+/** Placeholder in JOBMESH_TLS_CERT and JOBMESH_TLS_KEY replaced by the process's own name. */
+export const tlsServicePlaceholder = '{service}';
+
+/**
+ * The TlsConfig of parsed TLS variables; undefined when TLS is off (no certificate and no CA).
+ * `{service}` in the certificate and key paths becomes `name` (`orchestrator`, `persistence`,
+ * `vm-runner`, `fsops`, the CLI's `client`), so one set of variables gives every process its
+ * own certificate, e.g. `JOBMESH_TLS_CERT=.jobmesh/certs/{service}.crt`.
+ */
+export function toTlsConfig(env: TlsEnv, name?: string): TlsConfig | undefined {
   if (!env.JOBMESH_TLS_CERT && !env.JOBMESH_TLS_CA) return undefined;
+  const own = (path: string | undefined) => (path && name ? path.replaceAll(tlsServicePlaceholder, name) : path);
   return {
-    certFile: env.JOBMESH_TLS_CERT,
-    keyFile: env.JOBMESH_TLS_KEY,
+    certFile: own(env.JOBMESH_TLS_CERT),
+    keyFile: own(env.JOBMESH_TLS_KEY),
     caFile: env.JOBMESH_TLS_CA,
     clientAuth: env.JOBMESH_TLS_CLIENT_AUTH === 'require',
     serverName: env.JOBMESH_TLS_SERVER_NAME,
@@ -76,14 +85,14 @@ const tlsEnvSchema = z.object(tlsEnvShape).superRefine(refineTlsEnv);
 
 /**
  * Reads the TLS variables from `env`, for programs without a config schema of
- * their own (the CLI, dev tools, tests).
+ * their own (the CLI, dev tools, tests); `name` replaces `{service}` (see toTlsConfig).
  * @returns undefined when none is set (plaintext, as before TLS existed)
  * @throws Error listing every bad variable
  */
-export function loadTlsConfig(env: Record<string, string | undefined> = process.env): TlsConfig | undefined {
+export function loadTlsConfig(env: Record<string, string | undefined> = process.env, name?: string): TlsConfig | undefined {
   const result = tlsEnvSchema.safeParse(env);
   if (!result.success) {
     throw new Error(`invalid TLS configuration: ${result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   }
-  return toTlsConfig(result.data);
+  return toTlsConfig(result.data, name);
 }

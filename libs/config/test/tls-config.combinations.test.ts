@@ -14,6 +14,12 @@ test('certificate and key make a TLS config; require turns on mutual TLS', () =>
   assert.equal(loadTlsConfig({ JOBMESH_TLS_CA: 'ca.pem' }), { certFile: undefined, keyFile: undefined, caFile: 'ca.pem', clientAuth: false, serverName: undefined });
 });
 
+test('{service} in the certificate and key paths becomes the name of the process reading them', () => {
+  const env = { JOBMESH_TLS_CERT: '/certs/{service}.crt', JOBMESH_TLS_KEY: '/certs/{service}.key', JOBMESH_TLS_CA: '/certs/ca.crt' };
+  assert.equal(loadTlsConfig(env, 'vm-runner'), { certFile: '/certs/vm-runner.crt', keyFile: '/certs/vm-runner.key', caFile: '/certs/ca.crt', clientAuth: false, serverName: undefined });
+  assert.is(loadTlsConfig(env)?.certFile, '/certs/{service}.crt', 'left as written without a name');
+});
+
 test('half a pair, require without a CA, or an unknown mode is refused, naming each variable', () => {
   assert.throws(() => loadTlsConfig({ JOBMESH_TLS_CERT: 'c.pem' }), /JOBMESH_TLS_KEY/);
   assert.throws(() => loadTlsConfig({ JOBMESH_TLS_KEY: 'k.pem' }), /JOBMESH_TLS_CERT/);

@@ -20,6 +20,8 @@ export type { GrpcServer, GrpcServerOptions } from './server/create-grpc-server.
 export { defineService } from './server/service-implementation.ts';
 export type { CallContext, ServiceImplementation, ServiceRegistration } from './server/service-implementation.ts';
 export type { Authorizer } from './server/adapt-handlers.ts';
+export { createCallerAuthorizer } from './server/create-caller-authorizer.ts';
+export { meshIdentityOf, meshIdentityPrefix } from './server/mesh-identity-of.ts';
 export { toChannelCredentials, toServerCredentials } from './tls/tls-credentials.ts';
 export type { TlsOptions } from './tls/tls-credentials.ts';
 export { onShutdownSignal } from './server/on-shutdown-signal.ts';

@@ -18,9 +18,9 @@ for (let i = 0; i < args.length; i++) {
 makeDevCertificates(out, hosts.length ? { hosts: ['localhost', '127.0.0.1', '::1', ...hosts] } : {}).then(
   (c) => {
     process.stdout.write(`dev certificates in ${c.dir} (for development only: the CA key is there too)\n\n` +
-      `# every service (and npm start):\nexport JOBMESH_TLS_CA=${c.caCert}\nexport JOBMESH_TLS_CERT=${c.serverCert}\n` +
-      `export JOBMESH_TLS_KEY=${c.serverKey}\nexport JOBMESH_TLS_CLIENT_AUTH=require\n\n` +
-      `# the CLI instead uses the client certificate:\n#   JOBMESH_TLS_CERT=${c.clientCert} JOBMESH_TLS_KEY=${c.clientKey}\n`);
+      `# every service (and npm start) and the CLI; each process reads its own certificate, {service} being\n` +
+      `# orchestrator, persistence, vm-runner, fsops or (the CLI) client:\nexport JOBMESH_TLS_CA=${c.caCert}\n` +
+      `export JOBMESH_TLS_CERT='${c.dir}/{service}.crt'\nexport JOBMESH_TLS_KEY='${c.dir}/{service}.key'\nexport JOBMESH_TLS_CLIENT_AUTH=require\n`);
   },
   (error: Error) => {
     process.stderr.write(`${error.message}\n`);

@@ -5,15 +5,29 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
+/** The services of the mesh, each with its own certificate and identity. */
+export const meshServices = ['orchestrator', 'persistence', 'vm-runner', 'fsops'] as const;
+/** A service of the mesh. */
+export type MeshService = (typeof meshServices)[number];
+
 /** Files made by makeDevCertificates, all PEM. */
 export interface DevCertificates {
   dir: string;
   caCert: string;
   caKey: string;
-  /** Server certificate of every service, also usable as their client certificate (EKU serverAuth + clientAuth). */
+  /**
+   * A server certificate without a mesh identity (CN jobmesh-service, serverAuth + clientAuth):
+   * for a lone TLS server in tests. Internal services under mutual TLS refuse it as a caller.
+   */
   serverCert: string;
   serverKey: string;
-  /** Client certificate for the CLI and tests (EKU clientAuth). */
+  /**
+   * Each service's certificate (`<service>.crt`/`.key`): CN `jobmesh-<service>`, the host names,
+   * and its mesh identity `URI:spiffe://jobmesh/<service>`; serverAuth + clientAuth, since a
+   * service presents it both when serving and when calling another.
+   */
+  services: Record<MeshService, { cert: string; key: string }>;
+  /** Client certificate for the CLI and tests (EKU clientAuth; identity `spiffe://jobmesh/client`). */
   clientCert: string;
   clientKey: string;
 }
@@ -54,9 +68,10 @@ async function issue(dir: string, name: string, cn: string, extensions: string, 
 }
 
 /**
- * Makes, offline with the `openssl` CLI, a dev CA and two certificates it
- * signs: `server` (for every service, serverAuth + clientAuth, so a service
- * presents the same certificate when it calls another under mutual TLS) and
+ * Makes, offline with the `openssl` CLI, a dev CA and the certificates it
+ * signs: one per service (`orchestrator.crt`, `persistence.crt`, `vm-runner.crt`,
+ * `fsops.crt`, each carrying its mesh identity `URI:spiffe://jobmesh/<service>`,
+ * which internal services check under mutual TLS), `server` (no identity) and
  * `client` (for the CLI and tests). Keys are written mode 0600. Existing
  * files in `dir` are replaced. For development and tests only: the CA key
  * sits next to the certificates.
@@ -79,18 +94,27 @@ export async function makeDevCertificates(dir: string, options: DevCertificateOp
       'basicConstraints=CA:FALSE', 'keyUsage=critical,digitalSignature,keyEncipherment',
       'extendedKeyUsage=serverAuth,clientAuth', `subjectAltName=${subjectAltName(hosts)}`, '',
     ].join('\n'), ca, days);
+    for (const service of meshServices) {
+      await issue(scratch, service, `jobmesh-${service}`, [
+        'basicConstraints=CA:FALSE', 'keyUsage=critical,digitalSignature,keyEncipherment',
+        'extendedKeyUsage=serverAuth,clientAuth', `subjectAltName=${subjectAltName(hosts)},URI:spiffe://jobmesh/${service}`, '',
+      ].join('\n'), ca, days);
+    }
     await issue(scratch, 'client', 'jobmesh-client', [
-      'basicConstraints=CA:FALSE', 'keyUsage=critical,digitalSignature', 'extendedKeyUsage=clientAuth', '',
+      'basicConstraints=CA:FALSE', 'keyUsage=critical,digitalSignature', 'extendedKeyUsage=clientAuth', 'subjectAltName=URI:spiffe://jobmesh/client', '',
     ].join('\n'), ca, days);
-    for (const file of ['server.crt', 'server.key', 'client.crt', 'client.key']) await rename(join(scratch, file), join(out, file));
+    for (const name of ['server', 'client', ...meshServices]) {
+      for (const ext of ['crt', 'key']) await rename(join(scratch, `${name}.${ext}`), join(out, `${name}.${ext}`));
+    }
   } finally {
     await rm(scratch, { recursive: true, force: true });
     await rm(join(out, 'ca.srl'), { force: true });
   }
-  for (const key of ['ca.key', 'server.key', 'client.key']) await chmod(join(out, key), 0o600);
+  for (const name of ['ca', 'server', 'client', ...meshServices]) await chmod(join(out, `${name}.key`), 0o600);
   return {
     dir: out, caCert: ca.cert, caKey: ca.key,
     serverCert: join(out, 'server.crt'), serverKey: join(out, 'server.key'),
+    services: Object.fromEntries(meshServices.map((s) => [s, { cert: join(out, `${s}.crt`), key: join(out, `${s}.key`) }])) as DevCertificates['services'],
     clientCert: join(out, 'client.crt'), clientKey: join(out, 'client.key'),
   };
 }

@@ -23,6 +23,8 @@ const env: NodeJS.ProcessEnv = { ...process.env };
 for (const s of services) env[serviceAddressVariables[s.key]] ??= serviceAddressDefaults[s.key];
 const dataDir = env.JOBMESH_DATA_DIR ?? join(root, '.jobmesh');
 env.JOBMESH_DATA_DIR = dataDir;
+// vm-runner runs only workspaces inside fsops' root (both default to <data>/fsops/workspaces): keep them one folder.
+if (env.JOBMESH_FSOPS_WORKSPACE_ROOT) env.JOBMESH_VMRUNNER_WORKSPACE_ROOT ??= env.JOBMESH_FSOPS_WORKSPACE_ROOT;
 
 let postgres: EmbeddedPostgres | undefined;
 const running: ServiceProcess[] = [];
@@ -63,7 +65,7 @@ try {
         void stopAll(1);
       }
     });
-    await waitUntilServing(env[serviceAddressVariables[s.key]]!, 120_000, service.isAlive, loadTlsConfig(env));
+    await waitUntilServing(env[serviceAddressVariables[s.key]]!, 120_000, service.isAlive, loadTlsConfig(env, s.name));
   }
   process.stdout.write('\njobmesh is up:\n');
   for (const s of services) process.stdout.write(`  ${s.name.padEnd(width)}  ${env[serviceAddressVariables[s.key]]}\n`);

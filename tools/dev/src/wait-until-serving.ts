@@ -9,7 +9,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * @param tls TLS towards the server. @default the JOBMESH_TLS_* variables of this process
  * @throws when `timeoutMs` passes first, or `isAlive` says the process died
  */
-export async function waitUntilServing(address: string, timeoutMs: number, isAlive: () => boolean, tls: TlsOptions | undefined = loadTlsConfig(process.env)): Promise<void> {
+export async function waitUntilServing(address: string, timeoutMs: number, isAlive: () => boolean, tls: TlsOptions | undefined = loadTlsConfig(process.env, 'client')): Promise<void> {
   const client = createClient(HealthService, address, { deadlineMs: 1000, maxAttempts: 1, tls });
   const deadline = Date.now() + timeoutMs;
   try {

@@ -100,6 +100,8 @@ export async function startTestMesh(options: TestMeshOptions = {}): Promise<Test
     JOBMESH_VMRUNNER_CATALOG: catalogPath,
     JOBMESH_VMRUNNER_STATE_DIR: join(dataDir, 'vm-runner'),
     JOBMESH_FSOPS_WORKSPACE_ROOT: join(dataDir, 'workspaces'),
+    // vm-runner accepts only workspaces inside fsops' root: the same folder.
+    JOBMESH_VMRUNNER_WORKSPACE_ROOT: join(dataDir, 'workspaces'),
     JOBMESH_FSOPS_STAGING_ROOT: join(dataDir, 'staging'),
     JOBMESH_FSOPS_ARTIFACT_ROOT: join(dataDir, 'artifacts'),
     JOBMESH_VMRUNNER_OUTPUT_ROOT: join(dataDir, 'staging', 'outputs'),

@@ -1,7 +1,7 @@
 import type { PrepareRequest } from '@jobmesh/contracts/jobmesh/vmrunner/v1/vm_runner.ts';
-import { invalidArgument } from '@jobmesh/grpc-kit';
-import { statSync } from 'node:fs';
-import { isAbsolute } from 'node:path';
+import { invalidArgument, permissionDenied } from '@jobmesh/grpc-kit';
+import { realpathSync, statSync } from 'node:fs';
+import { isAbsolute, relative, resolve } from 'node:path';
 import type { JobPayload } from '../backends/backend.ts';
 
 /** Largest job script, in bytes. */
@@ -16,18 +16,52 @@ export const maxKeyLength = 256;
 const envName = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
+/** True when `path` lies strictly below `root` (both absolute and resolved). */
+const isBelow = (root: string, path: string) => {
+  const rest = relative(root, path);
+  return rest !== '' && !rest.startsWith('..') && !isAbsolute(rest);
+};
+
+/** The real path of `path`, or undefined when it does not exist. */
+const realPathOf = (path: string) => {
+  try {
+    return realpathSync(path);
+  } catch {
+    return undefined;
+  }
+};
+
 /**
- * Checks a Prepare request's own fields (the label is checked by the catalog).
- * @throws INVALID_ARGUMENT naming the first bad field: key, job_request_id,
- *   workspace_path, script (1 B to 1 MiB), env (≤ 256 entries, ≤ 64 KiB, shell names)
+ * Checks a workspace path: absolute, below `workspaceRoot` both as written and once its
+ * symlinks are resolved (so a link in the root cannot point out of it), and a directory.
+ * The root check comes first: a caller learns nothing about paths outside it.
+ * @returns the real path, which the backends use (no link to follow again later)
+ * @throws INVALID_ARGUMENT (workspace_path) not absolute, or not an existing directory;
+ *   PERMISSION_DENIED `PATH_OUTSIDE_ROOT` (field workspace_path) outside the root
  */
-export function validatePrepare(request: PrepareRequest): JobPayload & { key: string; jobRequestId: string } {
+function requireWorkspacePath(path: string, workspaceRoot: string): string {
+  if (!isAbsolute(path)) throw invalidArgument('workspace_path', 'must be an absolute path');
+  const root = resolve(workspaceRoot);
+  const realRoot = realPathOf(root) ?? root;
+  const outside = () => permissionDenied('PATH_OUTSIDE_ROOT', `workspace_path: must lie inside the workspace root ${root} (JOBMESH_VMRUNNER_WORKSPACE_ROOT)`, { field: 'workspace_path' });
+  if (!isBelow(root, resolve(path)) && !isBelow(realRoot, resolve(path))) throw outside();
+  const real = realPathOf(path);
+  if (real !== undefined && !isBelow(realRoot, real)) throw outside();
+  if (real === undefined || !statSync(real).isDirectory()) throw invalidArgument('workspace_path', 'must be an existing directory');
+  return real;
+}
+
+/**
+ * Checks a Prepare request's own fields (the label is checked by the catalog); a
+ * workspace must lie inside `workspaceRoot` (fsops' workspace root, which vm-runner shares).
+ * @throws INVALID_ARGUMENT naming the first bad field: key, job_request_id,
+ *   workspace_path, script (1 B to 1 MiB), env (≤ 256 entries, ≤ 64 KiB, shell names);
+ *   PERMISSION_DENIED `PATH_OUTSIDE_ROOT` for a workspace_path outside the root
+ */
+export function validatePrepare(request: PrepareRequest, workspaceRoot: string): JobPayload & { key: string; jobRequestId: string } {
   if (request.key.length === 0 || request.key.length > maxKeyLength) throw invalidArgument('key', `must be 1 to ${maxKeyLength} characters`);
   if (request.jobRequestId && !uuidPattern.test(request.jobRequestId)) throw invalidArgument('job_request_id', 'must be empty or a lower-case UUID');
-  if (request.workspacePath) {
-    if (!isAbsolute(request.workspacePath)) throw invalidArgument('workspace_path', 'must be an absolute path');
-    if (!statSync(request.workspacePath, { throwIfNoEntry: false })?.isDirectory()) throw invalidArgument('workspace_path', 'must be an existing directory');
-  }
+  const workspacePath = request.workspacePath && requireWorkspacePath(request.workspacePath, workspaceRoot);
   const scriptBytes = Buffer.byteLength(request.script, 'utf8');
   if (scriptBytes === 0) throw invalidArgument('script', 'must not be empty');
   if (scriptBytes > maxScriptBytes) throw invalidArgument('script', `is ${scriptBytes} bytes; at most ${maxScriptBytes} allowed`, { reason: 'SCRIPT_TOO_LARGE' });
@@ -40,5 +74,5 @@ export function validatePrepare(request: PrepareRequest): JobPayload & { key: st
     envBytes += Buffer.byteLength(name) + Buffer.byteLength(value);
   }
   if (envBytes > maxEnvBytes) throw invalidArgument('env', `holds ${envBytes} bytes; at most ${maxEnvBytes} allowed`, { reason: 'ENV_TOO_LARGE' });
-  return { key: request.key, jobRequestId: request.jobRequestId, script: request.script, env: request.env, workspacePath: request.workspacePath };
+  return { key: request.key, jobRequestId: request.jobRequestId, script: request.script, env: request.env, workspacePath };
 }

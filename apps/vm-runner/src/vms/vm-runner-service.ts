@@ -23,6 +23,8 @@ export interface VmRunnerServiceDeps {
   outputs: OutputCollector;
   health: LabelHealth;
   backends: Partial<Record<'process' | 'qemu', Backend>>;
+  /** Folder every Prepare's workspace_path must lie in (fsops' workspace root). */
+  workspaceRoot: string;
 }
 
 const nonNegative = (field: string, value: number) => {
@@ -34,10 +36,10 @@ const nonNegative = (field: string, value: number) => {
 const defaultMaxFiles = 1000;
 const defaultMaxBytes = 1024 ** 3;
 
-export function createVmRunnerService({ lifecycle, registry, catalog, host, outputs, health, backends }: VmRunnerServiceDeps) {
+export function createVmRunnerService({ lifecycle, registry, catalog, host, outputs, health, backends, workspaceRoot }: VmRunnerServiceDeps) {
   return defineService('jobmesh.vmrunner.v1.VmRunnerService', VmRunnerServiceService, {
     async prepare(request) {
-      const input = validatePrepare(request);
+      const input = validatePrepare(request, workspaceRoot);
       return { vm: toProtoVm(await lifecycle.prepare(request.runsOn, input)) };
     },
     async start(request) {

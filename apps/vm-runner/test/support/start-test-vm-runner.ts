@@ -49,6 +49,8 @@ export async function startTestVmRunner(options: { persistenceAddress: string; c
     JOBMESH_SHUTDOWN_GRACE_MS: '1000',
     JOBMESH_VMRUNNER_HOST: 'test-host',
     JOBMESH_VMRUNNER_OUTPUT_ROOT: join(stateDir, 'outputs'),
+    // Tests make their workspaces with mkdtemp in the temp dir; the orchestrator's mesh uses fsops' root.
+    JOBMESH_VMRUNNER_WORKSPACE_ROOT: tmpdir(),
     ...options.env,
   });
   const running = await startVmRunner(config, createLogger('vm-runner', { level: 'warn' }));

@@ -8,6 +8,7 @@ import type {
 } from '@grpc/grpc-js';
 import type { Logger } from '@jobmesh/logger';
 import { toStatusObject } from '../errors/to-status-object.ts';
+import { meshIdentityOf } from './mesh-identity-of.ts';
 import { refuseUndecodable } from './tolerate-undecodable-requests.ts';
 import type { CallContext, ServiceRegistration } from './service-implementation.ts';
 
@@ -53,6 +54,10 @@ function contextOf(call: ServerUnaryCall<unknown, unknown> | ServerWritableStrea
   const context: CallContext = {
     metadata: call.metadata,
     method,
+    // Read on demand: only servers under mutual TLS with a caller authorizer ask.
+    get caller() {
+      return meshIdentityOf(call.getAuthContext().sslPeerCertificate);
+    },
     get signal() {
       if (!controller) {
         controller = new AbortController();

@@ -8,6 +8,11 @@ export interface CallContext {
   signal: AbortSignal;
   /** Full method path, e.g. `/jobmesh.persistence.v1.JobStoreService/GetJob`. */
   method: string;
+  /**
+   * Mesh identity of the caller (`orchestrator` for `URI:spiffe://jobmesh/orchestrator`), from
+   * the client certificate mutual TLS verified; undefined without one (see meshIdentityOf).
+   */
+  readonly caller?: string;
 }
 
 type MethodShape = {
