@@ -1,20 +1,31 @@
-export { ensureTestImage, type EnsureTestImageOptions } from './ensure-test-image.ts';
-export { agentPortName, baseDiskLabel, type GuestImage, type GuestImageManifest } from './guest-image.ts';
-export { kernelCmdline } from './build-image.ts';
-export { readImageInputs, type ImageInputs } from './image-inputs.ts';
-export { readGuestAgent } from './read-guest-agent.ts';
+// The command-line builders (test image, Debian image) and what tests and benchmarks use; the
+// runtime part (the test image recipe, the guest agent, reading built images) lives in
+// @jobmesh/guest-images and is re-exported here for them.
+export {
+  agentPortName,
+  baseDiskLabel,
+  debianImageFiles,
+  debianImageName,
+  defaultImageCacheDir,
+  ensureTestImage,
+  findDebianImage,
+  kernelCmdline,
+  readDebianImage,
+  readGuestAgent,
+  readImageInputs,
+  type DebianImage,
+  type DebianImageManifest,
+  type EnsureTestImageOptions,
+  type GuestImage,
+  type GuestImageManifest,
+  type ImageInputs,
+} from '@jobmesh/guest-images';
 export {
   bootToMarker,
   catalogLabel,
-  debianImageFiles,
   debianRecipe,
-  defaultImageCacheDir,
   ensureDebianImage,
-  findDebianImage,
-  readDebianImage,
   type BootToMarkerOptions,
   type BootToMarkerResult,
-  type DebianImage,
-  type DebianImageManifest,
   type EnsureDebianImageOptions,
 } from './debian/index.ts';

@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { ensureTestImage } from './ensure-test-image.ts';
+import { ensureTestImage } from '@jobmesh/guest-images';
 
 if (Number(process.versions.node.split('.')[0]) < 24) {
   process.stderr.write(`needs Node 24 or newer, got ${process.versions.node}: run with npx node\n`);

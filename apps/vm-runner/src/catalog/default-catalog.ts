@@ -1,6 +1,4 @@
-import { readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
-import { defaultImageCacheDir, readDebianImage } from '@jobmesh/vm-image';
+import { defaultImageCacheDir, findDebianImage } from '@jobmesh/guest-images';
 import type { CatalogFile, LabelSpec } from './catalog-schema.ts';
 
 /**
@@ -19,10 +17,7 @@ export const defaultCatalog: CatalogFile = {
  * is in the image cache (the newest one): vm-runner treats it exactly as a downloaded cloud image.
  */
 export async function defaultCatalogWithImages(cacheDir = defaultImageCacheDir()): Promise<CatalogFile> {
-  const names = (await readdir(cacheDir).catch(() => [] as string[])).filter((name) => name.startsWith('debian-12-'));
-  const dated = await Promise.all(names.map(async (name) => ({ name, at: (await stat(join(cacheDir, name, 'image.json')).catch(() => undefined))?.mtimeMs })));
-  const newest = dated.filter((d) => d.at !== undefined).sort((a, b) => b.at! - a.at!)[0];
-  const image = newest && (await readDebianImage(join(cacheDir, newest.name)).catch(() => undefined));
+  const image = await findDebianImage(cacheDir).catch(() => undefined);
   if (!image) return defaultCatalog;
   const debian: LabelSpec = {
     name: 'debian-12', aliases: ['bookworm'], backend: 'qemu', slots: 1, memoryMb: 1024, cpus: 1, network: 'nat', readyTimeoutMs: 300_000,

@@ -10,4 +10,4 @@ export { createGuestAgent, type GuestAgent, type GuestAgentOptions, type GuestJo
 export { decodeFrameLine, encodeFrame, createFrameDecoder, frameTag, type Frame, type GuestFrameType, type HostFrameType } from './agent-protocol.ts';
 export { runDirFiles, maxSocketPathBytes, type RunDirFiles } from './run-dir-files.ts';
 export { isPidAlive } from './process-liveness.ts';
-export type { GuestImage } from '@jobmesh/vm-image';
+export type { GuestImage } from '@jobmesh/guest-images';

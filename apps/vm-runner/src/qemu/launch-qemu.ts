@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, openSync, closeSync, readFileSync } from 'node:fs';
 import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { GuestImage } from '@jobmesh/vm-image';
+import type { GuestImage } from '@jobmesh/guest-images';
 import { createQemuProcess, escapeOption, isQemuOfRunDir, qmpChardevArg, readPid, type QemuProcess } from './qemu-process.ts';
 import { maxSocketPathBytes, runDirFiles } from './run-dir-files.ts';
 

@@ -1,7 +1,7 @@
 import { constants } from 'node:fs';
 import { access, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import type { GuestImage } from '@jobmesh/vm-image';
+import type { GuestImage } from '@jobmesh/guest-images';
 import { createOverlay } from './create-overlay.ts';
 import { createSeed } from './create-seed.ts';
 import { launchQemu } from './launch-qemu.ts';

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { DebianImage } from './debian-image.ts';
+import type { DebianImage } from '@jobmesh/guest-images';
 import { bootTools, requireTools } from './require-tools.ts';
 import { runLogged } from './run-logged.ts';
 

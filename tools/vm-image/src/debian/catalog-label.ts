@@ -1,4 +1,4 @@
-import type { DebianImage } from './debian-image.ts';
+import type { DebianImage } from '@jobmesh/guest-images';
 
 /**
  * A vm-runner catalog label for the image, ready to paste into a catalog file's `labels`: a

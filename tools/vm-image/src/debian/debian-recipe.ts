@@ -19,12 +19,3 @@ export const debianRecipe = {
   /** Kernel command line for booting with the image's own kernel and initrd. */
   kernelCmdline: 'root=LABEL=root rw console=ttyS0',
 } as const;
-
-/** Files of an image folder. */
-export const debianImageFiles = {
-  kernel: 'vmlinuz',
-  initrd: 'initrd.img',
-  disk: 'disk.qcow2',
-  /** Written last: its presence marks a complete image. */
-  manifest: 'image.json',
-} as const;

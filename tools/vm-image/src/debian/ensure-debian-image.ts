@@ -4,9 +4,8 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { claimBuild, isBuildAbandoned, readBuildOwner } from './build-claim.ts';
 import { buildDebianImage } from './build-debian-image.ts';
-import type { DebianImage, DebianImageManifest } from './debian-image.ts';
-import { debianImageFiles, debianRecipe } from './debian-recipe.ts';
-import { defaultImageCacheDir } from './default-image-cache-dir.ts';
+import { debianImageFiles, defaultImageCacheDir, readDebianImage, type DebianImage, type DebianImageManifest } from '@jobmesh/guest-images';
+import { debianRecipe } from './debian-recipe.ts';
 import { readDebianInputs } from './read-debian-inputs.ts';
 import { removeTree } from './remove-tree.ts';
 import { buildTools, requireTools } from './require-tools.ts';
@@ -74,28 +73,6 @@ export async function ensureDebianImage(options: EnsureDebianImageOptions = {}):
   }
 }
 
-/**
- * Reads a built image folder.
- *
- * @returns undefined when the folder has no `image.json` (not built, or not finished).
- */
-export async function readDebianImage(dir: string): Promise<DebianImage | undefined> {
-  const manifestPath = path.join(dir, debianImageFiles.manifest);
-  const text = await readFile(manifestPath, 'utf8').catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return undefined;
-    throw error;
-  });
-  if (text === undefined) return undefined;
-  const manifest = JSON.parse(text) as DebianImageManifest;
-  return {
-    dir,
-    kernelPath: path.join(dir, manifest.kernel),
-    initrdPath: path.join(dir, manifest.initrd),
-    diskPath: path.join(dir, manifest.disk),
-    manifestPath,
-    manifest,
-  };
-}
 
 async function removeAbandonedBuilds(cacheDir: string, onProgress: (line: string) => void): Promise<void> {
   for (const entry of await readdir(cacheDir)) {

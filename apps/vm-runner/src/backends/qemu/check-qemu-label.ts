@@ -1,7 +1,7 @@
 import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
-import { readImageInputs } from '@jobmesh/vm-image';
+import { readImageInputs } from '@jobmesh/guest-images';
 import type { LabelSpec } from '../../catalog/catalog-schema.ts';
 
 /** Host tools every qemu label needs, with the Debian package that has them. */

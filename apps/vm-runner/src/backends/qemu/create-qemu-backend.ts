@@ -4,7 +4,7 @@ import { access, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Logger } from '@jobmesh/logger';
-import { ensureTestImage, readGuestAgent, type GuestImage } from '@jobmesh/vm-image';
+import { ensureTestImage, readGuestAgent, type GuestImage } from '@jobmesh/guest-images';
 import { buildCloudConfig } from '../../qemu/build-cloud-config.ts';
 import type { ImageSpec, LabelSpec } from '../../catalog/catalog-schema.ts';
 import type { VmRecord } from '../../vms/vm-record.ts';

@@ -1,9 +1,8 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { DebianImage } from './debian-image.ts';
-import { debianRecipe } from './debian-recipe.ts';
 import { defaultImageCacheDir } from './default-image-cache-dir.ts';
-import { readDebianImage } from './ensure-debian-image.ts';
+import { debianImageName, readDebianImage } from './read-debian-image.ts';
 
 /**
  * The most recently built Debian image in the cache, whatever its hash, without building or
@@ -16,7 +15,7 @@ import { readDebianImage } from './ensure-debian-image.ts';
 export async function findDebianImage(cacheDir = defaultImageCacheDir()): Promise<DebianImage | undefined> {
   const names = await readdir(cacheDir).catch(() => [] as string[]);
   const images: DebianImage[] = [];
-  for (const name of names.filter((entry) => entry.startsWith(`${debianRecipe.name}-`))) {
+  for (const name of names.filter((entry) => entry.startsWith(`${debianImageName}-`))) {
     const image = await readDebianImage(path.join(cacheDir, name)).catch(() => undefined);
     if (image) images.push(image);
   }
