@@ -1,4 +1,4 @@
-import { addressSchema, refineTlsEnv, serviceAddressDefaults, tlsEnvShape, toTlsConfig } from '@jobmesh/config';
+import { addressSchema, parseRepoUrlAllowlist, refineTlsEnv, serviceAddressDefaults, tlsEnvShape, toTlsConfig } from '@jobmesh/config';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 
@@ -29,12 +29,21 @@ export const fsopsConfigSchema = z
     JOBMESH_FSOPS_COPY_CHUNK_DELAY_MS: integer(0, 10_000, 0),
     /** Longest git command (clone, fetch, checkout), in ms. @default 600000 */
     JOBMESH_FSOPS_GIT_TIMEOUT_MS: integer(1000, 24 * 3_600_000, 600_000),
+    /**
+     * The orchestrator's repository allowlist (same syntax); fsops reads its ssh entries only: git
+     * gets fsops' SSH_AUTH_SOCK just for hosts an `ssh://<host>` or `ssh://*.<domain>` entry names
+     * (never through `ssh://*`). @default unset: the agent goes to no host
+     */
+    JOBMESH_REPO_URL_ALLOW: z.string().optional(),
     /** Time calls in flight get to finish at shutdown, in ms. @default 10000 */
     JOBMESH_SHUTDOWN_GRACE_MS: integer(0, 600_000, 10_000),
     /** TLS of this service's server and of its clients: JOBMESH_TLS_CERT/KEY/CA/CLIENT_AUTH/SERVER_NAME; all unset = plaintext. */
     ...tlsEnvShape,
   })
   .superRefine(refineTlsEnv)
+  .superRefine((env, ctx) => {
+    for (const problem of parseRepoUrlAllowlist(env.JOBMESH_REPO_URL_ALLOW ?? '').problems) ctx.addIssue({ code: 'custom', path: ['JOBMESH_REPO_URL_ALLOW'], message: problem });
+  })
   .transform((env) => ({
     address: env.JOBMESH_FSOPS_ADDR,
     persistenceAddress: env.JOBMESH_PERSISTENCE_ADDR,
@@ -47,6 +56,7 @@ export const fsopsConfigSchema = z
     copyChunkBytes: env.JOBMESH_FSOPS_COPY_CHUNK_BYTES,
     copyChunkDelayMs: env.JOBMESH_FSOPS_COPY_CHUNK_DELAY_MS,
     gitTimeoutMs: env.JOBMESH_FSOPS_GIT_TIMEOUT_MS,
+    sshAgentRules: parseRepoUrlAllowlist(env.JOBMESH_REPO_URL_ALLOW ?? '').rules,
     shutdownGraceMs: env.JOBMESH_SHUTDOWN_GRACE_MS,
     tls: toTlsConfig(env, 'fsops'),
   }));

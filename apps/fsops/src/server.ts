@@ -28,6 +28,8 @@ export interface FsopsServerDeps {
   copyChunkBytes: number;
   copyChunkDelayMs: number;
   gitTimeoutMs: number;
+  /** Whether git may use fsops' SSH agent for a repository URL. @default never */
+  sshAgentFor?: (url: string) => boolean;
   /** TLS of the server; with `clientAuth`, only fsopsCallers are served (others PERMISSION_DENIED). @default plaintext */
   tls?: TlsOptions;
 }

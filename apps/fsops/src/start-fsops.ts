@@ -1,3 +1,4 @@
+import { isSshAgentHost } from '@jobmesh/config';
 import { FsJobStoreServiceService } from '@jobmesh/contracts/jobmesh/persistence/v1/fs_jobs.ts';
 import { createClient } from '@jobmesh/grpc-kit';
 import type { Logger } from '@jobmesh/logger';
@@ -50,6 +51,7 @@ export async function startFsops(config: FsopsConfig, logger: Logger): Promise<R
     copyChunkBytes: config.copyChunkBytes,
     copyChunkDelayMs: config.copyChunkDelayMs,
     gitTimeoutMs: config.gitTimeoutMs,
+    sshAgentFor: (url) => isSshAgentHost(config.sshAgentRules, url),
     tls: config.tls,
   });
   const running = server;

@@ -1,4 +1,4 @@
-import { addressSchema, isLoopbackAddress, refineTlsEnv, serviceAddressDefaults, tlsEnvShape, toTlsConfig } from '@jobmesh/config';
+import { addressSchema, defaultRepoUrlAllowlist, isLoopbackAddress, parseRepoUrlAllowlist, refineTlsEnv, serviceAddressDefaults, tlsEnvShape, toTlsConfig } from '@jobmesh/config';
 import { z } from 'zod';
 
 const integer = (min: number, max: number, fallback: number) => z.coerce.number().int().min(min).max(max).default(fallback);
@@ -43,6 +43,12 @@ export const orchestratorConfigSchema = z
     JOBMESH_TOKENS_FILE: z.string().min(1).optional(),
     /** `1`: when JOBMESH_TOKENS_FILE does not exist, create it (0600) holding one new `admin` token. @default 0 */
     JOBMESH_TOKENS_GENERATE: z.enum(['0', '1']).default('0'),
+    /**
+     * Repository URLs SubmitJob accepts: `<scheme>://<host>` entries (host `*`, `*.domain` or one
+     * host), `file://` or `file:///<folder>`, comma-separated. Others: PERMISSION_DENIED.
+     * @default (also when empty) every https, http, ssh and git host; file:// too only when JOBMESH_ORCHESTRATOR_ADDR is loopback
+     */
+    JOBMESH_REPO_URL_ALLOW: z.string().optional(),
     /** Key of secret env values: 32 bytes as 64 hex digits or base64. @default JOBMESH_SECRETS_KEY_FILE, else <JOBMESH_DATA_DIR>/secrets.key (generated) */
     JOBMESH_SECRETS_KEY: z.string().min(1).optional(),
     /** File holding the key of secret env values (same forms as JOBMESH_SECRETS_KEY). @default unset */
@@ -65,6 +71,9 @@ export const orchestratorConfigSchema = z
           'with JOBMESH_TLS_CERT, JOBMESH_TLS_KEY and JOBMESH_TLS_CA (mutual TLS), or listen on 127.0.0.1',
       });
     }
+    for (const problem of parseRepoUrlAllowlist(env.JOBMESH_REPO_URL_ALLOW ?? '').problems) {
+      ctx.addIssue({ code: 'custom', path: ['JOBMESH_REPO_URL_ALLOW'], message: problem });
+    }
     if (env.JOBMESH_TOKENS_GENERATE === '1' && !env.JOBMESH_TOKENS_FILE) {
       ctx.addIssue({ code: 'custom', path: ['JOBMESH_TOKENS_GENERATE'], message: 'needs JOBMESH_TOKENS_FILE, the file to create' });
     }
@@ -85,6 +94,7 @@ export const orchestratorConfigSchema = z
     crashAt: env.JOBMESH_FAULT_CRASH_AT,
     tokensFile: env.JOBMESH_TOKENS_FILE,
     generateTokens: env.JOBMESH_TOKENS_GENERATE === '1',
+    repoUrlRules: parseRepoUrlAllowlist(env.JOBMESH_REPO_URL_ALLOW?.trim() || defaultRepoUrlAllowlist(isLoopbackAddress(env.JOBMESH_ORCHESTRATOR_ADDR))).rules,
     secretsKey: { key: env.JOBMESH_SECRETS_KEY, keyFile: env.JOBMESH_SECRETS_KEY_FILE, dataDir: env.JOBMESH_DATA_DIR },
   }));
 

@@ -1,4 +1,5 @@
 import type { WorkflowRuntime } from '@jobmesh/durable';
+import type { RepoUrlRule } from '@jobmesh/config';
 import { createGrpcServer, type Authorizer, type GrpcServer, type TlsOptions } from '@jobmesh/grpc-kit';
 import type { Logger } from '@jobmesh/logger';
 import type { MeshClients } from './clients/create-mesh-clients.ts';
@@ -23,14 +24,16 @@ export interface OrchestratorServerDeps {
   tls?: TlsOptions;
   /** Bearer-token check of every public call (health and reflection stay open). @default none: open API */
   authorize?: Authorizer;
+  /** Repository URLs SubmitJob accepts. @default every network scheme, no file:// */
+  repoUrlRules?: readonly RepoUrlRule[];
 }
 
 /** Builds the public API server (jobs, operations, VMs, artifacts, health, reflection); no environment, no listening. */
-export function createOrchestratorServer({ clients, runtime, logger, defaultJobTimeoutMs, secrets, queueGate, tls, authorize }: OrchestratorServerDeps): GrpcServer {
+export function createOrchestratorServer({ clients, runtime, logger, defaultJobTimeoutMs, secrets, queueGate, tls, authorize, repoUrlRules }: OrchestratorServerDeps): GrpcServer {
   return createGrpcServer({
     logger,
     tls,
     authorize,
-    services: [createJobService({ clients, runtime, defaultJobTimeoutMs, secrets, queueGate }), createOperationService(clients), createVmService(clients), createArtifactService(clients)],
+    services: [createJobService({ clients, runtime, defaultJobTimeoutMs, secrets, queueGate, repoUrlRules }), createOperationService(clients), createVmService(clients), createArtifactService(clients)],
   });
 }

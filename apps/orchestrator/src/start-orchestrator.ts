@@ -59,7 +59,7 @@ export async function startOrchestrator(config: OrchestratorConfig, logger: Logg
   const server = createOrchestratorServer({
     clients, runtime, logger, secrets, defaultJobTimeoutMs: config.defaultJobTimeoutMs,
     queueGate: createQueueGate(clients, { maxQueuedJobs: config.maxQueuedJobs }),
-    tls: config.tls, authorize: tokens ? createTokenAuthorizer(tokens) : undefined,
+    tls: config.tls, authorize: tokens ? createTokenAuthorizer(tokens) : undefined, repoUrlRules: config.repoUrlRules,
   });
   const port = await server.listen(config.address);
   runtime.run();

@@ -23,6 +23,8 @@ export interface WorkspaceDeps {
   lock: KeyLock;
   recorder: FsJobRecorder;
   logger: Logger;
+  /** Whether git may use fsops' SSH agent for a repository URL (JOBMESH_REPO_URL_ALLOW). @default never */
+  sshAgentFor?: (url: string) => boolean;
 }
 
 /**
@@ -52,7 +54,7 @@ export function createPrepareWorkspaceHandler(deps: WorkspaceDeps) {
       const temp = join(deps.roots.workspace, `.${key}.${randomBytes(6).toString('hex')}.fsops-tmp`);
       try {
         await removeStaleCheckouts(deps.roots.workspace, key);
-        const mirror = await ensureMirror({ mirrorsDir: deps.mirrorsDir, gitTimeoutMs: timeoutMs, lock: deps.lock }, url, sha);
+        const mirror = await ensureMirror({ mirrorsDir: deps.mirrorsDir, gitTimeoutMs: timeoutMs, lock: deps.lock, sshAgentFor: deps.sshAgentFor }, url, sha);
         // A local clone hard-links the mirror's objects (same filesystem), so it costs little whatever the repository's size.
         await runGit(['clone', '--no-checkout', '--quiet', '--', mirror.path, temp], { timeoutMs });
         await runGit(['-c', 'advice.detachedHead=false', 'checkout', '--quiet', '--detach', sha], { cwd: temp, timeoutMs });

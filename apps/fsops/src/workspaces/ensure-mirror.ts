@@ -10,6 +10,8 @@ export interface MirrorOptions {
   mirrorsDir: string;
   gitTimeoutMs: number;
   lock: KeyLock;
+  /** Whether git may use fsops' SSH agent for this repository URL. @default never */
+  sshAgentFor?: (url: string) => boolean;
 }
 
 const hasCommit = (mirror: string, sha: string, timeoutMs: number) =>
@@ -26,13 +28,15 @@ const hasCommit = (mirror: string, sha: string, timeoutMs: number) =>
 export async function ensureMirror(options: MirrorOptions, url: string, sha: string): Promise<{ path: string; fetched: boolean }> {
   const path = join(options.mirrorsDir, `${createHash('sha256').update(url).digest('hex').slice(0, 32)}.git`);
   const timeoutMs = options.gitTimeoutMs;
+  // Only commands that reach the remote get the agent, and only for a host the operator listed.
+  const sshAgent = options.sshAgentFor?.(url) ?? false;
   return options.lock.run(`mirror:${path}`, async () => {
     let fetched = false;
     if (!(await stat(path).then(() => true, () => false))) {
       await mkdir(options.mirrorsDir, { recursive: true });
       const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
       try {
-        await runGit(['clone', '--mirror', '--quiet', '--', url, temp], { timeoutMs });
+        await runGit(['clone', '--mirror', '--quiet', '--', url, temp], { timeoutMs, sshAgent });
         await rename(temp, path);
       } catch (error) {
         await rm(temp, { recursive: true, force: true });
@@ -42,12 +46,12 @@ export async function ensureMirror(options: MirrorOptions, url: string, sha: str
     }
     if (await hasCommit(path, sha, timeoutMs)) return { path, fetched };
     try {
-      await runGit(['fetch', '--prune', '--quiet', 'origin'], { cwd: path, timeoutMs });
+      await runGit(['fetch', '--prune', '--quiet', 'origin'], { cwd: path, timeoutMs, sshAgent });
     } catch (error) {
       throw failedPrecondition('REPOSITORY_UNREACHABLE', `cannot fetch ${url}`, { cause: error });
     }
     // A commit no ref reaches: some servers still hand it out when asked by name.
-    if (!(await hasCommit(path, sha, timeoutMs))) await runGit(['fetch', '--quiet', 'origin', sha], { cwd: path, timeoutMs }).catch(() => undefined);
+    if (!(await hasCommit(path, sha, timeoutMs))) await runGit(['fetch', '--quiet', 'origin', sha], { cwd: path, timeoutMs, sshAgent }).catch(() => undefined);
     if (!(await hasCommit(path, sha, timeoutMs))) throw notFound('COMMIT_NOT_FOUND', `commit ${sha} is not in ${url}`);
     return { path, fetched: true };
   });

@@ -21,12 +21,25 @@ export class GitError extends Error {
 /** Transports git may use, here and in submodules: never `ext::` (runs commands) nor `fd::`. */
 const allowedProtocols = 'file:https:http:ssh:git';
 
+/** Options of one git command. */
+export interface RunGitOptions {
+  cwd?: string;
+  timeoutMs: number;
+  /**
+   * Hand this process's SSH agent (SSH_AUTH_SOCK) to git's ssh: only for a host the operator
+   * listed (isSshAgentHost), since the remote end of an agent connection can sign with every
+   * key it holds. Without it ssh also ignores an agent named in ~/.ssh/config. @default false
+   */
+  sshAgent?: boolean;
+}
+
 /**
  * Runs git with arguments (execFile, never a shell), no prompts, no system or
- * global configuration, and only the allowed transports.
+ * global configuration, only the allowed transports, and the SSH agent only when asked.
  * @throws GitError on a non-zero exit or a timeout
  */
-export function runGit(args: readonly string[], options: { cwd?: string; timeoutMs: number }): Promise<GitOutput> {
+export function runGit(args: readonly string[], options: RunGitOptions): Promise<GitOutput> {
+  const agent = options.sshAgent === true && process.env.SSH_AUTH_SOCK ? { SSH_AUTH_SOCK: process.env.SSH_AUTH_SOCK } : {};
   return new Promise((resolve, reject) => {
     execFile('git', [...args], {
       cwd: options.cwd,
@@ -36,8 +49,8 @@ export function runGit(args: readonly string[], options: { cwd?: string; timeout
       env: {
         PATH: process.env.PATH ?? '/usr/bin:/bin',
         HOME: process.env.HOME ?? '/nonexistent',
-        SSH_AUTH_SOCK: process.env.SSH_AUTH_SOCK ?? '',
-        GIT_SSH_COMMAND: process.env.GIT_SSH_COMMAND ?? 'ssh -o BatchMode=yes',
+        ...agent,
+        GIT_SSH_COMMAND: process.env.GIT_SSH_COMMAND ?? (options.sshAgent ? 'ssh -o BatchMode=yes' : 'ssh -o BatchMode=yes -o IdentityAgent=none'),
         GIT_TERMINAL_PROMPT: '0',
         GIT_CONFIG_NOSYSTEM: '1',
         GIT_CONFIG_GLOBAL: '/dev/null',

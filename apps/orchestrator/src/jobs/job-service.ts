@@ -1,7 +1,8 @@
 import { context, propagation, trace } from '@opentelemetry/api';
 import { JobServiceService } from '@jobmesh/contracts/jobmesh/orchestrator/v1/jobs.ts';
 import type { WorkflowRuntime } from '@jobmesh/durable';
-import { defineService, invalidArgument, isMeshError, notFound, status } from '@jobmesh/grpc-kit';
+import { defaultRepoUrlAllowlist, isRepoUrlAllowed, parseRepoUrlAllowlist, type RepoUrlRule } from '@jobmesh/config';
+import { defineService, invalidArgument, isMeshError, notFound, permissionDenied, status } from '@jobmesh/grpc-kit';
 import type { MeshClients } from '../clients/create-mesh-clients.ts';
 import { workflowNames } from '../names.ts';
 import type { RunJobInput } from '../run-job/run-job-workflow.ts';
@@ -27,16 +28,23 @@ export interface JobServiceDeps {
   secrets: SecretBox;
   /** The queue limit (JOBMESH_MAX_QUEUED_JOBS). @default no limit */
   queueGate?: QueueGate;
+  /** Repository URLs SubmitJob accepts (JOBMESH_REPO_URL_ALLOW). @default every network scheme, no file:// */
+  repoUrlRules?: readonly RepoUrlRule[];
 }
 
+const networkOnly = parseRepoUrlAllowlist(defaultRepoUrlAllowlist(false)).rules;
+
 /** jobmesh.orchestrator.v1.JobService: the public API. */
-export function createJobService({ clients, runtime, defaultJobTimeoutMs, secrets, queueGate }: JobServiceDeps) {
+export function createJobService({ clients, runtime, defaultJobTimeoutMs, secrets, queueGate, repoUrlRules = networkOnly }: JobServiceDeps) {
   const labels = createLabelCatalog(clients);
   const readJob = async (requestId: string) => (await clients.jobs.getJob({ requestId })).job!;
 
   return defineService('jobmesh.orchestrator.v1.JobService', JobServiceService, {
     async submitJob(request) {
       const { secretEnv, ...job } = validateSubmission(request, defaultJobTimeoutMs);
+      if (!isRepoUrlAllowed(repoUrlRules, job.repoUrl)) {
+        throw permissionDenied('REPO_URL_NOT_ALLOWED', 'repo_url: this orchestrator does not fetch from there; JOBMESH_REPO_URL_ALLOW lists the schemes and hosts it accepts', { field: 'repo_url' });
+      }
       // Secret values never reach persistence in the clear: the job row keeps
       // their keys with "***", the workflow input only the sealed map.
       const masked = Object.fromEntries(Object.keys(secretEnv).map((key) => [key, maskText]));
