@@ -14,12 +14,15 @@
  * - SIGTERM, SIGINT, SIGHUP or the end of stdin (the parent died) stop Postgres and exit 0.
  *
  * Layout of DIR: `pg/` is the cluster, `launcher.pid` guards against two launchers on one
- * directory, `pg.initdb-<pid>/` exists only while initdb runs.
+ * directory, `pg.initdb-<pid>/` exists only while initdb runs. As root, when the postgres user
+ * cannot reach DIR (a 0700 home folder), all of that lives in /var/lib/jobmesh/embedded-postgres/<hash>
+ * instead and `DIR/pg-location` names it.
  */
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { chmod, mkdir, open, readFile, readdir, realpath, rename, rm, stat } from 'node:fs/promises';
+import { chmod, mkdir, open, readFile, readdir, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { fstatSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -222,10 +225,10 @@ function lookUpId(flag: '-u' | '-g'): number | undefined {
 
 /**
  * As root, Postgres runs as the `postgres` user, which must traverse every directory above the
- * cluster. mkdtemp creates 0700 directories, so DIR itself (ours) gets o+x (traverse, not list);
- * an ancestor we do not own is reported instead of silently changed.
+ * cluster. mkdtemp creates 0700 directories, so DIR itself (ours) gets o+x (traverse, not list).
+ * @returns the first ancestor it cannot enter (not changed: it is not ours), or undefined
  */
-async function ensureTraversableByPostgres(dataDir: string): Promise<void> {
+async function findBlockedAncestor(dataDir: string): Promise<string | undefined> {
   const uid = lookUpId('-u');
   const gid = lookUpId('-g');
   const canTraverse = (s: { mode: number; uid: number; gid: number }) =>
@@ -233,11 +236,32 @@ async function ensureTraversableByPostgres(dataDir: string): Promise<void> {
   const own = await stat(dataDir);
   if (!canTraverse(own)) await chmod(dataDir, (own.mode & 0o7777) | 0o001);
   for (let dir = path.dirname(dataDir); ; dir = path.dirname(dir)) {
-    if (!canTraverse(await stat(dir))) {
-      throw new Error(`the ${user} user cannot enter ${dir} (needs o+x) on the way to ${dataDir}; choose another --data-dir or chmod o+x ${dir}`);
-    }
-    if (dir === path.dirname(dir)) break;
+    if (!canTraverse(await stat(dir))) return dir;
+    if (dir === path.dirname(dir)) return undefined;
   }
+}
+
+/** Where clusters go whose data dir the postgres user cannot reach (a home folder that is 0700, as /root is). */
+const reachableRoot = '/var/lib/jobmesh/embedded-postgres';
+
+/**
+ * The folder the cluster really lives in: DIR itself, or, as root when the postgres user cannot
+ * reach DIR (`/root` is 0700), `/var/lib/jobmesh/embedded-postgres/<hash of DIR>`, the same one on
+ * every start; `DIR/pg-location` then names it, and a warning says so.
+ */
+async function clusterHome(dataDir: string): Promise<string> {
+  if (process.getuid?.() !== 0) return dataDir;
+  const blocked = await findBlockedAncestor(dataDir);
+  if (!blocked) return dataDir;
+  const home = path.join(reachableRoot, createHash('sha256').update(dataDir).digest('hex').slice(0, 16));
+  await mkdir(home, { recursive: true, mode: 0o755 });
+  for (let dir = home; dir !== '/'; dir = path.dirname(dir)) {
+    const info = await stat(dir);
+    if ((info.mode & 0o001) === 0) await chmod(dir, (info.mode & 0o7777) | 0o001);
+  }
+  await writeFile(path.join(dataDir, 'pg-location'), `${home}\n`);
+  process.stderr.write(`WARNING: the ${user} user cannot enter ${blocked} (0700) on the way to ${dataDir}, so this cluster lives in ${home} (${path.join(dataDir, 'pg-location')} says so)\n`);
+  return home;
 }
 
 async function isInitialised(pgDir: string): Promise<boolean> {
@@ -444,9 +468,8 @@ async function main(): Promise<void> {
   watchParent();
 
   await mkdir(options.dataDir, { recursive: true });
-  const dataDir = await realpath(options.dataDir);
+  const dataDir = await clusterHome(await realpath(options.dataDir));
   const realPgDir = path.join(dataDir, 'pg');
-  if (process.getuid?.() === 0) await ensureTraversableByPostgres(dataDir);
   await takeLauncherLock(dataDir);
   await clearStalePostmaster(realPgDir);
 
