@@ -1,0 +1,10 @@
+export { ensureTestImage, type EnsureTestImageOptions } from './ensure-test-image.ts';
+export { agentPortName, baseDiskLabel, type GuestImage, type GuestImageManifest } from './guest-image.ts';
+export { buildImage, imageFiles, kernelCmdline } from './build-image.ts';
+export { readImageInputs, type ImageInputs } from './image-inputs.ts';
+export { readGuestAgent } from './read-guest-agent.ts';
+export { runCommand } from './run-command.ts';
+export type { DebianImage, DebianImageManifest } from './debian/debian-image.ts';
+export { defaultImageCacheDir } from './debian/default-image-cache-dir.ts';
+export { findDebianImage } from './debian/find-debian-image.ts';
+export { debianImageFiles, debianImageName, readDebianImage } from './debian/read-debian-image.ts';
