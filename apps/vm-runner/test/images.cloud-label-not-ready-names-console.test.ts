@@ -7,7 +7,7 @@ import { expectStatus, withDeadline } from '@jobmesh/grpc-kit/testing';
 import { startTestPersistence, type TestPersistence } from '@jobmesh/persistence/testing';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { imageCacheDir, prepareRequest, startTestVmRunner, type TestVmRunner } from './support/index.ts';
+import { imageCacheDir, killProcessesMentioning, prepareRequest, startTestVmRunner, type TestVmRunner } from './support/index.ts';
 
 const test = suite<{ p: TestPersistence; r: TestVmRunner; dir: string }>('a cloud-image label whose guest never runs the agent fails within its ready timeout, naming the label and the console');
 test.before(async (ctx) => {
@@ -22,6 +22,8 @@ test.before(async (ctx) => {
   }), 60_000, 'start vm-runner');
 });
 test.after(async (ctx) => {
+  // qemu runs detached (it outlives vm-runner by design): a failed test must not leave a guest behind.
+  if (ctx.r) killProcessesMentioning(ctx.r.stateDir);
   await ctx.r?.dispose();
   await ctx.p?.stop();
   if (ctx.dir) await rm(ctx.dir, { recursive: true, force: true });

@@ -9,7 +9,7 @@ import { startTestPersistence, type TestPersistence } from '@jobmesh/persistence
 import { skipTest } from '@jobmesh/testing-tools';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { collectExec, prepareRequest, startTestVmRunner, type TestVmRunner } from './support/index.ts';
+import { collectExec, killProcessesMentioning, prepareRequest, startTestVmRunner, type TestVmRunner } from './support/index.ts';
 
 type Ctx = { p: TestPersistence; r?: TestVmRunner; image?: DebianImage; problem?: string; http: Server; port: number; workspace: string };
 const test = suite<Ctx>('a stock Debian 12 cloud image: cloud-init starts the agent from the seed, the job has the NAT network');
@@ -35,6 +35,8 @@ test.before(async (ctx) => {
   }), 60_000, 'start vm-runner');
 });
 test.after(async (ctx) => {
+  // qemu runs detached (it outlives vm-runner by design): a failed test must not leave a guest behind.
+  if (ctx.r) killProcessesMentioning(ctx.r.stateDir);
   await ctx.r?.dispose();
   await ctx.p?.stop();
   ctx.http?.close();
