@@ -9,7 +9,7 @@ import { VmServiceService } from '@jobmesh/contracts/jobmesh/orchestrator/v1/vms
 import { createClient, Metadata, type TlsOptions } from '@jobmesh/grpc-kit';
 import { withDeadline } from '@jobmesh/grpc-kit/testing';
 import { createPersistenceClients, createTestDatabase, type PersistenceClients, type TestDatabase } from '@jobmesh/persistence/testing';
-import { spawnService, type ServiceProcess } from '@jobmesh/testing-tools';
+import { killProcessesMentioning, spawnService, type ServiceProcess } from '@jobmesh/testing-tools';
 
 const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
 const entries = {
@@ -172,6 +172,8 @@ export async function startTestMesh(options: TestMeshOptions = {}): Promise<Test
     async stop() {
       for (const client of [...Object.values(api), ...Object.values(store)]) client.close();
       await stopAll();
+      // qemu guests run detached from vm-runner (by design): none may outlive the test.
+      killProcessesMentioning(dataDir);
       await database.drop();
       await rm(dataDir, { recursive: true, force: true });
     },
