@@ -32,7 +32,12 @@ export interface ExecOptions {
   killGraceMs: number;
   /** Aborted when the client goes away, or Stop/Destroy ends the job. */
   signal: AbortSignal;
-  onOutput(stream: 'stdout' | 'stderr', data: Buffer): void;
+  /**
+   * Takes a piece of output. A returned promise means the reader is behind: send nothing more
+   * until it resolves (pause the pipe or socket, stop reading the file), so a job writing faster
+   * than its client reads is held back instead of growing vm-runner's memory.
+   */
+  onOutput(stream: 'stdout' | 'stderr', data: Buffer): void | Promise<void>;
   /** Called once the job has a host process (process backend), so a restart can find it. */
   onSpawn?(pid: number, startTicks: number): Promise<void>;
   /**

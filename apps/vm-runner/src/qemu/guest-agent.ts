@@ -35,13 +35,17 @@ export interface GuestAgent {
   /**
    * Runs the seed's job (or re-joins it: RUN is idempotent in the guest, so after a vm-runner
    * restart this streams the rest of a running job, or returns a finished job's exit status).
-   * Output is delivered as the guest produces it. On timeout or abort it sends KILL TERM, then
+   * Output is delivered as the guest produces it; when `onOutput` returns a promise (its reader is
+   * behind), the agent socket stops being read until it resolves: qemu then stops taking the
+   * port's data and the guest agent's writes, and so the job's, block (backpressure to the job;
+   * frames already read from the socket, at most one read's worth, are still delivered).
+   * On timeout or abort it sends KILL TERM, then
    * KILL KILL after `killGraceMs`, waits up to `exitWaitMs` for EXIT, and resolves.
    * Call it after waitReady.
    *
    * @throws Error when close() is called or qemu is gone before EXIT.
    */
-  run(onOutput: (stream: 'stdout' | 'stderr', data: Buffer) => void, options: { timeoutMs?: number; signal?: AbortSignal }): Promise<RunResult>;
+  run(onOutput: (stream: 'stdout' | 'stderr', data: Buffer) => unknown, options: { timeoutMs?: number; signal?: AbortSignal }): Promise<RunResult>;
   /** Asks the guest for its job state (HELLO → STATE); the way to learn, after a restart, whether the job ran. */
   status(timeoutMs: number): Promise<GuestJobState>;
   /**
@@ -307,8 +311,14 @@ export function createGuestAgent(socketPath: string, options: GuestAgentOptions 
         const timers: NodeJS.Timeout[] = [];
         let unsubscribe = (): void => {};
         let finished = false;
+        let holds = 0;
         const finish = (result: RunResult | Error): void => {
           finished = true;
+          // The run is over: a socket it paused serves the next call.
+          if (holds > 0) {
+            holds = 0;
+            socket?.resume();
+          }
           for (const timer of timers) clearTimeout(timer);
           runOptions.signal?.removeEventListener('abort', onAbort);
           unsubscribe();
@@ -326,6 +336,15 @@ export function createGuestAgent(socketPath: string, options: GuestAgentOptions 
           }, killGraceMs));
         };
         const onAbort = (): void => stop('abort');
+        // The reader is behind: stop reading the socket (also a reconnected one) until it caught up.
+        const holdWhile = (wait: unknown): void => {
+          if (!(wait instanceof Promise) || finished) return;
+          holds++;
+          socket?.pause();
+          void wait.then(() => {
+            if (holds > 0 && --holds === 0) socket?.resume();
+          });
+        };
         if (runOptions.timeoutMs !== undefined) timers.push(setTimeout(() => stop('timeout'), runOptions.timeoutMs));
         if (runOptions.signal?.aborted) stop('abort');
         else runOptions.signal?.addEventListener('abort', onAbort, { once: true });
@@ -338,8 +357,8 @@ export function createGuestAgent(socketPath: string, options: GuestAgentOptions 
             if (stopReason) send('KILL', killSignal);
           },
           onFrame: (frame) => {
-            if (frame.type === 'OUT') onOutput('stdout', frame.payload);
-            else if (frame.type === 'ERR') onOutput('stderr', frame.payload);
+            if (frame.type === 'OUT') holdWhile(onOutput('stdout', frame.payload));
+            else if (frame.type === 'ERR') holdWhile(onOutput('stderr', frame.payload));
             else if (frame.type === 'EXIT') {
               const exitCode = Number.parseInt(frame.payload.toString('ascii'), 10);
               const signal = signalName(exitCode);

@@ -33,7 +33,8 @@ export interface ExecRequestOptions {
   timeoutMs: number;
   killGraceMs: number;
   signal: AbortSignal;
-  onOutput(stream: 'stdout' | 'stderr', data: Buffer): void;
+  /** Takes a piece of output; a returned promise holds the job's output back until it resolves (see ExecOptions.onOutput). */
+  onOutput(stream: 'stdout' | 'stderr', data: Buffer): void | Promise<void>;
   /** The run belongs to the VM: re-join it, never run the job twice (see ExecRequest.rejoin). @default false */
   rejoin?: boolean;
 }

@@ -32,10 +32,17 @@ const nonNegative = (field: string, value: number) => {
   return value;
 };
 
-/** jobmesh.vmrunner.v1.VmRunnerService over the VM lifecycle. */
+/**
+ * Output an Exec stream holds for a slow client before the job is held back, in bytes. With the
+ * grpc-js write buffer and the reader's current chunk (≤ 256 KiB) this bounds one Exec's memory
+ * to a few MiB whatever the job writes.
+ */
+export const maxQueuedOutputBytes = 4 * 1024 * 1024;
+
 const defaultMaxFiles = 1000;
 const defaultMaxBytes = 1024 ** 3;
 
+/** jobmesh.vmrunner.v1.VmRunnerService over the VM lifecycle. */
 export function createVmRunnerService({ lifecycle, registry, catalog, host, outputs, health, backends, workspaceRoot }: VmRunnerServiceDeps) {
   return defineService('jobmesh.vmrunner.v1.VmRunnerService', VmRunnerServiceService, {
     async prepare(request) {
@@ -52,7 +59,8 @@ export function createVmRunnerService({ lifecycle, registry, catalog, host, outp
     async *exec(request, context) {
       const timeoutMs = nonNegative('timeout_ms', request.timeoutMs);
       const killGraceMs = nonNegative('kill_grace_ms', request.killGraceMs);
-      const queue = createAsyncQueue<ExecResponse>();
+      // Bounded: a job writing faster than the client reads is held back (see ExecOptions.onOutput).
+      const queue = createAsyncQueue<ExecResponse>({ maxBytes: maxQueuedOutputBytes, sizeOf: (m) => m.output?.data.length ?? 0 });
       let seq = 0;
       const started = Date.now();
       const run = lifecycle.exec(request.vmId, {

@@ -84,11 +84,20 @@ async function runJob(record: VmRecord, options: ExecOptions, running: Map<strin
   // is held back until the pid is saved, so a client that saw output can rely on a restart
   // finding the job.
   let held: [stream: 'stdout' | 'stderr', data: Buffer][] | undefined = [];
-  const forward = (stream: 'stdout' | 'stderr') => (data: Buffer) => (held ? held.push([stream, data]) : options.onOutput(stream, data));
+  // A reader that is behind pauses both pipes: the job then blocks on its own writes (backpressure).
+  let waits = 0;
+  const hold = (wait: void | Promise<void>) => {
+    if (!wait) return;
+    if (waits++ === 0) for (const pipe of [child.stdout!, child.stderr!]) pipe.pause();
+    void wait.then(() => {
+      if (--waits === 0) for (const pipe of [child.stdout!, child.stderr!]) pipe.resume();
+    });
+  };
+  const forward = (stream: 'stdout' | 'stderr') => (data: Buffer) => (held ? held.push([stream, data]) : hold(options.onOutput(stream, data)));
   child.stdout!.on('data', forward('stdout'));
   child.stderr!.on('data', forward('stderr'));
   await options.onSpawn?.(pid, processStartTicks(pid) ?? 0);
-  for (const [stream, data] of held) options.onOutput(stream, data);
+  for (const [stream, data] of held) hold(options.onOutput(stream, data));
   held = undefined;
 
   let timedOut = false;

@@ -1,39 +1,72 @@
 import { existsSync } from 'node:fs';
-import { appendFile, open, readFile, stat, writeFile } from 'node:fs/promises';
+import { appendFile, open, readFile, stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ExecOutcome } from '../backend.ts';
 
-/** One piece of a detached job's output, as it was first sent (so a re-join sends the same). */
-export interface RunChunk {
+/** Where one piece of a detached job's output lies, as it was first cut (so every reader sends the same chunks). */
+export interface ChunkBounds {
   stream: 'stdout' | 'stderr';
-  data: Buffer;
+  /** Byte offset in the stream's file. */
+  offset: number;
+  length: number;
 }
 
 /** Largest chunk cut from an output file, in bytes: well under the 16 MiB message limit. */
 const maxChunkBytes = 256 * 1024;
+/** Bytes of `chunks.jsonl` a reader takes at once (about 1500 chunk lines). */
+const indexBlockBytes = 64 * 1024;
+
+/** Reads the chunk index from the start, a block at a time: memory stays bounded however long the output. */
+export interface ChunkIndexReader {
+  /** The chunks indexed since the last call (complete lines only); [] when none yet. */
+  next(): Promise<ChunkBounds[]>;
+  /** Bytes of the index read so far (whole lines). */
+  position(): number;
+}
 
 /**
  * The files of a detached process job under `<vmDir>/run`: `stdout` and `stderr` (the job
- * writes them directly, so it outlives any reader), `chunks.jsonl` (the bounds of every chunk
- * already sent, written before the chunk goes out, so every reader cuts the same chunks),
- * `began` (made by the wrapper shell itself before it runs the script: without it the job never
- * ran, even if the folder exists), `exit-code` (written by the wrapper shell when the job ends on
- * its own) and `result.json` (the outcome, written by the vm-runner that saw the end).
+ * writes them directly, so it outlives any reader), `chunks.jsonl` (the index: the bounds of
+ * every chunk, one line each, written by the one cutter before any reader can send the chunk,
+ * so every reader, also after a restart, sends the same chunks), `began` (made by the wrapper
+ * shell itself before it runs the script: without it the job never ran, even if the folder
+ * exists), `exit-code` (written by the wrapper shell when the job ends on its own) and
+ * `result.json` (the outcome, written by the vm-runner that saw the end). Output is never held
+ * in memory beyond the one chunk a reader is sending.
  */
 export function detachedRunFiles(vmDir: string) {
   const dir = join(vmDir, 'run');
   const path = (name: string) => join(dir, name);
+  // The cutter's position in each output file.
   const offsets = { stdout: 0, stderr: 0 };
 
-  const readSlice = async (stream: RunChunk['stream'], offset: number, length: number) => {
-    const handle = await open(path(stream), 'r');
-    try {
-      const data = Buffer.alloc(length);
-      const { bytesRead } = await handle.read(data, 0, length, offset);
-      return data.subarray(0, bytesRead);
-    } finally {
-      await handle.close();
-    }
+  const parseLine = (line: string): ChunkBounds => {
+    const { s, o, n } = JSON.parse(line) as { s: ChunkBounds['stream']; o: number; n: number };
+    return { stream: s, offset: o, length: n };
+  };
+
+  const openIndexReader = (): ChunkIndexReader => {
+    let position = 0;
+    return {
+      async next() {
+        const handle = await open(path('chunks.jsonl'), 'r').catch((error: NodeJS.ErrnoException) => {
+          if (error.code === 'ENOENT') return undefined;
+          throw error;
+        });
+        if (!handle) return [];
+        try {
+          const block = Buffer.alloc(indexBlockBytes);
+          const { bytesRead } = await handle.read(block, 0, block.length, position);
+          // Only whole lines: the cutter may be appending the rest right now.
+          const end = block.subarray(0, bytesRead).lastIndexOf(0x0a) + 1;
+          position += end;
+          return block.toString('utf8', 0, end).split('\n').filter((line) => line !== '').map(parseLine);
+        } finally {
+          await handle.close();
+        }
+      },
+      position: () => position,
+    };
   };
 
   return {
@@ -43,33 +76,46 @@ export function detachedRunFiles(vmDir: string) {
     exists: () => existsSync(dir),
     /** True when the job's wrapper began (or left any other trace of running): it must never start again. */
     began: () => ['began', 'exit-code', 'chunks.jsonl'].some((name) => existsSync(path(name))),
-    /** The chunks already sent, in order; also moves the read offsets past them. */
-    async loadChunks(): Promise<RunChunk[]> {
-      const text = existsSync(path('chunks.jsonl')) ? await readFile(path('chunks.jsonl'), 'utf8') : '';
-      const chunks: RunChunk[] = [];
-      for (const line of text.split('\n')) {
-        if (!line) continue;
-        const { s, o, n } = JSON.parse(line) as { s: RunChunk['stream']; o: number; n: number };
-        chunks.push({ stream: s, data: await readSlice(s, o, n) });
-        offsets[s] = o + n;
+    openIndexReader,
+    /** Reads one chunk's bytes. @throws ENOENT once the VM's folder is gone */
+    async readChunk(bounds: ChunkBounds): Promise<Buffer> {
+      const handle = await open(path(bounds.stream), 'r');
+      try {
+        const data = Buffer.alloc(bounds.length);
+        const { bytesRead } = await handle.read(data, 0, bounds.length, bounds.offset);
+        return data.subarray(0, bytesRead);
+      } finally {
+        await handle.close();
       }
-      return chunks;
     },
-    /** Cuts the output written since the last call into chunks, recording their bounds first. */
-    async readNew(): Promise<RunChunk[]> {
-      const chunks: RunChunk[] = [];
+    /** For a cutter taking over from an earlier vm-runner: moves the offsets past every chunk already indexed. */
+    async restoreOffsets(): Promise<void> {
+      const reader = openIndexReader();
+      for (let bounds = await reader.next(); bounds.length; bounds = await reader.next()) {
+        for (const b of bounds) offsets[b.stream] = b.offset + b.length;
+      }
+      // A line cut short by a kill mid-append would merge with the next one: drop it (its chunk is cut again).
+      const size = await stat(path('chunks.jsonl')).then((st) => st.size, () => 0);
+      if (size > reader.position()) await truncate(path('chunks.jsonl'), reader.position());
+    },
+    /**
+     * Indexes the output written since the last call as chunks of at most 256 KiB (one append to
+     * `chunks.jsonl`); reads no output. @returns how many chunks it indexed
+     */
+    async cutNew(): Promise<number> {
+      let lines = '';
+      let count = 0;
       for (const s of ['stdout', 'stderr'] as const) {
         const size = await stat(path(s)).then((st) => st.size, () => 0);
         while (offsets[s] < size) {
           const n = Math.min(maxChunkBytes, size - offsets[s]);
-          const data = await readSlice(s, offsets[s], n);
-          if (data.length === 0) break;
-          await appendFile(path('chunks.jsonl'), `${JSON.stringify({ s, o: offsets[s], n: data.length })}\n`);
-          offsets[s] += data.length;
-          chunks.push({ stream: s, data });
+          lines += `${JSON.stringify({ s, o: offsets[s], n })}\n`;
+          offsets[s] += n;
+          count++;
         }
       }
-      return chunks;
+      if (lines) await appendFile(path('chunks.jsonl'), lines);
+      return count;
     },
     async readResult(): Promise<ExecOutcome | undefined> {
       return existsSync(path('result.json')) ? (JSON.parse(await readFile(path('result.json'), 'utf8')) as ExecOutcome) : undefined;

@@ -3,16 +3,18 @@ import { mkdir, open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ExecOptions, ExecOutcome } from '../backend.ts';
 import type { VmRecord } from '../../vms/vm-record.ts';
-import { detachedRunFiles, type RunChunk } from './detached-run-files.ts';
+import { detachedRunFiles, type DetachedRunFiles } from './detached-run-files.ts';
 import { findVmProcessGroups } from './find-vm-process-groups.ts';
 import { killProcessGroup } from './kill-process-group.ts';
 import { isGroupAlive, processStartTicks } from './process-identity.ts';
 
-/** A detached job in flight: what it sent so far, who listens, how it ends. */
+/** A detached job in flight: how it ends, and a wake-up for readers whenever new output is indexed. */
 export interface DetachedRun {
-  chunks: RunChunk[];
-  listeners: Set<(chunk: RunChunk) => void>;
   done: Promise<ExecOutcome>;
+  /** True once `done` settled: every chunk of the job is indexed by then. */
+  ended: boolean;
+  /** Resolves at the next indexing of output or at the end (a new promise each time). */
+  changed(): Promise<void>;
 }
 
 const pollMs = 50;
@@ -26,6 +28,8 @@ export class CallLeftError extends Error {}
  * first call starts it with its output going to files (see {@link detachedRunFiles}); a
  * later call, also from a restarted vm-runner, re-joins it: every chunk sent so far, then
  * the live ones, then the outcome; after the end it gets the stored output and outcome.
+ * Every caller reads the chunks from the files at its own pace (the next one only once
+ * `options.onOutput` has room), so neither the output nor a slow caller grows memory.
  * The call's own signal (`options.callSignal`) only detaches that caller; `options.signal`
  * (Stop, Destroy) and the timeout end the job.
  */
@@ -40,52 +44,82 @@ export async function runDetachedJob(record: VmRecord, options: ExecOptions, run
     own.then((opened) => (opened.kind === 'ended' ? forget() : void opened.run.done.then(forget, forget)), forget);
   }
   const opened = await opening;
-  if (opened.kind === 'ended') {
-    for (const chunk of opened.chunks) options.onOutput(chunk.stream, chunk.data);
-    return opened.outcome;
-  }
-  return joinRun(opened.run, options);
+  await sendChunks(detachedRunFiles(record.vmDir), options, opened.kind === 'running' ? opened.run : undefined);
+  return opened.kind === 'ended' ? opened.outcome : opened.run.done;
 }
 
-/** A VM's detached job as a caller finds it: over (stored output and outcome) or in flight. */
-export type OpenedRun = { kind: 'ended'; outcome: ExecOutcome; chunks: RunChunk[] } | { kind: 'running'; run: DetachedRun };
+/** A VM's detached job as a caller finds it: over (its outcome stored) or in flight. */
+export type OpenedRun = { kind: 'ended'; outcome: ExecOutcome } | { kind: 'running'; run: DetachedRun };
 
 async function openRun(record: VmRecord, options: ExecOptions, groupOf: (r: VmRecord) => number): Promise<OpenedRun> {
   const files = detachedRunFiles(record.vmDir);
   const outcome = files.exists() ? await files.readResult() : undefined;
-  if (outcome) return { kind: 'ended', outcome, chunks: await files.loadChunks() };
+  if (outcome) return { kind: 'ended', outcome };
   return { kind: 'running', run: await begin(record, options, files, groupOf) };
 }
 
-function joinRun(run: DetachedRun, options: ExecOptions): Promise<ExecOutcome> {
-  // Replay and subscribe in one synchronous step, so no chunk falls between them.
-  for (const chunk of run.chunks) options.onOutput(chunk.stream, chunk.data);
-  const listener = (chunk: RunChunk) => options.onOutput(chunk.stream, chunk.data);
-  run.listeners.add(listener);
-  const callSignal = options.callSignal;
-  const left = new Promise<never>((_, reject) => {
-    if (!callSignal) return;
-    const onLeave = () => reject(new CallLeftError('the caller went away; the job goes on'));
-    if (callSignal.aborted) onLeave();
-    else callSignal.addEventListener('abort', onLeave, { once: true });
+/** `promise`, or CallLeftError as soon as `signal` aborts; leaves no listener behind. */
+function unlessLeft<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  const left = () => new CallLeftError('the caller went away; the job goes on');
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(left());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(left());
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => (signal.removeEventListener('abort', onAbort), resolve(value)),
+      (error: unknown) => (signal.removeEventListener('abort', onAbort), reject(error)),
+    );
   });
-  left.catch(() => undefined);
-  return Promise.race([run.done, left]).finally(() => run.listeners.delete(listener));
 }
 
-async function begin(record: VmRecord, options: ExecOptions, files: ReturnType<typeof detachedRunFiles>, groupOf: (r: VmRecord) => number): Promise<DetachedRun> {
-  const run: DetachedRun = { chunks: [], listeners: new Set(), done: Promise.resolve({ exitCode: -1, signal: '', timedOut: false }) };
-  const emit = (chunks: RunChunk[]) => {
-    for (const chunk of chunks) {
-      run.chunks.push(chunk);
-      for (const listener of run.listeners) listener(chunk);
+/**
+ * Sends the run's chunks from the index, in order, from the first: a chunk at a time, waiting
+ * whenever `onOutput` asks to; then, while the run goes on, each new one as it is indexed.
+ * Returns once every chunk of an ended run was sent, or when the VM's folder is gone (Destroy).
+ * @throws CallLeftError when the caller went away
+ */
+async function sendChunks(files: DetachedRunFiles, options: ExecOptions, run: DetachedRun | undefined): Promise<void> {
+  const index = files.openIndexReader();
+  const signal = options.callSignal;
+  try {
+    for (;;) {
+      const wasEnded = !run || run.ended;
+      const changed = run?.changed();
+      const chunks = await index.next();
+      for (const chunk of chunks) {
+        if (signal?.aborted) throw new CallLeftError('the caller went away; the job goes on');
+        const wait = options.onOutput(chunk.stream, await files.readChunk(chunk));
+        if (wait) await unlessLeft(wait, signal);
+      }
+      if (chunks.length) continue;
+      if (wasEnded) return;
+      await unlessLeft(changed!, signal);
     }
+  } catch (error) {
+    // Destroy removed the folder under us: the output is gone with the VM; the outcome still comes.
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+}
+
+async function begin(record: VmRecord, options: ExecOptions, files: DetachedRunFiles, groupOf: (r: VmRecord) => number): Promise<DetachedRun> {
+  let tick = Promise.withResolvers<void>();
+  const notify = () => {
+    const current = tick;
+    tick = Promise.withResolvers<void>();
+    current.resolve();
+  };
+  const run: DetachedRun = { done: Promise.resolve({ exitCode: -1, signal: '', timedOut: false }), ended: false, changed: () => tick.promise };
+  // The one cutter of this run: indexes new output (without reading it) and wakes the readers.
+  const cut = async () => {
+    if ((await files.cutNew().catch(() => 0)) > 0) notify();
   };
   let pgid: number;
   let exited: Promise<{ code: number | null; signal: string }>;
   if (files.began()) {
     // Started by an earlier vm-runner: adopt the group if it still runs, else read how it ended.
-    run.chunks = await files.loadChunks();
+    await files.restoreOffsets().catch(() => undefined);
     pgid = groupOf(record) || (findVmProcessGroups(record.id)[0] ?? 0);
     exited = (async () => {
       while (pgid > 0 && isGroupAlive(pgid)) await sleep(pollMs);
@@ -131,14 +165,14 @@ async function begin(record: VmRecord, options: ExecOptions, files: ReturnType<t
     void exited.then(() => (ended = true));
     try {
       for (;;) {
-        emit(await files.readNew().catch(() => []));
+        await cut();
         if (ended) break;
         await sleep(pollMs);
       }
       const exit = await exited;
       await killProcessGroup(pgid, { graceMs: 0, force: true }); // background children it left
       await killing;
-      emit(await files.readNew().catch(() => []));
+      await cut();
       const outcome: ExecOutcome = { exitCode: exit.code ?? -1, signal: exit.signal, timedOut };
       await files.writeResult(outcome).catch(() => undefined); // Destroy may have removed the folder
       return outcome;
@@ -147,5 +181,9 @@ async function begin(record: VmRecord, options: ExecOptions, files: ReturnType<t
       options.signal.removeEventListener('abort', onAbort);
     }
   })();
+  void run.done.finally(() => {
+    run.ended = true;
+    notify();
+  }).catch(() => undefined);
   return run;
 }
