@@ -18,6 +18,8 @@ test.before(async (ctx) => {
     JOBMESH_VMRUNNER_ADDR: '127.0.0.1:0', JOBMESH_PERSISTENCE_ADDR: ctx.mesh.address.persistence,
     JOBMESH_VMRUNNER_CATALOG: join(ctx.mesh.dataDir, 'catalog.json'), JOBMESH_VMRUNNER_STATE_DIR: join(ctx.mesh.dataDir, 'vm-runner-b'),
     JOBMESH_VMRUNNER_HOST: 'runner-b', JOBMESH_DATA_DIR: ctx.mesh.dataDir,
+    // The same roots as the mesh's own vm-runner: fsops' checkouts, and its staging folder for outputs.
+    JOBMESH_VMRUNNER_WORKSPACE_ROOT: join(ctx.mesh.dataDir, 'workspaces'), JOBMESH_VMRUNNER_OUTPUT_ROOT: join(ctx.mesh.dataDir, 'staging', 'outputs'),
   });
   const port = await withDeadline(ctx.second.serving, 60_000, 'second vm-runner');
   await ctx.mesh.kill('orchestrator');
@@ -32,10 +34,11 @@ test.after(async (ctx) => {
 test('two jobs on a label with one slot per vm-runner run at once, one on each vm-runner', async ({ mesh, repo }) => {
   const ids: string[] = [];
   for (let i = 0; i < 2; i++) {
-    const { job } = await mesh.api.jobs.submitJob({ repoUrl: repo.url, commitSha: repo.commit, runsOn: 'local', script: 'sleep 2; echo placed', env: {}, secretEnv: {}, timeoutMs: 60_000, artifactPatterns: [], artifactWhen: 0, requestId: '' });
+    const { job } = await mesh.api.jobs.submitJob({ repoUrl: repo.url, commitSha: repo.commit, runsOn: 'local', script: 'sleep 10; echo placed', env: {}, secretEnv: {}, timeoutMs: 60_000, artifactPatterns: [], artifactWhen: 0, requestId: '' });
     ids.push(job!.requestId);
   }
-  // Both must be running at the same time: only possible with a slot on each vm-runner.
+  // Both must be running at the same time: only possible with a slot on each vm-runner (each
+  // sleeps 10 s, so a loaded CI host that is slow to start the second still sees them overlap).
   await withDeadline((async () => {
     for (;;) {
       const states = await Promise.all(ids.map(async (requestId) => (await mesh.api.jobs.getJob({ requestId })).job!.state));
