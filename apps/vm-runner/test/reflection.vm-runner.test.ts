@@ -21,7 +21,7 @@ test('describes VmRunnerService with its comments and runs a whole job with JSON
   assert.ok((await withDeadline(reflection.listServices(), 5000, 'list')).includes(name));
   const described = await withDeadline(reflection.describe(name), 5000, 'describe');
   const methods = (described.descriptor as unknown as { methods: { name: string }[] }).methods.map((m) => m.name);
-  assert.equal(methods, ['Prepare', 'Start', 'WaitReady', 'Exec', 'CollectOutputs', 'Stop', 'Destroy', 'GetVm', 'ListVms', 'Capacity']);
+  assert.equal(methods, ['Prepare', 'Start', 'WaitReady', 'Exec', 'CollectOutputs', 'Stop', 'Destroy', 'GetVm', 'ReadConsole', 'ListVms', 'Capacity']);
   assert.ok((described.leadingComment ?? '').length > 10);
   const capacity = await reflection.invokeUnary(`${name}/Capacity`, {}) as { labels: { label: string; slotsTotal: number; backend: string }[] };
   assert.equal(capacity.labels[0], { label: 'local', aliases: ['process'], backend: 'VM_BACKEND_PROCESS', slotsTotal: 2 });

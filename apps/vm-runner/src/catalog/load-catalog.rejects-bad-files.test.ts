@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { status } from '@jobmesh/grpc-kit';
@@ -20,11 +20,25 @@ const write = async (dir: string, content: unknown) => {
   return path;
 };
 
-test('no file means the built-in catalog: local on processes, debian-tcg on qemu', async () => {
-  const catalog = createCatalog(await loadCatalog(undefined));
-  assert.is(catalog.resolve('process').name, 'local');
-  assert.is(catalog.resolve('qemu').name, 'debian-tcg');
-  assert.is(catalog.labels, defaultCatalog.labels);
+test('no file means the built-in catalog: local on processes, debian-tcg on qemu, debian-12 once an image is built', async ({ dir }) => {
+  const previous = process.env.JOBMESH_IMAGE_CACHE_DIR;
+  try {
+    process.env.JOBMESH_IMAGE_CACHE_DIR = join(dir, 'no-images');
+    const catalog = createCatalog(await loadCatalog(undefined));
+    assert.is(catalog.resolve('process').name, 'local');
+    assert.is(catalog.resolve('qemu').name, 'debian-tcg');
+    assert.equal(catalog.labels, defaultCatalog.labels);
+    // An image folder as `npm run image:debian` leaves it (image.json written last).
+    const image = join(dir, 'images', 'debian-12-0123456789abcdef');
+    await mkdir(image, { recursive: true });
+    await writeFile(join(image, 'image.json'), JSON.stringify({ name: 'debian-12', kernel: 'vmlinuz', initrd: 'initrd.img', disk: 'disk.qcow2', kernelCmdline: 'root=LABEL=root rw console=ttyS0', builtAt: '2026-12-05T00:00:00.000Z' }));
+    process.env.JOBMESH_IMAGE_CACHE_DIR = join(dir, 'images');
+    const debian = createCatalog(await loadCatalog(undefined)).resolve('debian-12');
+    assert.ok(debian.backend === 'qemu' && 'cloudInit' in debian.image && debian.image.disk === join(image, 'disk.qcow2') && debian.network === 'nat');
+  } finally {
+    if (previous === undefined) delete process.env.JOBMESH_IMAGE_CACHE_DIR;
+    else process.env.JOBMESH_IMAGE_CACHE_DIR = previous;
+  }
 });
 
 test('image paths are resolved against the catalog file and defaults applied', async ({ dir }) => {
