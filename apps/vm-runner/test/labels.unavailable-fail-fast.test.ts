@@ -41,7 +41,7 @@ test('a missing image file: Capacity names it with the fix, Prepare is FAILED_PR
   const error = await expectStatus(r.client.prepare(prepareRequest({ runsOn: 'nodisk' })), status.FAILED_PRECONDITION, { reason: 'LABEL_UNAVAILABLE' });
   assert.match(error.message, /nodisk/);
   assert.ok(Date.now() - started < 5000, 'at once');
-  assert.is((await r.client.listVms({ states: [] })).vms.length, 0, 'nothing made');
+  assert.is((await r.client.listVms({ states: [], jobRequestId: '', key: '', pageSize: 1000, pageToken: '' })).vms.length, 0, 'nothing made');
 });
 
 test('no qemu on PATH, no kernel for the test image: both named with the apt-get line', async ({ p, dir }) => {

@@ -30,7 +30,7 @@ test('outside the root, through .., through a symlink out of it, or the root its
   for (const workspacePath of ['/etc', '/', join(dir, 'secret'), join(root, '..', 'secret'), join(root, 'link-out'), root]) {
     await expectStatus(withDeadline(r.client.prepare(prepareRequest({ workspacePath })), 10_000, workspacePath), status.PERMISSION_DENIED, { reason: 'PATH_OUTSIDE_ROOT', field: 'workspace_path' });
   }
-  assert.is((await r.client.listVms({ states: [] })).vms.length, 0, 'nothing made');
+  assert.is((await r.client.listVms({ states: [], jobRequestId: '', key: '', pageSize: 1000, pageToken: '' })).vms.length, 0, 'nothing made');
 });
 
 test('relative, or missing inside the root: INVALID_ARGUMENT naming workspace_path', async ({ r, root }) => {

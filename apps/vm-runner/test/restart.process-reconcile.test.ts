@@ -102,7 +102,7 @@ test('after SIGKILL, a restarted vm-runner kills the orphaned job, keeps ready V
   }), 'the reconciled state reached persistence');
 
   for (const vm of [busy, idle]) await c2.destroy({ vmId: vm.id });
-  const left = (await c2.listVms({ states: [] })).vms.filter((v) => v.state !== VmState.VM_STATE_DESTROYED);
+  const left = (await c2.listVms({ states: [], jobRequestId: '', key: '', pageSize: 1000, pageToken: '' })).vms.filter((v) => v.state !== VmState.VM_STATE_DESTROYED);
   assert.equal(left, []);
   second.runner.child.kill('SIGTERM');
   assert.is(await withDeadline(second.runner.exited, 15_000, 'graceful exit'), 0);

@@ -90,7 +90,7 @@ test('Prepare is idempotent by key: the same key returns the same VM, never a se
   const again = await c.prepare({ ...request, script: 'echo other' });
   assert.is(a.vm!.id, b.vm!.id);
   assert.is(again.vm!.id, a.vm!.id);
-  assert.is((await c.listVms({ states: [] })).vms.filter((v) => v.key === request.key).length, 1);
+  assert.is((await c.listVms({ states: [], jobRequestId: '', key: '', pageSize: 1000, pageToken: '' })).vms.filter((v) => v.key === request.key).length, 1);
   await expectStatus(c.prepare({ ...request, runsOn: 'tiny' }), status.ALREADY_EXISTS, { reason: 'KEY_CONFLICT' });
   await c.destroy({ vmId: a.vm!.id });
   assert.is((await c.prepare(request)).vm!.state, VmState.VM_STATE_DESTROYED, 'a destroyed VM stays the answer for its key');

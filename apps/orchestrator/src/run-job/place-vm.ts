@@ -15,7 +15,7 @@ export async function placeVm(clients: MeshClients, preferred: string, request: 
   const order = clients.vmRunners.has(preferred) ? [preferred, ...others] : others;
   if (order.length > 1) {
     for (const runner of order) {
-      const { vms } = await clients.vmRunnerAt(runner).listVms({ states: [] });
+      const { vms } = await clients.vmRunnerAt(runner).listVms({ states: [], key: request.key, jobRequestId: '', pageSize: 1, pageToken: '' });
       const made = vms.find((vm) => vm.key === request.key);
       if (made) return { vmId: made.id, runner };
     }

@@ -204,13 +204,18 @@ async function destroyJobVms(clients: MeshClients, requestId: string): Promise<n
   let failure: unknown;
   for (const runner of clients.vmRunners.values()) {
     try {
-      const { vms } = await runner.listVms({ states: [] });
-      for (const vm of vms.filter((v) => v.jobRequestId === requestId && !gone.has(v.state))) {
-        await runner.destroy({ vmId: vm.id }).catch((e: unknown) => {
-          if (!isMeshError(e, status.NOT_FOUND)) throw e;
-        });
-        destroyed++;
-      }
+      // Only this job's VMs, a page at a time: a vm-runner's list grows with its history.
+      let pageToken = '';
+      do {
+        const page = await runner.listVms({ states: [], jobRequestId: requestId, key: '', pageSize: 100, pageToken });
+        for (const vm of page.vms.filter((v) => v.jobRequestId === requestId && !gone.has(v.state))) {
+          await runner.destroy({ vmId: vm.id }).catch((e: unknown) => {
+            if (!isMeshError(e, status.NOT_FOUND)) throw e;
+          });
+          destroyed++;
+        }
+        pageToken = page.nextPageToken;
+      } while (pageToken);
     } catch (error) {
       failure ??= error;
     }

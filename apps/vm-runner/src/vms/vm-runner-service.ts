@@ -11,7 +11,8 @@ import { createAsyncQueue } from './create-async-queue.ts';
 import type { VmLifecycle } from './create-vm-lifecycle.ts';
 import type { VmRegistry } from './create-vm-registry.ts';
 import { validatePrepare } from './validate-prepare.ts';
-import { toProtoVm, vmBackendOf, vmStateOf } from './vm-record.ts';
+import { listVmsPage } from './list-vms-page.ts';
+import { toProtoVm, vmBackendOf } from './vm-record.ts';
 
 /** What the service is built from. */
 export interface VmRunnerServiceDeps {
@@ -108,9 +109,8 @@ export function createVmRunnerService({ lifecycle, registry, catalog, host, outp
       return { vm: toProtoVm(registry.require(request.vmId)) };
     },
     async listVms(request) {
-      const states = new Set(request.states);
-      const vms = registry.list().filter((vm) => states.size === 0 || states.has(vmStateOf(vm.state)));
-      return { vms: vms.map(toProtoVm) };
+      const page = listVmsPage(registry.list(), { ...request, states: new Set<number>(request.states) });
+      return { vms: page.vms.map(toProtoVm), nextPageToken: page.nextPageToken };
     },
     async capacity() {
       const reasons = await Promise.all(catalog.labels.map((label) => health.reasonOf(label)));
