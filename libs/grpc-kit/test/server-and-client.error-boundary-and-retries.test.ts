@@ -56,6 +56,9 @@ test.before(async (ctx) => {
         async getQueuePosition() {
           return { jobsAhead: 0, state: 1 as const };
         },
+        async countJobs() {
+          return { count: 0 };
+        },
         async *watchJobEvents() {
           // not exercised here
         },

@@ -18,13 +18,11 @@ export interface QueueGate {
   admit(): Promise<void>;
 }
 
-const pageSize = 500;
-
 /**
  * The SubmitJob queue limit (JOBMESH_MAX_QUEUED_JOBS). The queue length is counted in
  * persistence (so every orchestrator replica sees the same queue) at most once per
  * `countTtlMs`, shared by all submissions arriving meanwhile, plus those admitted since the
- * count: a burst of 1000 callers costs a few List calls, not 1000, and cannot overshoot.
+ * count: a burst of 1000 callers costs a few CountJobs calls, not 1000, and cannot overshoot.
  */
 export function createQueueGate(clients: MeshClients, options: QueueGateOptions): QueueGate {
   const ttlMs = options.countTtlMs ?? 500;
@@ -33,16 +31,10 @@ export function createQueueGate(clients: MeshClients, options: QueueGateOptions)
   let refreshing: Promise<void> | undefined;
   let admittedSince = 0;
 
-  const countQueued = async () => {
-    let queued = 0;
-    // Counting stops at the limit: past it the exact length does not matter.
-    for (let token = '', page = 0; queued < options.maxQueuedJobs && page < 1000; page++) {
-      const r = await clients.jobs.listJobs({ states: [JobState.JOB_STATE_QUEUED], runsOn: '', repoUrl: '', pageSize, pageToken: token });
-      queued += r.jobs.length;
-      if (!(token = r.nextPageToken)) break;
-    }
-    return queued;
-  };
+  // One query in persistence (CountJobs), stopping at the limit: past it the exact length does
+  // not matter. Paging through the QUEUED rows cost a List call and a row's worth of bytes per job.
+  const countQueued = async () =>
+    (await clients.jobs.countJobs({ states: [JobState.JOB_STATE_QUEUED], runsOn: '', limit: Math.min(options.maxQueuedJobs, 1_000_000) })).count;
   // One count for every caller waiting on it; the admitted tally restarts once per count
   // (the load drill found a burst of 200 each restarting it, letting 177 in past a limit of 20).
   const refresh = async () => {

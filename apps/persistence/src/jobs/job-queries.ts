@@ -123,6 +123,18 @@ export async function listJobEvents(db: CommonQueryMethods, requestId: string, a
     ORDER BY sequence LIMIT ${limit}`);
 }
 
+/**
+ * Jobs in some states (and of a label), counted up to `limit` in one statement: the inner LIMIT
+ * lets Postgres stop early (jobs_state_idx), so a huge queue costs no more than the limit.
+ */
+export async function countJobs(db: CommonQueryMethods, f: { states: string[]; runsOn: string; limit: number }) {
+  const conditions = [sql.fragment`TRUE`];
+  if (f.states.length) conditions.push(sql.fragment`j.state = ANY(${sql.array(f.states, 'text')}::job_state[])`);
+  if (f.runsOn) conditions.push(sql.fragment`j.runs_on = ${f.runsOn}`);
+  return db.oneFirst(sql.type(z.object({ count: z.number() }))`
+    SELECT count(*)::int8 AS count FROM (SELECT 1 FROM jobs j WHERE ${sql.join(conditions, sql.fragment` AND `)} LIMIT ${f.limit}) counted`);
+}
+
 /** QUEUED jobs of the same label created before this one (first in, first out). */
 export async function countQueuedAhead(db: CommonQueryMethods, requestId: string) {
   return db.maybeOne(sql.type(z.object({ jobs_ahead: z.number(), state: z.string() }))`

@@ -13,7 +13,7 @@ import {
   requireUuid,
 } from '../validation/fields.ts';
 import { decodePageToken, pageOf } from '../validation/page-token.ts';
-import { countQueuedAhead, findJob, insertJob, listJobEvents, listJobs, transitionJob, updateJobLinks, type NewJob } from './job-queries.ts';
+import { countJobs, countQueuedAhead, findJob, insertJob, listJobEvents, listJobs, transitionJob, updateJobLinks, type NewJob } from './job-queries.ts';
 import { toProtoJob, toProtoJobEvent, type JobRow } from './job-row.ts';
 
 const commitShaPattern = { regex: /^[0-9a-f]{40}([0-9a-f]{24})?$/, description: '40 or 64 lower-case hex digits' };
@@ -137,6 +137,15 @@ export function createJobStoreService(pool: DatabasePool, notifications: Notific
       const row = await countQueuedAhead(pool, requestId);
       if (!row) throw notFound('JOB_NOT_FOUND', `job ${requestId} does not exist`);
       return { jobsAhead: row.jobs_ahead, state: jobStates.fromDb(row.state) };
+    },
+
+    async countJobs(request) {
+      const count = await countJobs(pool, {
+        states: request.states.map((s, i) => jobStates.toDb(`states[${i}]`, s)),
+        runsOn: requireText('runs_on', request.runsOn, { min: 0, max: 128 }),
+        limit: pageSize('limit', request.limit, 1_000_000, 1_000_000),
+      });
+      return { count };
     },
 
     async *watchJobEvents(request, context) {
