@@ -5,6 +5,7 @@ import { createCollectArtifactsHandler } from './artifacts/create-collect-artifa
 import { createEntryHandlers } from './entries/create-entry-handlers.ts';
 import type { Roots } from './paths/create-roots.ts';
 import { createReadFileHandler } from './reads/create-read-file-handler.ts';
+import { createPruneHandlers } from './retention/create-prune-handlers.ts';
 import type { FsJobRecorder } from './records/create-fs-job-recorder.ts';
 import type { KeyLock } from './transfers/create-key-lock.ts';
 import { createTransferHandler } from './transfers/create-transfer-handler.ts';
@@ -41,6 +42,7 @@ export function createFsopsServer(deps: FsopsServerDeps): GrpcServer {
     chunkBytes: deps.copyChunkBytes, chunkDelayMs: deps.copyChunkDelayMs,
   };
   const entries = createEntryHandlers(deps.roots);
+  const prune = createPruneHandlers({ roots: deps.roots, mirrorsDir: deps.mirrorsDir, lock: deps.lock });
   return createGrpcServer({
     logger: deps.logger,
     tls: deps.tls,
@@ -54,6 +56,8 @@ export function createFsopsServer(deps: FsopsServerDeps): GrpcServer {
         remove: entries.remove,
         stat: entries.stat,
         list: entries.list,
+        pruneArtifacts: prune.pruneArtifacts,
+        pruneMirrors: prune.pruneMirrors,
       }),
     ],
   });
