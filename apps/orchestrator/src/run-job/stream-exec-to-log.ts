@@ -1,7 +1,8 @@
 import type { LogChunk } from '@jobmesh/contracts/jobmesh/persistence/v1/logs.ts';
 import type { LogStream } from '@jobmesh/contracts/jobmesh/types/v1/states.ts';
 import type { ExecResult } from '@jobmesh/contracts/jobmesh/vmrunner/v1/vm_runner.ts';
-import { unavailable } from '@jobmesh/grpc-kit';
+import { sleepUnlessAborted } from '@jobmesh/durable';
+import { isMeshError, MeshError, status, unavailable } from '@jobmesh/grpc-kit';
 import type { MeshClients } from '../clients/create-mesh-clients.ts';
 import type { LogMasker } from '../secrets/create-log-masker.ts';
 
@@ -10,6 +11,25 @@ const flushIntervalMs = 50;
 /** Most chunks appended in one call. */
 const maxChunksPerAppend = 500;
 
+/** How appends are retried and how much output may wait for them. */
+export interface LogAppendOptions {
+  /** Attempts of one batch before the run gives up on the log. @default 12 (about 35 s with the default backoff) */
+  attempts?: number;
+  /** First wait between attempts, doubled each time, in ms. @default 200 */
+  initialBackoffMs?: number;
+  /** Longest wait between attempts, in ms. @default 5000 */
+  maxBackoffMs?: number;
+  /**
+   * Output bytes waiting to be appended before the Exec stream is no longer read (vm-runner then
+   * holds the job back): with the batch in flight, the orchestrator holds at most about twice
+   * this per running job. @default 4 MiB
+   */
+  maxPendingBytes?: number;
+}
+
+/** Refusals a retry cannot change: the batch is reported at once. */
+const lasting = new Set<number>([status.INVALID_ARGUMENT, status.NOT_FOUND, status.ALREADY_EXISTS, status.PERMISSION_DENIED, status.FAILED_PRECONDITION, status.OUT_OF_RANGE, status.UNAUTHENTICATED]);
+
 /**
  * Runs the job in its VM through vm-runner's Exec stream and appends the
  * output to the job log as it arrives, batched (a flush at most every 50 ms),
@@ -17,40 +37,81 @@ const maxChunksPerAppend = 500;
  * orchestrator dies mid-run, the replayed step re-joins the same run (same chunks,
  * same seq, same result) instead of running the job a second time, and the chunk
  * sequence numbers from vm-runner make the re-appends no-ops.
+ * A failed append is retried (appends are idempotent by seq) in order: no later batch is
+ * appended before it, so the log never has a gap. If it still fails, the stream stops and this
+ * throws LOG_WRITE_FAILED (the cause's code): the step's retry re-joins the run and appends it
+ * all again, and if that fails too the job ends saying its log could not be written.
  * With a `masker`, secret values are replaced before a chunk leaves this
  * process; what it still holds back at the end goes out in chunks numbered
  * after the last one.
  * @returns how the job's process ended, and the log sequence number after its last chunk
+ * @throws MeshError LOG_WRITE_FAILED when the log could not be written; EXEC_STREAM_ENDED when vm-runner sent no result
  */
-export async function streamExecToLog(clients: Pick<MeshClients, 'logs'> & { vmRunner: ReturnType<MeshClients['vmRunnerAt']> }, requestId: string, vmId: string, timeoutMs: number, signal: AbortSignal, masker?: LogMasker<LogStream>): Promise<ExecResult & { nextSeq: number }> {
+export async function streamExecToLog(clients: Pick<MeshClients, 'logs'> & { vmRunner: ReturnType<MeshClients['vmRunnerAt']> }, requestId: string, vmId: string, timeoutMs: number, signal: AbortSignal, masker?: LogMasker<LogStream>, appendOptions: LogAppendOptions = {}): Promise<ExecResult & { nextSeq: number }> {
+  const attempts = appendOptions.attempts ?? 12;
+  const initialBackoffMs = appendOptions.initialBackoffMs ?? 200;
+  const maxBackoffMs = appendOptions.maxBackoffMs ?? 5000;
+  const maxPendingBytes = appendOptions.maxPendingBytes ?? 4 * 1024 * 1024;
   let pending: LogChunk[] = [];
+  let pendingBytes = 0;
   let flushing: Promise<void> = Promise.resolve();
+  // Once set, nothing more is appended: a later batch must not land after a gap.
+  let failure: MeshError | undefined;
+  const leave = new AbortController();
+
+  const appendWithRetry = async (batch: LogChunk[]) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await clients.logs.appendLogChunks({ chunks: batch });
+        return;
+      } catch (error) {
+        const code = isMeshError(error) ? error.code : status.UNKNOWN;
+        if (lasting.has(code) || attempt >= attempts || signal.aborted) {
+          const message = error instanceof Error ? error.message : String(error);
+          throw new MeshError(code, 'LOG_WRITE_FAILED', `the log of job ${requestId} could not be written from seq ${batch[0]!.seq} after ${attempt} attempt(s): ${message}`, { cause: error });
+        }
+        await sleepUnlessAborted(Math.min(maxBackoffMs, initialBackoffMs * 2 ** (attempt - 1)), signal);
+      }
+    }
+  };
+  /** Queues the pending chunks behind the batches before them; resolves once all are appended. */
   const flush = () => {
-    if (pending.length === 0) return flushing;
+    if (pending.length === 0 || failure) return flushing;
     const batch = pending.splice(0, maxChunksPerAppend);
-    flushing = flushing.then(() => clients.logs.appendLogChunks({ chunks: batch }).then(() => undefined));
+    pendingBytes -= batch.reduce((sum, chunk) => sum + chunk.data.length, 0);
+    flushing = flushing.then(() => (failure ? undefined : appendWithRetry(batch).catch((error: MeshError) => {
+      failure ??= error;
+      leave.abort(error); // also while the job is quiet: the step fails now, not at the job's end
+    })));
     return flushing;
   };
-  const timer = setInterval(() => void flush().catch(() => undefined), flushIntervalMs);
+  const timer = setInterval(() => void flush(), flushIntervalMs);
   let result: ExecResult | undefined;
   let lastSeq = -1;
   try {
-    for await (const message of clients.vmRunner.exec({ vmId, timeoutMs, killGraceMs: 5000, rejoin: true }, { signal })) {
+    for await (const message of clients.vmRunner.exec({ vmId, timeoutMs, killGraceMs: 5000, rejoin: true }, { signal: AbortSignal.any([signal, leave.signal]) })) {
+      if (failure) throw failure; // leaves the stream: with rejoin the job goes on, and a retry re-joins it
       if (message.output) {
         const { seq, stream, data } = message.output;
         lastSeq = Math.max(lastSeq, seq);
-        pending.push({ requestId, seq, stream, data: masker ? masker.mask(stream, data) : data, createdAt: undefined });
-        if (pending.length >= maxChunksPerAppend) await flush();
+        const masked = masker ? masker.mask(stream, data) : data;
+        pending.push({ requestId, seq, stream, data: masked, createdAt: undefined });
+        pendingBytes += masked.length;
+        // Not read further until the log caught up: vm-runner then holds the job's output back.
+        while (!failure && (pendingBytes >= maxPendingBytes || pending.length >= maxChunksPerAppend)) await flush();
       } else if (message.result) {
         result = message.result;
       }
     }
+  } catch (error) {
+    throw failure ?? error;
   } finally {
     clearInterval(timer);
   }
   for (const rest of masker?.drain() ?? []) pending.push({ requestId, seq: ++lastSeq, stream: rest.stream, data: rest.data, createdAt: undefined });
-  while (pending.length) await flush();
+  while (pending.length && !failure) await flush();
   await flushing;
+  if (failure) throw failure;
   if (!result) throw unavailable('EXEC_STREAM_ENDED', `vm-runner ended the exec stream of vm ${vmId} without a result`);
   return { ...result, nextSeq: lastSeq + 1 };
 }
