@@ -1,4 +1,5 @@
 import { isLoopbackAddress, loadTlsConfig, serviceAddressDefaults } from '@jobmesh/config';
+import { AdminServiceService } from '@jobmesh/contracts/jobmesh/orchestrator/v1/admin.ts';
 import { ArtifactServiceService } from '@jobmesh/contracts/jobmesh/orchestrator/v1/artifacts.ts';
 import { JobServiceService } from '@jobmesh/contracts/jobmesh/orchestrator/v1/jobs.ts';
 import { OperationServiceService } from '@jobmesh/contracts/jobmesh/orchestrator/v1/operations.ts';
@@ -28,7 +29,9 @@ export function createApi(env: NodeJS.ProcessEnv = process.env, warn: (line: str
     operations: createClient(OperationServiceService, address, options),
     vms: createClient(VmServiceService, address, options),
     artifacts: createClient(ArtifactServiceService, address, options),
-    close: () => [api.jobs, api.operations, api.vms, api.artifacts].forEach((c) => c.close()),
+    // A prune of a long history takes minutes.
+    admin: createClient(AdminServiceService, address, { ...options, deadlineMs: 600_000 }),
+    close: () => [api.jobs, api.operations, api.vms, api.artifacts, api.admin].forEach((c) => c.close()),
   };
   return api;
 }

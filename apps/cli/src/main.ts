@@ -1,6 +1,7 @@
 import { assertSupportedNode } from '@jobmesh/config';
 import { MeshError, status } from '@jobmesh/grpc-kit';
 import { cancel, jobs, logs, show, submit } from './commands/job-commands.ts';
+import { admin } from './commands/admin-commands.ts';
 import { artifacts } from './commands/artifact-commands.ts';
 import { labels, ops, vms } from './commands/operation-commands.ts';
 import { createApi } from './create-api.ts';
@@ -23,16 +24,19 @@ const usage = `jobmesh: run CI jobs in VMs (talks to the public API at $JOBMESH_
   jobmesh vms --console VM_ID [--bytes N]   the end of a VM's serial console (kept after it is destroyed)
   jobmesh labels                               runs_on labels per vm-runner: slots, available or why not, accelerator
   jobmesh ops ID
+  jobmesh admin prune [--dry-run] [--older-than-days N | --older-than TIME]
+                                               apply retention now (admin token): ended history past the cutoff
+                                               (default: the mesh's JOBMESH_RETENTION_* days) goes; --dry-run counts only
 
   --json   machine-readable output
   --secret-env K  sends $K as a secret: stored encrypted, masked as *** in logs and in show
   JOBMESH_TOKEN   bearer token sent with every call; JOBMESH_TLS_CA / _CERT / _KEY turn TLS on
   submit --follow exits with the job's exit code (124 timed out, 130 cancelled).`;
 
-const commands = { submit, jobs, show, logs, cancel, vms, labels, ops, artifacts } as const;
+const commands = { submit, jobs, show, logs, cancel, vms, labels, ops, artifacts, admin } as const;
 
 async function main(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, new Set(['follow', 'f', 'json', 'help', 'h', 'all']));
+  const args = parseArgs(argv, new Set(['follow', 'f', 'json', 'help', 'h', 'all', 'dry-run']));
   if (args.command === 'help' || args.flags.has('help') || args.flags.has('h')) return process.stdout.write(usage + '\n'), 0;
   const command = commands[args.command as keyof typeof commands];
   if (!command) throw new UsageError(`unknown command ${args.command}`);

@@ -2,6 +2,8 @@ import { addressSchema, defaultRepoUrlAllowlist, isLoopbackAddress, parseRepoUrl
 import { z } from 'zod';
 
 const integer = (min: number, max: number, fallback: number) => z.coerce.number().int().min(min).max(max).default(fallback);
+/** A per-kind retention override in days; unset = JOBMESH_RETENTION_DAYS. */
+const retentionDays = z.coerce.number().int().min(0).max(36_500).optional();
 
 /** Environment of the orchestrator, every variable with its default. */
 export const orchestratorConfigSchema = z
@@ -29,6 +31,22 @@ export const orchestratorConfigSchema = z
     JOBMESH_ARTIFACT_MAX_FILES: integer(1, 10_000, 1000),
     /** Most artifact bytes one job may produce in all. @default 1073741824 (1 GiB) */
     JOBMESH_ARTIFACT_MAX_BYTES: integer(1, Number.MAX_SAFE_INTEGER, 1024 ** 3),
+    /** Days ended history is kept (jobs, logs, artifacts, VM records, fs jobs, unused git mirrors); 0 = forever. @default 30 */
+    JOBMESH_RETENTION_DAYS: integer(0, 36_500, 30),
+    /** Days ended jobs (with their events and workflows) are kept; 0 = forever. @default JOBMESH_RETENTION_DAYS */
+    JOBMESH_RETENTION_JOBS_DAYS: retentionDays,
+    /** Days the logs of ended jobs are kept (never longer than their job); 0 = as long as the job. @default JOBMESH_RETENTION_DAYS */
+    JOBMESH_RETENTION_LOGS_DAYS: retentionDays,
+    /** Days artifacts (manifests and folders) of ended jobs are kept (never longer than their job); 0 = as long as the job. @default JOBMESH_RETENTION_DAYS */
+    JOBMESH_RETENTION_ARTIFACTS_DAYS: retentionDays,
+    /** Days records of destroyed VMs are kept; 0 = forever. @default JOBMESH_RETENTION_DAYS */
+    JOBMESH_RETENTION_VMS_DAYS: retentionDays,
+    /** Days records of finished fs jobs are kept; 0 = forever. @default JOBMESH_RETENTION_DAYS */
+    JOBMESH_RETENTION_FS_JOBS_DAYS: retentionDays,
+    /** Days a git mirror no checkout used is kept; 0 = forever. @default JOBMESH_RETENTION_DAYS */
+    JOBMESH_RETENTION_MIRRORS_DAYS: retentionDays,
+    /** How often this orchestrator applies retention, in ms (first run a minute after start); 0 = never (only AdminService/PruneHistory). @default 3600000 */
+    JOBMESH_RETENTION_INTERVAL_MS: integer(0, 7 * 24 * 3_600_000, 3_600_000),
     /** Time calls in flight get at shutdown, in ms. @default 10000 */
     JOBMESH_SHUTDOWN_GRACE_MS: integer(0, 600_000, 10_000),
     /**
@@ -90,6 +108,17 @@ export const orchestratorConfigSchema = z
     vmReadyTimeoutMs: env.JOBMESH_VM_READY_TIMEOUT_MS,
     artifactLimits: { maxFiles: env.JOBMESH_ARTIFACT_MAX_FILES, maxBytes: env.JOBMESH_ARTIFACT_MAX_BYTES },
     shutdownGraceMs: env.JOBMESH_SHUTDOWN_GRACE_MS,
+    retention: {
+      intervalMs: env.JOBMESH_RETENTION_INTERVAL_MS,
+      days: {
+        jobs: env.JOBMESH_RETENTION_JOBS_DAYS ?? env.JOBMESH_RETENTION_DAYS,
+        logs: env.JOBMESH_RETENTION_LOGS_DAYS ?? env.JOBMESH_RETENTION_DAYS,
+        artifacts: env.JOBMESH_RETENTION_ARTIFACTS_DAYS ?? env.JOBMESH_RETENTION_DAYS,
+        vms: env.JOBMESH_RETENTION_VMS_DAYS ?? env.JOBMESH_RETENTION_DAYS,
+        fsJobs: env.JOBMESH_RETENTION_FS_JOBS_DAYS ?? env.JOBMESH_RETENTION_DAYS,
+        mirrors: env.JOBMESH_RETENTION_MIRRORS_DAYS ?? env.JOBMESH_RETENTION_DAYS,
+      },
+    },
     tls: toTlsConfig(env, 'orchestrator'),
     crashAt: env.JOBMESH_FAULT_CRASH_AT,
     tokensFile: env.JOBMESH_TOKENS_FILE,

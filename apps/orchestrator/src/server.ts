@@ -4,10 +4,12 @@ import { createGrpcServer, type Authorizer, type GrpcServer, type TlsOptions } f
 import type { Logger } from '@jobmesh/logger';
 import type { MeshClients } from './clients/create-mesh-clients.ts';
 import type { QueueGate } from './jobs/create-queue-gate.ts';
+import { createAdminService } from './admin/admin-service.ts';
 import { createArtifactService } from './artifacts/artifact-service.ts';
 import { createJobService } from './jobs/job-service.ts';
 import { createOperationService } from './operations/operation-service.ts';
 import { createVmService } from './operations/vm-service.ts';
+import type { RetentionDays } from './retention/retention-cutoffs.ts';
 import type { SecretBox } from './secrets/create-secret-box.ts';
 
 /** What the orchestrator server is built from. */
@@ -26,14 +28,19 @@ export interface OrchestratorServerDeps {
   authorize?: Authorizer;
   /** Repository URLs SubmitJob accepts. @default every network scheme, no file:// */
   repoUrlRules?: readonly RepoUrlRule[];
+  /** Retention AdminService/PruneHistory applies without older_than. @default 30 days for every kind */
+  retentionDays?: RetentionDays;
 }
 
+const defaultRetentionDays: RetentionDays = { jobs: 30, logs: 30, artifacts: 30, vms: 30, fsJobs: 30, mirrors: 30 };
+
 /** Builds the public API server (jobs, operations, VMs, artifacts, health, reflection); no environment, no listening. */
-export function createOrchestratorServer({ clients, runtime, logger, defaultJobTimeoutMs, secrets, queueGate, tls, authorize, repoUrlRules }: OrchestratorServerDeps): GrpcServer {
+export function createOrchestratorServer({ clients, runtime, logger, defaultJobTimeoutMs, secrets, queueGate, tls, authorize, repoUrlRules, retentionDays }: OrchestratorServerDeps): GrpcServer {
   return createGrpcServer({
     logger,
     tls,
     authorize,
-    services: [createJobService({ clients, runtime, defaultJobTimeoutMs, secrets, queueGate, repoUrlRules }), createOperationService(clients), createVmService(clients), createArtifactService(clients)],
+    services: [createJobService({ clients, runtime, defaultJobTimeoutMs, secrets, queueGate, repoUrlRules }), createOperationService(clients), createVmService(clients), createArtifactService(clients),
+      createAdminService(clients, retentionDays ?? defaultRetentionDays)],
   });
 }

@@ -8,6 +8,7 @@ import { createMeshClients } from './clients/create-mesh-clients.ts';
 import type { OrchestratorConfig } from './config.ts';
 import { createQueueGate } from './jobs/create-queue-gate.ts';
 import { workflowNames } from './names.ts';
+import { createRetentionTimer } from './retention/create-retention-timer.ts';
 import { createRunJobWorkflow } from './run-job/run-job-workflow.ts';
 import { createSecretBox } from './secrets/create-secret-box.ts';
 import { loadSecretsKey } from './secrets/load-secrets-key.ts';
@@ -60,13 +61,16 @@ export async function startOrchestrator(config: OrchestratorConfig, logger: Logg
     clients, runtime, logger, secrets, defaultJobTimeoutMs: config.defaultJobTimeoutMs,
     queueGate: createQueueGate(clients, { maxQueuedJobs: config.maxQueuedJobs }),
     tls: config.tls, authorize: tokens ? createTokenAuthorizer(tokens) : undefined, repoUrlRules: config.repoUrlRules,
+    retentionDays: config.retention.days,
   });
   const port = await server.listen(config.address);
   runtime.run();
+  const retention = createRetentionTimer(clients, { ...config.retention, logger: logger.child({ component: 'retention' }) });
   server.setServing(true);
   return {
     port,
     async stop() {
+      retention.stop();
       await server.shutdown(config.shutdownGraceMs);
       await runtime.stop();
       clients.close();

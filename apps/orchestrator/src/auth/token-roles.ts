@@ -25,6 +25,7 @@ export const methodRoles: Record<string, TokenRole> = {
   '/jobmesh.orchestrator.v1.ArtifactService/DownloadArtifact': 'read',
   '/jobmesh.orchestrator.v1.JobService/SubmitJob': 'submit',
   '/jobmesh.orchestrator.v1.JobService/CancelJob': 'admin',
+  '/jobmesh.orchestrator.v1.AdminService/PruneHistory': 'admin',
 };
 
 /**

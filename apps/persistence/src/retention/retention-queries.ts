@@ -83,7 +83,7 @@ function table(
     async count(db, c) {
       const counted = await db.one(sql.type(Counted)`SELECT count(*)::int8 AS n, coalesce(sum(${bytes}), 0)::int8 AS bytes ${from(c)}`);
       if (!options.returnsSets) return counted;
-      return { ...counted, sets: [...(await db.any(sql.type(PrunedSet)`SELECT t.job_request_id, t.artifact_dir ${from(c)} LIMIT 1000`))] };
+      return { ...counted, sets: [...(await db.any(sql.type(PrunedSet)`SELECT t.job_request_id, t.artifact_dir ${from(c)} LIMIT 10000`))] };
     },
   };
 }
