@@ -8,7 +8,7 @@ import { createClient, Metadata } from '@jobmesh/grpc-kit';
 
 /**
  * Clients of the public API at `JOBMESH_ADDR` (then `JOBMESH_ORCHESTRATOR_ADDR`,
- * then 127.0.0.1:50051). The CLI uses nothing else. TLS comes from the
+ * then 127.0.0.2:50051). The CLI uses nothing else. TLS comes from the
  * JOBMESH_TLS_* variables (loadTlsConfig); `JOBMESH_TOKEN`, when set, goes
  * with every call as `authorization: Bearer <token>`. A token about to travel
  * in plaintext to an address other machines can see is warned about through `warn`.

@@ -9,7 +9,7 @@ import { parseArgs, UsageError } from './parse-args.ts';
 
 assertSupportedNode();
 
-const usage = `jobmesh: run CI jobs in VMs (talks to the public API at $JOBMESH_ADDR, default 127.0.0.1:50051)
+const usage = `jobmesh: run CI jobs in VMs (talks to the public API at $JOBMESH_ADDR, default 127.0.0.2:50051)
 
   jobmesh submit --repo URL --commit SHA --runs-on LABEL [--env K=V]... [--secret-env K]... [--timeout MS]
                  [--artifact GLOB]... [--artifact-when on_success|on_failure|always] [--id UUID] [--follow] -- COMMANDS...
@@ -56,7 +56,7 @@ main(process.argv.slice(2)).then(
       process.exit(2);
     }
     if (error instanceof MeshError) {
-      const where = error.code === status.UNAVAILABLE ? ` (is the mesh running at ${process.env.JOBMESH_ADDR || '127.0.0.1:50051'}?)` : '';
+      const where = error.code === status.UNAVAILABLE ? ` (is the mesh running at ${process.env.JOBMESH_ADDR || '127.0.0.2:50051'}?)` : '';
       process.stderr.write(`jobmesh: ${status[error.code]}: ${error.message}${where}\n`);
       process.exit(1);
     }

@@ -6,8 +6,8 @@ import { fsopsConfigSchema } from './config.ts';
 
 test('every variable has its documented default', () => {
   const config = parseConfig(fsopsConfigSchema, {});
-  assert.is(config.address, '127.0.0.1:50054');
-  assert.is(config.persistenceAddress, '127.0.0.1:50052');
+  assert.is(config.address, '127.0.0.2:50054');
+  assert.is(config.persistenceAddress, '127.0.0.2:50052');
   assert.equal(config.roots, {
     workspace: resolve('.jobmesh/fsops/workspaces'), staging: resolve('.jobmesh/fsops/staging'), artifacts: resolve('.jobmesh/fsops/artifacts'),
   });

@@ -9,9 +9,9 @@ const directory = z.string().min(1).optional();
 /** Environment of the fsops service, every variable with its default. */
 export const fsopsConfigSchema = z
   .object({
-    /** Address to listen on. @default 127.0.0.1:50054 */
+    /** Address to listen on. @default 127.0.0.2:50054 */
     JOBMESH_FSOPS_ADDR: addressSchema.default(serviceAddressDefaults.fsops),
-    /** Persistence to record fs jobs in. @default 127.0.0.1:50052 */
+    /** Persistence to record fs jobs in. @default 127.0.0.2:50052 */
     JOBMESH_PERSISTENCE_ADDR: addressSchema.default(serviceAddressDefaults.persistence),
     /** Data directory of the mesh; the roots below default inside it. @default ./.jobmesh */
     JOBMESH_DATA_DIR: z.string().min(1).default('.jobmesh'),

@@ -8,14 +8,14 @@ const retentionDays = z.coerce.number().int().min(0).max(36_500).optional();
 /** Environment of the orchestrator, every variable with its default. */
 export const orchestratorConfigSchema = z
   .object({
-    /** Address to listen on. @default 127.0.0.1:50051 */
+    /** Address to listen on. @default 127.0.0.2:50051 */
     JOBMESH_ORCHESTRATOR_ADDR: addressSchema.default(serviceAddressDefaults.orchestrator),
-    /** persistence. @default 127.0.0.1:50052 */
+    /** persistence. @default 127.0.0.2:50052 */
     JOBMESH_PERSISTENCE_ADDR: addressSchema.default(serviceAddressDefaults.persistence),
-    /** vm-runner. @default 127.0.0.1:50053 */
-    /** vm-runner, or several separated by commas: jobs go to one with a free slot of their label. @default 127.0.0.1:50053 */
+    /** vm-runner. @default 127.0.0.2:50053 */
+    /** vm-runner, or several separated by commas: jobs go to one with a free slot of their label. @default 127.0.0.2:50053 */
     JOBMESH_VMRUNNER_ADDR: z.string().default(serviceAddressDefaults.vmRunner).pipe(z.string().transform((v) => v.split(',').map((a) => a.trim()).filter(Boolean)).pipe(z.array(addressSchema).min(1, 'needs at least one address'))),
-    /** fsops. @default 127.0.0.1:50054 */
+    /** fsops. @default 127.0.0.2:50054 */
     JOBMESH_FSOPS_ADDR: addressSchema.default(serviceAddressDefaults.fsops),
     /** Workflow lease, in ms: how long a crashed orchestrator's jobs wait before another claims them. @default 10000 */
     JOBMESH_LEASE_MS: integer(500, 600_000, 10_000),

@@ -9,7 +9,7 @@ const integer = (min: number, max: number, fallback: number) =>
 /** Environment of the persistence service, every variable with its default. */
 export const persistenceConfigSchema = z
   .object({
-    /** Address to listen on. @default 127.0.0.1:50052 */
+    /** Address to listen on. @default 127.0.0.2:50052 */
     JOBMESH_PERSISTENCE_ADDR: addressSchema.default(serviceAddressDefaults.persistence),
     /** Postgres to use; unset = start an embedded Postgres under JOBMESH_DATA_DIR. */
     DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),

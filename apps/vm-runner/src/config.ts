@@ -11,9 +11,9 @@ const integer = (min: number, max: number, fallback: number) =>
 /** Environment of the vm-runner service, every variable with its default. */
 export const vmRunnerConfigSchema = z
   .object({
-    /** Address to listen on. @default 127.0.0.1:50053 */
+    /** Address to listen on. @default 127.0.0.2:50053 */
     JOBMESH_VMRUNNER_ADDR: addressSchema.default(serviceAddressDefaults.vmRunner),
-    /** Persistence to record VM events in. @default 127.0.0.1:50052 */
+    /** Persistence to record VM events in. @default 127.0.0.2:50052 */
     JOBMESH_PERSISTENCE_ADDR: addressSchema.default(serviceAddressDefaults.persistence),
     /** Root of local data. @default ./.jobmesh */
     JOBMESH_DATA_DIR: z.string().min(1).default('.jobmesh'),

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { defaultImageCacheDir, ensureDebianImage, type DebianImage } from '@jobmesh/vm-image';
+import { meshLoopbackHost } from '@jobmesh/config';
 import { withDeadline } from '@jobmesh/grpc-kit/testing';
 import { startTestPersistence, type TestPersistence } from '@jobmesh/persistence/testing';
 import { skipTest } from '@jobmesh/testing-tools';
@@ -11,7 +12,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { collectExec, killProcessesMentioning, prepareRequest, startTestVmRunner, type TestVmRunner } from './support/index.ts';
 
-type Ctx = { p: TestPersistence; r?: TestVmRunner; image?: DebianImage; problem?: string; http: Server; port: number; workspace: string };
+type Ctx = { p: TestPersistence; r?: TestVmRunner; image?: DebianImage; problem?: string; http: Server; port: number; mesh: Server; meshPort: number; workspace: string };
 const test = suite<Ctx>('a stock Debian 12 cloud image: cloud-init starts the agent from the seed, the job has the NAT network');
 test.before(async (ctx) => {
   ctx.p = await withDeadline(startTestPersistence(), 60_000, 'start persistence');
@@ -24,6 +25,10 @@ test.before(async (ctx) => {
   ctx.http = createServer((_req, res) => res.end('served by the host\n'));
   await new Promise<void>((resolve) => ctx.http.listen(0, '127.0.0.1', resolve));
   ctx.port = (ctx.http.address() as AddressInfo).port;
+  // A stand-in for the mesh's own services, on the loopback address they listen on by default.
+  ctx.mesh = createServer((_req, res) => res.end('the mesh\n'));
+  await new Promise<void>((resolve) => ctx.mesh.listen(0, meshLoopbackHost, resolve));
+  ctx.meshPort = (ctx.mesh.address() as AddressInfo).port;
   ctx.workspace = await mkdtemp(join(tmpdir(), 'jobmesh-debian-ws-'));
   await writeFile(join(ctx.workspace, 'input.txt'), 'from the workspace\n');
   ctx.r = await withDeadline(startTestVmRunner({
@@ -40,6 +45,7 @@ test.after(async (ctx) => {
   await ctx.r?.dispose();
   await ctx.p?.stop();
   ctx.http?.close();
+  ctx.mesh?.close();
   if (ctx.workspace) await rm(ctx.workspace, { recursive: true, force: true });
 });
 
@@ -51,6 +57,8 @@ test('prepare → ready → exec (os-release, uname, the workspace, a file from 
     'echo "kernel=$(uname -r)"',
     'cat input.txt',
     `curl -fsS http://10.0.2.2:${ctx.port}/hello`,
+    // The mesh listens on 127.0.0.2: NAT maps 10.0.2.2 to the host's 127.0.0.1 only.
+    `if curl -fsS --max-time 5 http://10.0.2.2:${ctx.meshPort}/ >/dev/null 2>&1; then echo reached-the-mesh; else echo mesh-unreachable; fi`,
     'mkdir -p out; echo made-in-debian > out/r.txt',
     'exit 3',
   ].join('\n');
@@ -63,7 +71,7 @@ test('prepare → ready → exec (os-release, uname, the workspace, a file from 
   assert.is(run.result?.exitCode, 3, run.stdout + run.stderr);
   assert.match(run.stdout, /os=Debian GNU\/Linux 12 \(bookworm\)/);
   assert.match(run.stdout, new RegExp(`kernel=${ctx.image.manifest.kernelVersion.replace(/[.+]/g, '\\$&')}`));
-  assert.match(run.stdout, /from the workspace\nserved by the host\n/);
+  assert.match(run.stdout, /from the workspace\nserved by the host\nmesh-unreachable\n/);
   const out = await c.collectOutputs({ vmId: vm!.id, patterns: ['out/**'], maxFiles: 0, maxBytes: 0 });
   assert.equal(out.files.map((f) => [f.path, f.sizeBytes]), [['out/r.txt', 15]]);
   await c.destroy({ vmId: vm!.id });

@@ -49,7 +49,7 @@ export function planCollection(entries: readonly ListedEntry[], patterns: readon
       }
       if (entry.targetKind !== 'file') continue;
     }
-    files.push({ path, size: entry.size, mode: entry.mode & 0o7777 });
+    files.push({ path, size: entry.size, mode: entry.mode & 0o777 });
     bytesTotal += entry.size;
   }
   if (files.length > limits.maxFiles) {

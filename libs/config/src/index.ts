@@ -4,7 +4,7 @@ export { loadConfigOrExit } from './load-config-or-exit.ts';
 export { isLoopbackAddress } from './is-loopback-address.ts';
 export { defaultRepoUrlAllowlist, isRepoUrlAllowed, isSshAgentHost, parseRepoUrlAllowlist, repoUrlParts, repoUrlSchemes } from './repo-url-allowlist.ts';
 export type { RepoUrlRule, RepoUrlScheme } from './repo-url-allowlist.ts';
-export { addressSchema, serviceAddressDefaults, serviceAddressVariables } from './service-addresses.ts';
+export { addressSchema, meshLoopbackHost, serviceAddressDefaults, serviceAddressVariables } from './service-addresses.ts';
 export type { ServiceName } from './service-addresses.ts';
 export { loadTlsConfig, refineTlsEnv, tlsEnvProblems, tlsEnvShape, tlsServicePlaceholder, tlsVariables, toTlsConfig } from './tls-config.ts';
 export type { TlsConfig } from './tls-config.ts';

@@ -11,12 +11,20 @@ export const serviceAddressVariables = {
   fsops: 'JOBMESH_FSOPS_ADDR',
 } as const satisfies Record<ServiceName, string>;
 
+/**
+ * The loopback address the mesh listens on by default: 127.0.0.2, not 127.0.0.1. A qemu guest on
+ * user-mode NAT reaches the host's 127.0.0.1 as 10.0.2.2 (slirp maps only that address), so a job
+ * in a VM could otherwise call every service of an unauthenticated dev mesh, and through the
+ * process backend run commands on the host. Linux answers on all of 127.0.0.0/8.
+ */
+export const meshLoopbackHost = '127.0.0.2';
+
 /** Default addresses, loopback only. */
 export const serviceAddressDefaults = {
-  orchestrator: '127.0.0.1:50051',
-  persistence: '127.0.0.1:50052',
-  vmRunner: '127.0.0.1:50053',
-  fsops: '127.0.0.1:50054',
+  orchestrator: `${meshLoopbackHost}:50051`,
+  persistence: `${meshLoopbackHost}:50052`,
+  vmRunner: `${meshLoopbackHost}:50053`,
+  fsops: `${meshLoopbackHost}:50054`,
 } as const satisfies Record<ServiceName, string>;
 
 /** `host:port` (port 0 to 65535; `[::1]:port` for IPv6), as grpc-js binds and dials it. */

@@ -10,7 +10,7 @@ const schema = z.object({
 });
 
 test('defaults apply when variables are unset', () => {
-  assert.equal(parseConfig(schema, {}), { JOBMESH_PERSISTENCE_ADDR: '127.0.0.1:50052', JOBMESH_DB_POOL_SIZE: 10 });
+  assert.equal(parseConfig(schema, {}), { JOBMESH_PERSISTENCE_ADDR: '127.0.0.2:50052', JOBMESH_DB_POOL_SIZE: 10 });
 });
 
 test('every invalid variable is reported at once, by name', () => {

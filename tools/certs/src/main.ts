@@ -10,12 +10,12 @@ for (let i = 0; i < args.length; i++) {
   if (args[i] === '--out' && args[i + 1]) out = args[++i]!;
   else if (args[i] === '--host' && args[i + 1]) hosts.push(args[++i]!);
   else {
-    process.stderr.write('usage: node tools/certs/src/main.ts [--out DIR] [--host NAME]...  (default --out .jobmesh/certs; hosts localhost 127.0.0.1 ::1)\n');
+    process.stderr.write('usage: node tools/certs/src/main.ts [--out DIR] [--host NAME]...  (default --out .jobmesh/certs; hosts localhost 127.0.0.1 127.0.0.2 ::1)\n');
     process.exit(2);
   }
 }
 
-makeDevCertificates(out, hosts.length ? { hosts: ['localhost', '127.0.0.1', '::1', ...hosts] } : {}).then(
+makeDevCertificates(out, hosts.length ? { hosts: ['localhost', '127.0.0.1', '127.0.0.2', '::1', ...hosts] } : {}).then(
   (c) => {
     process.stdout.write(`dev certificates in ${c.dir} (for development only: the CA key is there too)\n\n` +
       `# every service (and npm start) and the CLI; each process reads its own certificate, {service} being\n` +

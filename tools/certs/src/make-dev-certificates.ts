@@ -34,7 +34,7 @@ export interface DevCertificates {
 
 /** Options of makeDevCertificates. */
 export interface DevCertificateOptions {
-  /** Host names and IPs the server certificate is valid for. @default ['localhost', '127.0.0.1', '::1'] */
+  /** Host names and IPs the server certificate is valid for. @default ['localhost', '127.0.0.1', '127.0.0.2', '::1'] */
   hosts?: string[];
   /** Validity in days. @default 825 */
   days?: number;
@@ -81,7 +81,7 @@ export async function makeDevCertificates(dir: string, options: DevCertificateOp
   const out = resolve(dir);
   await mkdir(out, { recursive: true });
   const days = options.days ?? 825;
-  const hosts = options.hosts ?? ['localhost', '127.0.0.1', '::1'];
+  const hosts = options.hosts ?? ['localhost', '127.0.0.1', '127.0.0.2', '::1'];
   const ca = { cert: join(out, 'ca.crt'), key: join(out, 'ca.key') };
   // A scratch dir for openssl's serial file, so repeated runs leave nothing behind in `dir`.
   const scratch = await mkdtemp(join(out, '.tmp-'));

@@ -31,9 +31,10 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 
 const user = 'postgres';
-// Local-only cluster listening on 127.0.0.1: a fixed password keeps URLs predictable.
+// Local-only cluster: a fixed password keeps URLs predictable, so it listens on 127.0.0.2, which a
+// qemu guest on user-mode NAT cannot reach (slirp maps 10.0.2.2 to 127.0.0.1 only).
 const password = 'postgres';
-const host = '127.0.0.1';
+const host = '127.0.0.2';
 const freePortAttempts = 5;
 const readyQueryTimeoutMs = 30_000;
 const logTailLines = 60;

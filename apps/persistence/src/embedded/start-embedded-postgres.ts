@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 
 /** A running embedded Postgres, owned by its launcher process. */
 export type EmbeddedPostgres = {
-  /** Superuser URL of the `postgres` database, e.g. `postgres://postgres:postgres@127.0.0.1:PORT/postgres`. */
+  /** Superuser URL of the `postgres` database, e.g. `postgres://postgres:postgres@127.0.0.2:PORT/postgres`. */
   url: string;
   port: number;
   /** Pid of the launcher process (not of Postgres). */
@@ -24,7 +24,7 @@ export type EmbeddedPostgres = {
 export type StartEmbeddedPostgresOptions = {
   /** Directory that holds the cluster (`DIR/pg`); created and initialised on first use, kept afterwards. */
   dataDir: string;
-  /** Fixed port; by default a free port on 127.0.0.1. */
+  /** Fixed port; by default a free port on 127.0.0.2. */
   port?: number;
   /** fsync, synchronous_commit and full_page_writes off: for tests, where an OS crash may lose data. */
   fast?: boolean;

@@ -23,7 +23,7 @@ export interface StagedFile {
 /**
  * Opens `<destination>/<path>` for staging under a temporary name (`.<name>.jm-part`, mode 0600),
  * hashing what is written, so no half-written file ever carries the final name.
- * @param mode - permission bits the staged file gets at commit (at least owner read/write)
+ * @param mode - permission bits the staged file gets at commit (0o777 of them, at least owner read/write)
  */
 export async function openStagedFile(destination: string, path: string, mode: number): Promise<StagedFile> {
   const final = join(destination, path);
@@ -33,6 +33,8 @@ export async function openStagedFile(destination: string, path: string, mode: nu
   const hash = createHash('sha256');
   let size = 0;
   let pending: Promise<unknown> = Promise.resolve();
+  // The first write error, kept (and the chain marked handled) so a failing disk cannot become an unhandled rejection between writes.
+  let failed: unknown;
   let closed = false;
   const close = async () => {
     if (closed) return;
@@ -44,7 +46,9 @@ export async function openStagedFile(destination: string, path: string, mode: nu
     write(data) {
       hash.update(data);
       size += data.length;
-      pending = pending.then(() => handle.write(data));
+      pending = pending.then(() => (failed === undefined ? handle.write(data) : undefined)).catch((error: unknown) => {
+        failed ??= error;
+      });
     },
     get size() {
       return size;
@@ -52,14 +56,19 @@ export async function openStagedFile(destination: string, path: string, mode: nu
     async commit(expected) {
       await pending;
       await close();
+      if (failed !== undefined) {
+        await rm(temp, { force: true });
+        throw failed;
+      }
       const sha256 = hash.digest('hex');
       if (expected && (expected.sizeBytes !== size || expected.sha256 !== sha256)) {
         await rm(temp, { force: true });
         throw failedPrecondition('ARTIFACT_TRANSFER_CORRUPTED', `artifact ${path}: received ${size} bytes with sha256 ${sha256}; the source has ${expected.sizeBytes} bytes with sha256 ${expected.sha256}`);
       }
-      await chmod(temp, (mode & 0o7777) | 0o600);
+      // Permission bits only: a guest never gets a setuid, setgid or sticky file onto the host.
+      await chmod(temp, (mode & 0o777) | 0o600);
       await rename(temp, final);
-      return { path, sizeBytes: size, sha256, mode: mode & 0o7777 };
+      return { path, sizeBytes: size, sha256, mode: mode & 0o777 };
     },
     async abort() {
       await close().catch(() => undefined);

@@ -1,12 +1,17 @@
 import path from 'node:path';
 import { runCommand } from './run-command.ts';
 
-/** The format of a disk image as `qemu-img info` detects it (`qcow2`, `raw`…), never assumed from its name. */
+/**
+ * The format of a disk image as `qemu-img info` detects it (`qcow2`, `raw`…), never assumed from its name.
+ * @throws Error when the image has a backing file of its own
+ */
 export async function detectDiskFormat(diskPath: string): Promise<string> {
   const stdout = await runCommand('qemu-img', ['info', '--output=json', path.resolve(diskPath)]);
-  const format = (JSON.parse(stdout.toString()) as { format?: unknown }).format;
-  if (typeof format !== 'string' || !/^[a-z0-9]+$/.test(format)) throw new Error(`qemu-img info gave no format for ${diskPath}`);
-  return format;
+  const info = JSON.parse(stdout.toString()) as { format?: unknown; 'backing-filename'?: unknown };
+  if (typeof info.format !== 'string' || !/^[a-z0-9]+$/.test(info.format)) throw new Error(`qemu-img info gave no format for ${diskPath}`);
+  // A base image naming a backing file would make qemu open that (any host file): refused.
+  if (info['backing-filename'] !== undefined) throw new Error(`${diskPath} has a backing file (${String(info['backing-filename'])}); a label's image must stand alone (qemu-img convert it first)`);
+  return info.format;
 }
 
 /**

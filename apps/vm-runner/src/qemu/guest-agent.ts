@@ -1,3 +1,4 @@
+import { MeshError, status } from '@jobmesh/grpc-kit';
 import { createConnection, type Socket } from 'node:net';
 import { constants } from 'node:os';
 import { createFrameDecoder, encodeFrame, type Frame, type HostFrameType } from './agent-protocol.ts';
@@ -92,6 +93,10 @@ interface Subscriber {
 }
 
 const maxDiagnostics = 50;
+/** Largest listing a guest may send in answer to LIST (about 200 000 entries). */
+const maxListingBytes = 32 * 1024 * 1024;
+/** Frames that show a transfer is progressing (a LOG does not). */
+const transferFrames: ReadonlySet<string> = new Set(['FILE', 'DATA', 'FEND', 'FERR']);
 const jobFrameTypes = new Set(['OUT', 'ERR', 'EXIT']);
 
 /**
@@ -140,7 +145,14 @@ export function createGuestAgent(socketPath: string, options: GuestAgentOptions 
         note('job output backlog full: dropped the oldest frame');
       }
     }
-    for (const subscriber of current) subscriber.onFrame?.(frame);
+    for (const subscriber of current) {
+      // A handler that throws (a hostile or broken guest's frame) fails its own call, never the process.
+      try {
+        subscriber.onFrame?.(frame);
+      } catch (error) {
+        subscriber.onFail(error instanceof Error ? error : new Error(String(error)));
+      }
+    }
   };
 
   const failAll = (error: Error): void => {
@@ -201,8 +213,8 @@ export function createGuestAgent(socketPath: string, options: GuestAgentOptions 
     return () => void subscribers.delete(subscriber);
   };
 
-  /** Subscribes for one call; with `idle`, the timeout restarts at every frame. */
-  const waitFor = <T>(timeoutMs: number, what: string, signal: AbortSignal | undefined, setup: (done: (value: T) => void, fail: (error: Error) => void) => Omit<Subscriber, 'onFail'>, idle = false): Promise<T> =>
+  /** Subscribes for one call; with `idle`, the timeout restarts at every frame whose type it lists. */
+  const waitFor = <T>(timeoutMs: number, what: string, signal: AbortSignal | undefined, setup: (done: (value: T) => void, fail: (error: Error) => void) => Omit<Subscriber, 'onFail'>, idle?: ReadonlySet<string>): Promise<T> =>
     new Promise<T>((resolve, reject) => {
       let unsubscribe = (): void => {};
       let finished = false;
@@ -221,8 +233,10 @@ export function createGuestAgent(socketPath: string, options: GuestAgentOptions 
       signal?.addEventListener('abort', onAbort, { once: true });
       const handlers = setup((value) => finish(undefined, value), (error) => finish(error));
       const onFrame = !idle || !handlers.onFrame ? handlers.onFrame : (frame: Frame): void => {
-        clearTimeout(timer);
-        timer = setTimeout(onTimeout, timeoutMs);
+        if (idle.has(frame.type)) {
+          clearTimeout(timer);
+          timer = setTimeout(onTimeout, timeoutMs);
+        }
         handlers.onFrame!(frame);
       };
       const remove = subscribe({ ...handlers, onFrame, onFail: (error) => finish(error) });
@@ -259,14 +273,20 @@ export function createGuestAgent(socketPath: string, options: GuestAgentOptions 
 
     listFiles(roots, timeoutMs) {
       let pieces: Buffer[] = [];
-      return waitFor(timeoutMs, 'guest agent LIST', undefined, (done) => ({
+      let bytes = 0;
+      return waitFor(timeoutMs, 'guest agent LIST', undefined, (done, fail) => ({
         // Asked again on a reconnect: what came before is dropped with the old connection.
         onConnect: () => {
           pieces = [];
           send('LIST', roots.join('\n'));
         },
         onFrame: (frame) => {
-          if (frame.type === 'LS') pieces.push(frame.payload);
+          if (frame.type === 'LS') {
+            bytes += frame.payload.length;
+            // A listing past this is not a workspace but a guest flooding the host.
+            if (bytes > maxListingBytes) return fail(new MeshError(status.FAILED_PRECONDITION, 'ARTIFACT_LIMIT_EXCEEDED', `the guest's listing passed ${maxListingBytes} bytes; narrow the artifact patterns`));
+            pieces.push(frame.payload);
+          }
           else if (frame.type === 'LSEND') done({ workDir: frame.payload.toString('utf8'), lines: Buffer.concat(pieces).toString('utf8').split('\n').filter((line) => line !== '') });
         },
       }));
@@ -274,6 +294,7 @@ export function createGuestAgent(socketPath: string, options: GuestAgentOptions 
 
     fetchFile(path, onData, idleMs) {
       let asked = false;
+      let received = 0;
       let header: { sizeBytes: number; mode: number } | undefined;
       return waitFor(idleMs, `guest agent GET ${path}`, undefined, (done, fail) => ({
         onConnect: () => {
@@ -286,6 +307,8 @@ export function createGuestAgent(socketPath: string, options: GuestAgentOptions 
             const [size, mode] = frame.payload.toString('ascii').trim().split(' ');
             header = { sizeBytes: Number(size), mode: Number.parseInt(mode ?? '', 16) };
           } else if (frame.type === 'DATA' && header) {
+            received += frame.payload.length;
+            if (received > header.sizeBytes) return fail(new Error(`the guest sent more than the ${header.sizeBytes} bytes it announced for ${path}`));
             onData(frame.payload);
           } else if (frame.type === 'FEND' && header) {
             done({ ...header, sha256: frame.payload.toString('ascii').trim() });
@@ -293,7 +316,7 @@ export function createGuestAgent(socketPath: string, options: GuestAgentOptions 
             fail(new Error(`the guest cannot send ${path}: ${frame.payload.toString('utf8')}`));
           }
         },
-      }), true);
+      }), transferFrames);
     },
 
     powerOff(timeoutMs) {

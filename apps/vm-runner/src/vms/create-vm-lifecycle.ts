@@ -121,10 +121,12 @@ export function createVmLifecycle(deps: VmLifecycleDeps) {
       if (record.state === 'READY' || record.state === 'EXECUTING') return record;
       if (record.state === 'DESTROYED') throw failedPrecondition('VM_DESTROYED', `vm ${id} is destroyed`);
       if (record.state !== 'STARTING') throw failedPrecondition('VM_NOT_STARTED', `vm ${id} is ${record.state}; Start it first`);
-      // The label knows how long its image takes to boot; else the caller, else the default.
+      // The label knows how long its image takes to boot, but never past what the caller waits
+      // for: the answer (READY_TIMEOUT with the console) must come before the caller's deadline.
       const label = catalog.find(record.label);
       const labelMs = label?.backend === 'qemu' ? label.readyTimeoutMs : undefined;
-      const waitMs = labelMs ?? (timeoutMs > 0 ? timeoutMs : deps.readyTimeoutMs);
+      const callerMs = timeoutMs > 0 ? timeoutMs : undefined;
+      const waitMs = labelMs !== undefined && callerMs !== undefined ? Math.min(labelMs, callerMs) : labelMs ?? callerMs ?? deps.readyTimeoutMs;
       const timeout = AbortSignal.timeout(waitMs);
       const backend = backendOf(record);
       try {

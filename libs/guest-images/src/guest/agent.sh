@@ -91,6 +91,8 @@ frames() { base64 -w "$frame_chars" | sed "s/^/JM1 $1 /" >&4; }
 list_entries() {
   real=$(pwd -P)
   for root in "$@"; do
+    # ./ first: a root such as `-delete` is a path to find and readlink, never an option.
+    case $root in /* | ./*) ;; *) root="./$root" ;; esac
     [ -e "$root" ] || [ -L "$root" ] || continue
     target=$(readlink -f "$root" 2>/dev/null)
     case $target in

@@ -36,7 +36,7 @@ export async function collectGuestOutputs(agent: GuestAgent, request: OutputRequ
       }
       const done = await staged.commit({ sizeBytes: sent.sizeBytes, sha256: sent.sha256 });
       bytes += done.sizeBytes;
-      files.push({ ...done, mode: sent.mode & 0o7777 });
+      files.push(done);
     } catch (error) {
       await staged.abort();
       throw error;
