@@ -39,6 +39,7 @@ export async function startFsops(config: FsopsConfig, logger: Logger): Promise<R
   const recorder = createFsJobRecorder({
     client,
     logger,
+    journalDir: join(metadataDir(roots), 'records'),
     onDegradedChange: (degraded) => server?.setStatus(persistenceHealthName, !degraded),
   });
   server = createFsopsServer({

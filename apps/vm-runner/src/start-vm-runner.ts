@@ -59,6 +59,7 @@ export async function startVmRunner(config: VmRunnerConfig, logger: Logger): Pro
     tls: config.tls,
     logger,
     maxBuffered: config.recordBufferSize,
+    journalDir: join(config.stateDir, 'records'),
     onDegradedChange: (value) => {
       degraded = value;
       server?.setStatus(persistenceDependencyHealthName, !value);

@@ -1,5 +1,5 @@
-import type {
-  FsJobStoreServiceService, RecordFsJobCompletedRequest, RecordFsJobFailedRequest, RecordFsJobProgressRequest, RecordFsJobStartedRequest,
+import {
+  RecordFsJobCompletedRequest, RecordFsJobFailedRequest, RecordFsJobProgressRequest, RecordFsJobStartedRequest, type FsJobStoreServiceService,
 } from '@jobmesh/contracts/jobmesh/persistence/v1/fs_jobs.ts';
 import type { PromiseClient } from '@jobmesh/grpc-kit';
 import type { Logger } from '@jobmesh/logger';
@@ -28,8 +28,27 @@ export interface FsJobRecorderOptions {
   logger: Logger;
   /** Called when persistence becomes unreachable (true) and reachable again (false). */
   onDegradedChange?: (degraded: boolean) => void;
-  /** Records held while persistence is away. @default 10000 */
+  /** Records held in memory while persistence is away; more wait in the journal. @default 10000 */
   maxBuffered?: number;
+  /** Folder of the journal that keeps records until persistence stored them (`<staging>/.fsops/records`). */
+  journalDir: string;
+}
+
+/** Each record type's JSON codec (its request message). */
+const codecs = {
+  started: RecordFsJobStartedRequest,
+  progress: RecordFsJobProgressRequest,
+  completed: RecordFsJobCompletedRequest,
+  failed: RecordFsJobFailedRequest,
+} as const;
+
+const encodeRecord = (record: FsJobRecord): string =>
+  JSON.stringify({ type: record.type, request: (codecs[record.type] as { toJSON(m: unknown): unknown }).toJSON(record.request) });
+
+function decodeRecord(line: string): FsJobRecord {
+  const { type, request } = JSON.parse(line) as { type: FsJobRecord['type']; request: unknown };
+  if (!(type in codecs)) throw new Error(`unknown fs job record type ${String(type)}`);
+  return { type, request: codecs[type].fromJSON(request) } as FsJobRecord;
 }
 
 /**
@@ -50,6 +69,9 @@ export function createFsJobRecorder(options: FsJobRecorderOptions): FsJobRecorde
   const buffer = createRecordBuffer<FsJobRecord>({
     logger: options.logger,
     maxBuffered: options.maxBuffered,
+    journalDir: options.journalDir,
+    encode: encodeRecord,
+    decode: decodeRecord,
     onDegradedChange: options.onDegradedChange,
     describe: (r) => `${r.type} ${r.request.id}`,
     maxBatch: 1,

@@ -1,5 +1,4 @@
-import type { VmEvent } from '@jobmesh/contracts/jobmesh/persistence/v1/vms.ts';
-import { VmStoreServiceService } from '@jobmesh/contracts/jobmesh/persistence/v1/vms.ts';
+import { VmEvent, VmStoreServiceService } from '@jobmesh/contracts/jobmesh/persistence/v1/vms.ts';
 import { createClient, type TlsOptions } from '@jobmesh/grpc-kit';
 import type { Logger } from '@jobmesh/logger';
 import { createRecordBuffer, type RecordBuffer } from '@jobmesh/record-buffer';
@@ -21,7 +20,10 @@ export function createPersistenceRecords(options: {
   /** TLS towards persistence. @default plaintext */
   tls?: TlsOptions;
   logger: Logger;
+  /** Records held in memory; more wait in the journal. */
   maxBuffered: number;
+  /** Folder of the journal that keeps events until persistence stored them (`<state dir>/records`). */
+  journalDir: string;
   onDegradedChange: (degraded: boolean) => void;
 }): PersistenceRecords {
   // One attempt per send: the buffer does the retrying, with its own backoff.
@@ -29,6 +31,9 @@ export function createPersistenceRecords(options: {
   const buffer = createRecordBuffer<VmEvent>({
     logger: options.logger,
     maxBuffered: options.maxBuffered,
+    journalDir: options.journalDir,
+    encode: (event) => JSON.stringify(VmEvent.toJSON(event)),
+    decode: (line) => VmEvent.fromJSON(JSON.parse(line)),
     send: async (events) => void (await client.recordVmEvents({ events })),
     onDegradedChange: options.onDegradedChange,
     describe: (e) => `vm ${e.requestId} state ${e.state} at ${e.occurredAt?.toISOString()} (event ${e.eventId})`,
