@@ -22,9 +22,13 @@ function processesUnder(dir: string): number {
   return count;
 }
 
+/** fsops' record journal (`<staging>/.fsops/records`): kept on purpose, not left behind by a job. */
+const recordJournal = join('.fsops', 'records');
+
 async function countFiles(dir: string): Promise<number> {
   if (!existsSync(dir)) return 0;
-  return (await readdir(dir, { recursive: true, withFileTypes: true })).filter((e) => !e.isDirectory()).length;
+  const files = (await readdir(dir, { recursive: true, withFileTypes: true })).filter((e) => !e.isDirectory());
+  return files.filter((e) => !join(e.parentPath, e.name).startsWith(join(dir, recordJournal))).length;
 }
 
 /** Counts VM processes, VM folders, workspaces and staging files of a test mesh's data folder. */
