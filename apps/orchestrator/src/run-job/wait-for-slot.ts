@@ -23,12 +23,13 @@ export async function waitForSlot(clients: MeshClients, requestId: string, runsO
     const [{ jobsAhead }, ...reports] = await Promise.all([
       clients.jobs.getQueuePosition({ requestId }),
       // A vm-runner that is away offers no slot; the others still may.
-      ...[...clients.vmRunners].map(([address, runner]) => sharedCapacity(runner).then((c) => ({ address, labels: c.labels }), () => ({ address, labels: [] }))),
+      ...[...clients.vmRunners].map(([address, runner]) => sharedCapacity(runner).then((c) => ({ address, labels: c.labels, reached: true }), () => ({ address, labels: [] as Capacity['labels'], reached: false }))),
     ]);
     const found = reports.map(({ address, labels }) => ({ address, label: labels.find((l) => l.label === runsOn || l.aliases.includes(runsOn)) }));
-    // A label no vm-runner can run (qemu missing, image missing…) fails the job now, with the reason.
+    // A label no vm-runner can run (qemu missing, image missing…) fails the job now, with the reason;
+    // but only when every vm-runner answered: one that is away (restarting) may still run it.
     const offered = found.filter((f) => f.label);
-    if (offered.length > 0 && offered.every((f) => f.label!.unavailableReason)) {
+    if (reports.every((r) => r.reached) && offered.length > 0 && offered.every((f) => f.label!.unavailableReason)) {
       throw failedPrecondition('LABEL_UNAVAILABLE', `label ${runsOn} cannot run jobs: ${offered.map((f) => `${f.address}: ${f.label!.unavailableReason}`).join('; ')}`);
     }
     const free = found.map(({ address, label }) => ({ address, free: label && !label.unavailableReason ? label.slotsTotal - label.slotsInUse : 0 }));

@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { chmod, mkdir, open, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { failedPrecondition } from '@jobmesh/grpc-kit';
 import type { StagedOutput } from '../backends/backend.ts';
 
@@ -21,14 +21,15 @@ export interface StagedFile {
 }
 
 /**
- * Opens `<destination>/<path>` for staging under a temporary name (`.<name>.jm-part`, mode 0600),
+ * Opens `<destination>/<path>` for staging under a temporary name (`.jm-part-<random>`, mode 0600),
  * hashing what is written, so no half-written file ever carries the final name.
  * @param mode - permission bits the staged file gets at commit (0o777 of them, at least owner read/write)
  */
 export async function openStagedFile(destination: string, path: string, mode: number): Promise<StagedFile> {
   const final = join(destination, path);
   await mkdir(dirname(final), { recursive: true });
-  const temp = join(dirname(final), `.${basename(final)}.jm-part`);
+  // Short and random: never an artifact's own name, never too long for the folder.
+  const temp = join(dirname(final), `.jm-part-${randomBytes(8).toString('hex')}`);
   const handle = await open(temp, 'w', 0o600);
   const hash = createHash('sha256');
   let size = 0;
