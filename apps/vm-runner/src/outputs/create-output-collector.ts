@@ -34,7 +34,14 @@ export function createOutputCollector(deps: { registry: VmRegistry; backends: Pa
 
   const collect = async (record: VmRecord, request: CollectRequest): Promise<CollectedOutputs> => {
     const recordPath = join(record.vmDir, recordName);
-    const recorded = await readFile(recordPath, 'utf8').then((text) => JSON.parse(text) as CollectedOutputs, () => undefined);
+    // A record that does not parse (cut short by a power loss: nothing here is fsynced) counts as none.
+    const recorded = await readFile(recordPath, 'utf8').then((text) => {
+      try {
+        return JSON.parse(text) as CollectedOutputs;
+      } catch {
+        return undefined;
+      }
+    }, () => undefined);
     if (recorded) return { ...recorded, repeated: true };
     if (record.state !== 'READY') throw failedPrecondition('VM_NOT_READY', `vm ${record.id} is ${record.state}; outputs are collected from a READY VM after its job ended`);
     const backend = deps.backends[record.backend];
