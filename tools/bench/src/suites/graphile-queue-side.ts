@@ -21,14 +21,19 @@ export async function startGraphileQueueSide(concurrency: number): Promise<Queue
     stoppers.length = 0;
   };
   try {
-    const utils = await makeWorkerUtils({ connectionString: database.url, logger });
+    // One pool of ours for both, with an error handler: the forced DROP DATABASE at the end
+    // terminates its idle connections, which is expected and must not crash the bench.
+    const pool = new pg.Pool({ connectionString: database.url, max: concurrency + 2 });
+    pool.on('error', () => undefined);
+    stoppers.push(() => pool.end());
+    const utils = await makeWorkerUtils({ pgPool: pool, logger });
     stoppers.push(() => utils.release());
     await utils.migrate();
     const clock = createJobClock();
     let ran = 0;
     let onRan: (() => void) | undefined;
     const runner = await run({
-      connectionString: database.url, concurrency, maxPoolSize: concurrency, noHandleSignals: true, logger, crontab: '',
+      pgPool: pool, concurrency, noHandleSignals: true, logger, crontab: '',
       taskList: {
         noop: async (payload) => {
           clock.started((payload as { i: number }).i);
