@@ -19,16 +19,19 @@ export function createVmService(clients: MeshClients) {
     async getVmConsole(request) {
       if (!uuid.test(request.vmId)) throw invalidArgument('vm_id', request.vmId ? 'must be a lower-case UUID' : 'is required');
       if (!Number.isInteger(request.maxBytes) || request.maxBytes < 0 || request.maxBytes > 1024 * 1024) throw invalidArgument('max_bytes', 'must be 0 (the default, 16384) to 1048576');
-      // The vm-runner that made the VM holds its console: ask each until one knows it.
-      for (const runner of clients.vmRunners.values()) {
+      // The vm-runner that made the VM holds its console: ask each until one knows it; one that is
+      // away does not stop the search, but if none knew the VM it is what the caller hears.
+      let away: unknown;
+      for (const [address, runner] of clients.vmRunners) {
         try {
           const console = await runner.readConsole({ vmId: request.vmId, maxBytes: request.maxBytes });
-          const { host } = await runner.capacity({});
+          const host = await runner.capacity({}).then((c) => c.host, () => address);
           return { vmId: request.vmId, host, text: console.text, truncated: console.truncated };
         } catch (error) {
-          if (!isMeshError(error, status.NOT_FOUND)) throw error;
+          if (!isMeshError(error, status.NOT_FOUND)) away ??= error;
         }
       }
+      if (away) throw away;
       throw notFound('VM_NOT_FOUND', `no vm-runner holds vm ${request.vmId}`, { field: 'vm_id' });
     },
 

@@ -78,7 +78,8 @@ export async function rotateConsole(runDir: string): Promise<void> {
 export async function archiveConsole(runDir: string, archiveDir: string, vmId: string, keep = 500): Promise<void> {
   const tail = runDir ? await readConsoleFile(runDirFiles(runDir).consoleLog, 64 * 1024) : undefined;
   if (!tail) return;
-  await writeFile(join(archiveDir, `${vmId}.log`), tail.text);
+  // 0600 like the run folder it came from: boot messages are vm-runner's to show, through ReadConsole.
+  await writeFile(join(archiveDir, `${vmId}.log`), tail.text, { mode: 0o600 });
   const names = (await readdir(archiveDir)).filter((n) => n.endsWith('.log'));
   if (names.length <= keep) return;
   const dated = await Promise.all(names.map(async (name) => ({ name, at: (await stat(join(archiveDir, name)).catch(() => undefined))?.mtimeMs ?? 0 })));
