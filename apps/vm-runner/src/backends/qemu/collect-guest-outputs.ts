@@ -1,8 +1,8 @@
 import { listingRoots, planCollection } from '@jobmesh/artifacts';
 import { failedPrecondition } from '@jobmesh/grpc-kit';
-import type { OutputRequest, StagedOutput, StagedOutputs } from '../backend.ts';
+import type { OutputRequest, StagedOutputs } from '../backend.ts';
 import type { GuestAgent } from '../../qemu/guest-agent.ts';
-import { openStagedFile } from '../../outputs/open-staged-file.ts';
+import { stagePlannedFiles } from '../../outputs/stage-planned-files.ts';
 import { parseGuestListing } from './parse-guest-listing.ts';
 
 /** Longest the guest may take to list, and to stay silent while a file comes, in ms. */
@@ -20,27 +20,8 @@ export async function collectGuestOutputs(agent: GuestAgent, request: OutputRequ
   const { entries, dropped } = parseGuestListing(listing.lines);
   if (dropped.length > 0) onDropped(dropped);
   const plan = planCollection(entries, request.patterns, { root: listing.workDir, maxFiles: request.maxFiles, maxBytes: request.maxBytes });
-  const files: StagedOutput[] = [];
-  let bytes = 0;
-  for (const file of plan.files) {
-    const staged = await openStagedFile(request.destination, file.path, file.mode);
-    try {
-      let over = false;
-      const sent = await agent.fetchFile(file.path, (data) => {
-        if (over) return;
-        staged.write(data);
-        over = bytes + staged.size > request.maxBytes;
-      }, idleMs);
-      if (over) {
-        throw failedPrecondition('ARTIFACT_LIMIT_EXCEEDED', `artifact ${file.path} grew while it was collected; the artifacts now pass the limit of ${request.maxBytes} bytes (JOBMESH_ARTIFACT_MAX_BYTES)`);
-      }
-      const done = await staged.commit({ sizeBytes: sent.sizeBytes, sha256: sent.sha256 });
-      bytes += done.sizeBytes;
-      files.push(done);
-    } catch (error) {
-      await staged.abort();
-      throw error;
-    }
-  }
-  return { files, unmatched: plan.unmatched };
+  return stagePlannedFiles(plan, request, async (file, write) => {
+    const sent = await agent.fetchFile(file.path, (data) => void write(data), idleMs);
+    return { sizeBytes: sent.sizeBytes, sha256: sent.sha256 };
+  });
 }
