@@ -1,3 +1,4 @@
+import { isMapping } from './is-mapping.ts';
 import { findMatrixExpressions } from './matrix-expressions.ts';
 import type { ProblemList } from './problem-list.ts';
 import type { PathSegment } from './yaml-locator.ts';
@@ -31,5 +32,5 @@ export function checkMatrixExpressions(job: unknown, jobPath: readonly PathSegme
 function visitStrings(value: unknown, path: PathSegment[], visit: (value: string, path: PathSegment[]) => void): void {
   if (typeof value === 'string') visit(value, path);
   else if (Array.isArray(value)) value.forEach((item, i) => visitStrings(item, [...path, i], visit));
-  else if (value !== null && typeof value === 'object') for (const [key, item] of Object.entries(value)) visitStrings(item, [...path, key], visit);
+  else if (isMapping(value)) for (const [key, item] of Object.entries(value)) visitStrings(item, [...path, key], visit);
 }

@@ -1,3 +1,4 @@
+import { isMapping } from './is-mapping.ts';
 import { jobSchema, type JobSpec } from './job-schema.ts';
 import type { ProblemList } from './problem-list.ts';
 import { reportIssues } from './report-issues.ts';
@@ -22,9 +23,9 @@ export function parseJob(id: string, raw: unknown, problems: ProblemList): Parse
   reportIssues(result.error.issues, path, problems);
   const fields: Record<string, unknown> = {};
   const invalid = new Set<keyof JobSpec>();
-  const body: Record<string, unknown> = raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? (raw as Record<string, unknown>) : {};
+  const body = isMapping(raw) ? raw : {};
   for (const [key, schema] of Object.entries(jobSchema.shape) as Array<[keyof JobSpec, (typeof jobSchema.shape)[keyof JobSpec]]>) {
-    if (!(key in body)) continue;
+    if (!Object.hasOwn(body, key)) continue;
     const field = schema.safeParse(body[key]);
     if (field.success) fields[key] = field.data;
     else invalid.add(key);

@@ -1,7 +1,8 @@
-import { LineCounter, parseDocument } from 'yaml';
+import { isScalar, LineCounter, parseDocument, visit } from 'yaml';
 import { checkMatrixExpressions } from './check-matrix-expressions.ts';
 import { checkNeeds } from './check-needs.ts';
 import { expandJob } from './expand-job.ts';
+import { isMapping } from './is-mapping.ts';
 import { manifestLimits } from './manifest-limits.ts';
 import { manifestProblem, type ManifestResult } from './manifest-problem.ts';
 import { manifestSchema } from './manifest-schema.ts';
@@ -23,6 +24,12 @@ export function parsePipelineManifest(source: string): ManifestResult {
   const lineCounter = new LineCounter();
   const doc = parseDocument(source, { lineCounter, prettyErrors: false });
   const syntax = [...doc.errors, ...doc.warnings].map((error) => manifestProblem('(yaml)', lineCounter.linePos(error.pos[0]).line, error.message));
+  // A plain object would take `__proto__` as its prototype and the key would vanish unseen.
+  visit(doc, {
+    Pair(_, pair) {
+      if (isScalar(pair.key) && pair.key.value === '__proto__') syntax.push(manifestProblem('(yaml)', lineCounter.linePos(pair.key.range?.[0] ?? 0).line, 'the key __proto__ is not allowed'));
+    },
+  });
   if (syntax.length > 0) return { ok: false, problems: syntax };
   let raw: unknown;
   try {
@@ -67,8 +74,4 @@ export function parsePipelineManifest(source: string): ManifestResult {
   }
   if (problems.size > 0) return { ok: false, problems: problems.sorted() };
   return { ok: true, plan: orderPlan(expanded) };
-}
-
-function isMapping(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
