@@ -8,6 +8,7 @@ import { createAdminService } from './admin/admin-service.ts';
 import { createArtifactService } from './artifacts/artifact-service.ts';
 import { createJobService } from './jobs/job-service.ts';
 import { createOperationService } from './operations/operation-service.ts';
+import { createPipelineService } from './pipelines/pipeline-service.ts';
 import { createVmService } from './operations/vm-service.ts';
 import type { RetentionDays } from './retention/retention-cutoffs.ts';
 import type { SecretBox } from './secrets/create-secret-box.ts';
@@ -34,13 +35,14 @@ export interface OrchestratorServerDeps {
 
 const defaultRetentionDays: RetentionDays = { jobs: 30, logs: 30, artifacts: 30, vms: 30, fsJobs: 30, mirrors: 30 };
 
-/** Builds the public API server (jobs, operations, VMs, artifacts, health, reflection); no environment, no listening. */
+/** Builds the public API server (jobs, pipelines, operations, VMs, artifacts, health, reflection); no environment, no listening. */
 export function createOrchestratorServer({ clients, runtime, logger, defaultJobTimeoutMs, secrets, queueGate, tls, authorize, repoUrlRules, retentionDays }: OrchestratorServerDeps): GrpcServer {
   return createGrpcServer({
     logger,
     tls,
     authorize,
-    services: [createJobService({ clients, runtime, defaultJobTimeoutMs, secrets, queueGate, repoUrlRules }), createOperationService(clients), createVmService(clients), createArtifactService(clients),
+    services: [createJobService({ clients, runtime, defaultJobTimeoutMs, secrets, queueGate, repoUrlRules }),
+      createPipelineService({ clients, runtime, defaultJobTimeoutMs, secrets, repoUrlRules }), createOperationService(clients), createVmService(clients), createArtifactService(clients),
       createAdminService(clients, retentionDays ?? defaultRetentionDays)],
   });
 }

@@ -10,6 +10,7 @@ import { createQueueGate } from './jobs/create-queue-gate.ts';
 import { workflowNames } from './names.ts';
 import { createRetentionTimer } from './retention/create-retention-timer.ts';
 import { createRunJobWorkflow } from './run-job/run-job-workflow.ts';
+import { createRunPipelineWorkflow } from './pipelines/run-pipeline-workflow.ts';
 import { createSecretBox } from './secrets/create-secret-box.ts';
 import { loadSecretsKey } from './secrets/load-secrets-key.ts';
 import { createOrchestratorServer } from './server.ts';
@@ -57,6 +58,7 @@ export async function startOrchestrator(config: OrchestratorConfig, logger: Logg
     hooks: crashDrillHooks(config.crashAt, logger),
   });
   runtime.register(workflowNames.runJob, createRunJobWorkflow({ clients, vmReadyTimeoutMs: config.vmReadyTimeoutMs, secrets, artifactLimits: config.artifactLimits }) as never);
+  runtime.register(workflowNames.runPipeline, createRunPipelineWorkflow({ clients, runtime, secrets }) as never);
   const server = createOrchestratorServer({
     clients, runtime, logger, secrets, defaultJobTimeoutMs: config.defaultJobTimeoutMs,
     queueGate: createQueueGate(clients, { maxQueuedJobs: config.maxQueuedJobs }),

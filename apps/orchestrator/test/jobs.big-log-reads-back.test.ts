@@ -23,7 +23,7 @@ const test = suite<{ mesh: TestMesh; requestId: string; expected: Expected }>('a
 test.before(async (ctx) => {
   ctx.mesh = await withDeadline(startTestMesh({ localSlots: 1 }), 180_000, 'mesh up');
   const spec = jobSpec();
-  await ctx.mesh.store.jobs.createJob({ spec, workflowId: '', traceId: '' });
+  await ctx.mesh.store.jobs.createJob({ spec, workflowId: '', traceId: '', pipelineId: '', pipelineJobKey: '' });
   ctx.requestId = spec.requestId;
   // Chunks of mixed sizes up to the 1 MiB cap, stdout with a few bytes of stderr between.
   const sizes = [MiB, 256 * KiB, 1, 700 * KiB, 64 * KiB, MiB - 1, 3 * KiB];

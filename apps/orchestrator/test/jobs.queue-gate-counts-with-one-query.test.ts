@@ -16,7 +16,7 @@ const queued = 2500;
 type Ctx = { server: GrpcServer; address: string; calls: Record<string, number> };
 const test = suite<Ctx>('queue gate counts the queue with one query');
 
-const job = (i: number): Job => ({ spec: { requestId: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, repoUrl: 'file:///r', commitSha: 'a'.repeat(40), runsOn: 'local', script: 'x'.repeat(2000), env: {}, timeoutMs: 1000, artifactPatterns: [], artifactWhen: 0 } as never, state: JobState.JOB_STATE_QUEUED, exitCode: undefined, error: '', workflowId: '', traceId: '', createdAt: undefined, updatedAt: undefined, startedAt: undefined, finishedAt: undefined, lastEventSequence: 0, artifactManifest: '' });
+const job = (i: number): Job => ({ spec: { requestId: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, repoUrl: 'file:///r', commitSha: 'a'.repeat(40), runsOn: 'local', script: 'x'.repeat(2000), env: {}, timeoutMs: 1000, artifactPatterns: [], artifactWhen: 0 } as never, state: JobState.JOB_STATE_QUEUED, exitCode: undefined, error: '', workflowId: '', traceId: '', createdAt: undefined, updatedAt: undefined, startedAt: undefined, finishedAt: undefined, lastEventSequence: 0, artifactManifest: '', pipelineId: '', pipelineJobKey: '' });
 
 test.before(async (ctx) => {
   ctx.calls = {};
@@ -36,7 +36,7 @@ test.before(async (ctx) => {
         const to = Math.min(queued, from + (request.pageSize || 50));
         return { jobs: Array.from({ length: to - from }, (_, i) => job(from + i)), nextPageToken: to < queued ? String(to) : '' };
       },
-      createJob: away, transitionJob: away, updateJobLinks: away, getJob: away, listJobEvents: away, getQueuePosition: away,
+      createJob: away, transitionJob: away, updateJobLinks: away, getJob: away, listJobEvents: away, getQueuePosition: away, recordJobSteps: away, listJobSteps: away,
       async *watchJobEvents() { await away(); },
     })],
   });

@@ -19,7 +19,7 @@ type Ctx = {
 };
 const test = suite<Ctx>('grpc-kit server error boundary and client retries');
 
-const job = (requestId: string) => ({ spec: undefined, state: 1 as const, exitCode: undefined, error: '', workflowId: '', traceId: requestId, createdAt: undefined, updatedAt: undefined, startedAt: undefined, finishedAt: undefined, lastEventSequence: 0, artifactManifest: '' });
+const job = (requestId: string) => ({ spec: undefined, state: 1 as const, exitCode: undefined, error: '', workflowId: '', traceId: requestId, createdAt: undefined, updatedAt: undefined, startedAt: undefined, finishedAt: undefined, lastEventSequence: 0, artifactManifest: '', pipelineId: '', pipelineJobKey: '' });
 
 test.before(async (ctx) => {
   ctx.calls = {};
@@ -58,6 +58,12 @@ test.before(async (ctx) => {
         },
         async countJobs() {
           return { count: 0 };
+        },
+        async recordJobSteps() {
+          return {};
+        },
+        async listJobSteps() {
+          return { steps: [] };
         },
         async *watchJobEvents() {
           // not exercised here
@@ -103,7 +109,7 @@ test('a non-idempotent call that fails UNAVAILABLE is not retried', async (ctx) 
 });
 
 test('a thrown non-mesh error becomes INTERNAL "internal error", logged, never leaked', async (ctx) => {
-  const error = await expectStatus(ctx.jobs.createJob({ spec: undefined, workflowId: '', traceId: '' }), status.INTERNAL, { reason: 'INTERNAL' });
+  const error = await expectStatus(ctx.jobs.createJob({ spec: undefined, workflowId: '', traceId: '', pipelineId: '', pipelineJobKey: '' }), status.INTERNAL, { reason: 'INTERNAL' });
   assert.is(error.message, 'internal error');
   assert.not.match(error.message, /hunter2/);
   assert.ok(ctx.logLines.some((l) => l.includes('hunter2') && l.includes('CreateJob')), 'the server log has the real error');

@@ -8,7 +8,8 @@ const rank = (role: TokenRole) => tokenRoles.indexOf(role);
 
 /**
  * The role each public RPC needs. read: every query and stream; submit: read
- * plus SubmitJob; admin: submit plus CancelJob (of any job: jobs do not record
+ * plus SubmitJob, SubmitPipeline and RetryPipeline; admin: submit plus CancelJob, CancelPipeline,
+ * ApproveStep (of any job: jobs do not record
  * who submitted them yet, so cancelling is kept to admins).
  */
 export const methodRoles: Record<string, TokenRole> = {
@@ -23,7 +24,14 @@ export const methodRoles: Record<string, TokenRole> = {
   '/jobmesh.orchestrator.v1.VmService/ListLabels': 'read',
   '/jobmesh.orchestrator.v1.ArtifactService/ListArtifacts': 'read',
   '/jobmesh.orchestrator.v1.ArtifactService/DownloadArtifact': 'read',
+  '/jobmesh.orchestrator.v1.PipelineService/GetPipeline': 'read',
+  '/jobmesh.orchestrator.v1.PipelineService/ListPipelines': 'read',
+  '/jobmesh.orchestrator.v1.PipelineService/WatchPipeline': 'read',
   '/jobmesh.orchestrator.v1.JobService/SubmitJob': 'submit',
+  '/jobmesh.orchestrator.v1.PipelineService/SubmitPipeline': 'submit',
+  '/jobmesh.orchestrator.v1.PipelineService/RetryPipeline': 'submit',
+  '/jobmesh.orchestrator.v1.PipelineService/CancelPipeline': 'admin',
+  '/jobmesh.orchestrator.v1.PipelineService/ApproveStep': 'admin',
   '/jobmesh.orchestrator.v1.JobService/CancelJob': 'admin',
   '/jobmesh.orchestrator.v1.AdminService/PruneHistory': 'admin',
 };

@@ -1,6 +1,7 @@
 import { FsopsServiceService } from '@jobmesh/contracts/jobmesh/fsops/v1/fsops.ts';
 import { ArtifactStoreServiceService } from '@jobmesh/contracts/jobmesh/persistence/v1/artifacts.ts';
 import { JobStoreServiceService } from '@jobmesh/contracts/jobmesh/persistence/v1/jobs.ts';
+import { PipelineStoreServiceService } from '@jobmesh/contracts/jobmesh/persistence/v1/pipelines.ts';
 import { RetentionStoreServiceService } from '@jobmesh/contracts/jobmesh/persistence/v1/retention.ts';
 import { VmStoreServiceService } from '@jobmesh/contracts/jobmesh/persistence/v1/vms.ts';
 import { WorkflowStoreServiceService } from '@jobmesh/contracts/jobmesh/persistence/v1/workflows.ts';
@@ -28,12 +29,13 @@ export function createMeshClients(addresses: MeshAddresses) {
     logs: createLogStoreClient(addresses.persistenceAddress, { tls }),
     workflows: createClient(WorkflowStoreServiceService, addresses.persistenceAddress, { tls }),
     vms: createClient(VmStoreServiceService, addresses.persistenceAddress, { tls }),
+    pipelines: createClient(PipelineStoreServiceService, addresses.persistenceAddress, { tls }),
     // A prune call deletes at most max_batches batches per table: well under a minute.
     retention: createClient(RetentionStoreServiceService, addresses.persistenceAddress, { deadlineMs: 120_000, tls }),
     vmRunners: new Map(addresses.vmRunnerAddresses.map((address) => [address, createClient(VmRunnerServiceService, address, { deadlineMs: 60_000, tls })])),
     fsops: createClient(FsopsServiceService, addresses.fsopsAddress, { deadlineMs: 300_000, tls }),
     close() {
-      for (const client of [this.jobs, this.artifacts, this.logs, this.workflows, this.vms, this.retention, ...this.vmRunners.values(), this.fsops]) client.close();
+      for (const client of [this.jobs, this.artifacts, this.logs, this.workflows, this.vms, this.pipelines, this.retention, ...this.vmRunners.values(), this.fsops]) client.close();
     },
     /** The vm-runner at `address`; the first one for an unknown address (workflows recorded before placement existed). */
     vmRunnerAt(address: string) {

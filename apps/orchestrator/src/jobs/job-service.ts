@@ -4,12 +4,11 @@ import type { WorkflowRuntime } from '@jobmesh/durable';
 import { defaultRepoUrlAllowlist, isRepoUrlAllowed, parseRepoUrlAllowlist, type RepoUrlRule } from '@jobmesh/config';
 import { defineService, invalidArgument, isMeshError, notFound, permissionDenied, status } from '@jobmesh/grpc-kit';
 import type { MeshClients } from '../clients/create-mesh-clients.ts';
-import { workflowNames } from '../names.ts';
-import type { RunJobInput } from '../run-job/run-job-workflow.ts';
 import type { SecretBox } from '../secrets/create-secret-box.ts';
-import { maskText } from '../secrets/create-log-masker.ts';
+import { createJobRun } from './create-job-run.ts';
 import { createLabelCatalog } from './create-label-catalog.ts';
 import type { QueueGate } from './create-queue-gate.ts';
+import { streamStepLog } from './stream-step-log.ts';
 import { toPublicJob } from './to-public-job.ts';
 import { validateSubmission } from './validate-submission.ts';
 
@@ -47,45 +46,30 @@ export function createJobService({ clients, runtime, defaultJobTimeoutMs, secret
       }
       // Secret values never reach persistence in the clear: the job row keeps
       // their keys with "***", the workflow input only the sealed map.
-      const masked = Object.fromEntries(Object.keys(secretEnv).map((key) => [key, maskText]));
-      const sealedSecretEnv = Object.keys(secretEnv).length ? secrets.seal(job.requestId, secretEnv) : undefined;
+      const sealed = Object.keys(secretEnv).length ? { keys: Object.keys(secretEnv), sealedSecretEnv: secrets.seal(job.requestId, secretEnv) } : undefined;
       await labels.requireKnown(job.runsOn);
       // A full queue refuses new jobs only: a retried submission of a stored one still succeeds.
       await queueGate?.admit().catch(async (error: unknown) => {
         if (!(await clients.jobs.getJob({ requestId: job.requestId }).then(() => true, () => false))) throw error;
       });
-      // The job row first (so GetJob works at once), then its workflow, both
-      // idempotent by the request id: a retried SubmitJob changes nothing.
       // The job's trace is the trace of the SubmitJob call that created it; its workflow continues it.
       const carrier: Record<string, string> = {};
       propagation.inject(context.active(), carrier);
       const traceId = trace.getActiveSpan()?.spanContext().traceId ?? '';
-      const { job: stored, created } = await clients.jobs.createJob({
-        spec: { ...job, env: { ...job.env, ...masked } },
-        workflowId: job.requestId,
-        traceId,
-      });
-      // A retried submission keeps the workflow it has; one whose first try died
-      // between the job row and the workflow gets its workflow now.
-      const hasWorkflow = !created && (await clients.workflows.getWorkflow({ id: job.requestId }).then(() => true, (e: unknown) => {
-        if (isMeshError(e, status.NOT_FOUND)) return false;
-        throw e;
-      }));
-      if (!hasWorkflow) {
-        const deadline = new Date(stored!.createdAt!.getTime() + job.timeoutMs);
-        const input: RunJobInput = { ...job, ...(sealedSecretEnv && { sealedSecretEnv }), deadline: deadline.toISOString(), traceparent: carrier.traceparent ?? '' };
-        await runtime.start(workflowNames.runJob, input as never, { id: job.requestId, jobRequestId: job.requestId, deadlineAt: deadline });
-      }
+      const stored = await createJobRun(clients, runtime, job, { sealed, traceparent: carrier.traceparent ?? '', traceId });
       return { job: toPublicJob(stored!) };
     },
 
     async getJob(request) {
-      return { job: toPublicJob(await readJob(requireId(request.requestId))) };
+      const job = await readJob(requireId(request.requestId));
+      // Only a pipeline's job has steps: no second call for the others.
+      const steps = job.pipelineId ? (await clients.jobs.listJobSteps({ requestId: job.spec!.requestId })).steps : [];
+      return { job: toPublicJob(job, steps) };
     },
 
     async listJobs(request) {
       const page = await clients.jobs.listJobs(request);
-      return { jobs: page.jobs.map(toPublicJob), nextPageToken: page.nextPageToken };
+      return { jobs: page.jobs.map((job) => toPublicJob(job)), nextPageToken: page.nextPageToken };
     },
 
     async cancelJob(request) {
@@ -118,6 +102,10 @@ export function createJobService({ clients, runtime, defaultJobTimeoutMs, secret
       if (request.fromOffset < 0) throw invalidArgument('from_offset', 'must be 0 or more');
       const toResponses = (chunks: { seq: number; stream: number; data: Uint8Array }[]) =>
         chunks.map((c) => ({ offset: c.seq, stream: c.stream as never, data: Buffer.from(c.data) }));
+      if (request.step !== undefined) {
+        yield* streamStepLog(clients, requestId, request.step, request.follow, call.signal);
+        return;
+      }
       if (request.follow) {
         for await (const batch of clients.logs.followLog({ requestId, fromSeq: request.fromOffset }, { signal: call.signal })) yield* toResponses(batch.chunks);
         return;

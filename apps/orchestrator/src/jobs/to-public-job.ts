@@ -1,8 +1,10 @@
 import type { Job as PublicJob } from '@jobmesh/contracts/jobmesh/orchestrator/v1/jobs.ts';
 import type { Job as StoredJob } from '@jobmesh/contracts/jobmesh/persistence/v1/jobs.ts';
+import type { JobStep } from '@jobmesh/contracts/jobmesh/persistence/v1/pipelines.ts';
+import { toPublicStep } from '../pipelines/to-public-pipeline.ts';
 
-/** The public view of a stored job. */
-export function toPublicJob(job: StoredJob): PublicJob {
+/** The public view of a stored job (with its steps when given: GetJob of a pipeline job). */
+export function toPublicJob(job: StoredJob, steps: JobStep[] = []): PublicJob {
   const spec = job.spec!;
   return {
     requestId: spec.requestId,
@@ -23,5 +25,8 @@ export function toPublicJob(job: StoredJob): PublicJob {
     createdAt: job.createdAt,
     updatedAt: job.updatedAt,
     finishedAt: job.finishedAt,
+    pipelineId: job.pipelineId,
+    pipelineJobKey: job.pipelineJobKey,
+    steps: steps.map(toPublicStep),
   };
 }

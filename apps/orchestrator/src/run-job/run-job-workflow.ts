@@ -10,6 +10,8 @@ import { streamExecToLog } from './stream-exec-to-log.ts';
 import { placeVm } from './place-vm.ts';
 import { waitForSlot } from './wait-for-slot.ts';
 import { commitArtifacts, stageOutputs, type ArtifactLimits, type StagedJobOutputs } from './collect-artifacts.ts';
+import { createStepMarkerReader } from '../steps/create-step-marker-reader.ts';
+import { acquireConcurrencyGroup, fetchNeededArtifacts, notifyPipeline, releaseConcurrencyGroup, type PipelineJobLink } from './pipeline-job-steps.ts';
 
 /** True when the job's artifacts are collected after this ending of its script. */
 function collectsArtifacts(input: RunJobInput, succeeded: boolean): boolean {
@@ -36,6 +38,8 @@ export interface RunJobInput {
   deadline: string;
   /** W3C traceparent of the SubmitJob call: the workflow's spans join that trace. */
   traceparent: string;
+  /** Set for a job of a pipeline: its steps, needs, concurrency group and the workflow to tell when it ended. */
+  pipeline?: PipelineJobLink;
 }
 
 /** How a job ended: the workflow's output. */
@@ -92,7 +96,13 @@ export function createRunJobWorkflow({ clients, vmReadyTimeoutMs, secrets, artif
     let output: RunJobOutput = { state: 'failed', exitCode: null, error: '', artifactManifest: '' };
     let ending: unknown;
     const cleanupProblems: string[] = [];
+    const link = input.pipeline;
+    let groupMayBeHeld = false;
     try {
+      if (link?.concurrency) {
+        groupMayBeHeld = true;
+        await ctx.step(steps.acquireGroup, async (run) => acquireConcurrencyGroup(clients, link.concurrency, requestId, run.signal), { retry: serviceCall });
+      }
       const slot = await ctx.step(steps.acquireSlot, async (run) => waitForSlot(clients, requestId, input.runsOn, run.signal), { retry: serviceCall }) as { runner?: string };
       vmRunner = clients.vmRunnerAt(slot.runner ?? '');
       await ctx.step(steps.markPreparing, async () => moveJob(clients, requestId, JobState.JOB_STATE_QUEUED, JobState.JOB_STATE_PREPARING, 'a slot is free; preparing'), { retry: serviceCall });
@@ -102,6 +112,9 @@ export function createRunJobWorkflow({ clients, vmReadyTimeoutMs, secrets, artif
         return checkout;
       },
       { retry: serviceCall })) as string;
+      if (link?.needs.length) {
+        await ctx.step(steps.fetchNeeds, async () => fetchNeededArtifacts(clients, requestId, workspacePath, link.needs), { retry: serviceCall });
+      }
       vmMayExist = true;
       const placed = (await ctx.step(steps.prepareVm, async (run) => {
         const request = { key: run.key, runsOn: input.runsOn, jobRequestId: requestId, workspacePath, script: input.script, env: { ...input.env, ...openSecrets(input) } };
@@ -122,7 +135,12 @@ export function createRunJobWorkflow({ clients, vmReadyTimeoutMs, secrets, artif
       const result = await ctx.step(steps.exec, async (run) => {
         const leftMs = Math.max(1, Date.parse(input.deadline) - Date.now());
         const secretValues = Object.values(openSecrets(input));
-        const r = await streamExecToLog({ logs: clients.logs, vmRunner }, requestId, vmId, leftMs, run.signal, secretValues.length ? createLogMasker<LogStream>(secretValues) : undefined);
+        const stepRecording = link?.stepNonce ? {
+          reader: createStepMarkerReader(link.stepNonce),
+          names: new Map(link.runSteps.map((s) => [s.index, s.name])),
+          record: async (changes: Parameters<typeof clients.jobs.recordJobSteps>[0]['steps']) => void (await clients.jobs.recordJobSteps({ requestId, steps: changes })),
+        } : undefined;
+        const r = await streamExecToLog({ logs: clients.logs, vmRunner }, requestId, vmId, leftMs, run.signal, secretValues.length ? createLogMasker<LogStream>(secretValues) : undefined, {}, stepRecording);
         return { exitCode: r.exitCode, signal: r.signal, timedOut: r.timedOut, nextSeq: r.nextSeq };
       }, { retry: serviceCall }); // safe to repeat: Exec with rejoin re-joins the run, never starts it twice
       const ok = result.exitCode === 0 && !result.timedOut;
@@ -169,6 +187,9 @@ export function createRunJobWorkflow({ clients, vmReadyTimeoutMs, secrets, artif
         // while it ran): destroy whatever VM of this job any vm-runner holds.
         await tryCleanup(() => ctx.step(steps.destroyVm, async () => void (await destroyJobVms(clients, requestId)), { cleanup: true, retry: serviceCall }));
       }
+      if (groupMayBeHeld && link) {
+        await tryCleanup(() => ctx.step(steps.releaseGroup, async () => releaseConcurrencyGroup(clients, link.concurrency, requestId), { cleanup: true, retry: serviceCall }));
+      }
       if (!workspacePath && checkout) workspacePath = await settled(checkout);
       if (!workspacePath && workspaceMayExist) {
         // The checkout's answer was lost: its workspace (or a half-made temporary one) may exist.
@@ -182,9 +203,10 @@ export function createRunJobWorkflow({ clients, vmReadyTimeoutMs, secrets, artif
       }
     }
     const message = (output.error || output.state) + (cleanupProblems.length ? `; clean-up failed: ${cleanupProblems.join('; ')}` : '');
-    await ctx.step(steps.finish, async () =>
-      finishJob(clients, requestId, finalState[output.state], message, { exitCode: output.exitCode ?? undefined, error: output.error }),
-    { cleanup: true, retry: serviceCall });
+    await ctx.step(steps.finish, async () => {
+      await finishJob(clients, requestId, finalState[output.state], message, { exitCode: output.exitCode ?? undefined, error: output.error });
+      if (link) await notifyPipeline(clients, link, { kind: 'job-ended', key: link.key, jobRequestId: requestId, state: output.state, exitCode: output.exitCode, error: message });
+    }, { cleanup: true, retry: serviceCall });
     // Cancellation and timeouts also end the workflow itself that way; a job that failed is a workflow that did its work.
     if (ending instanceof WorkflowCancelledError || ending instanceof WorkflowTimedOutError) throw ending;
     return output;

@@ -1,10 +1,12 @@
 import type { LogChunk } from '@jobmesh/contracts/jobmesh/persistence/v1/logs.ts';
-import type { LogStream } from '@jobmesh/contracts/jobmesh/types/v1/states.ts';
+import type { JobStep } from '@jobmesh/contracts/jobmesh/persistence/v1/pipelines.ts';
+import { JobStepKind, JobStepState, LogStream } from '@jobmesh/contracts/jobmesh/types/v1/states.ts';
 import type { ExecResult } from '@jobmesh/contracts/jobmesh/vmrunner/v1/vm_runner.ts';
 import { sleepUnlessAborted } from '@jobmesh/durable';
 import { isMeshError, MeshError, status, unavailable } from '@jobmesh/grpc-kit';
 import type { MeshClients } from '../clients/create-mesh-clients.ts';
 import type { LogMasker } from '../secrets/create-log-masker.ts';
+import type { StepMarker, StepMarkerReader } from '../steps/create-step-marker-reader.ts';
 
 /** Longest a chunk waits before it is appended, in ms. */
 const flushIntervalMs = 50;
@@ -27,6 +29,25 @@ export interface LogAppendOptions {
   maxPendingBytes?: number;
 }
 
+/** A job whose script runs steps (renderStepsScript): its markers are cut out of stdout and recorded. */
+export interface StepRecording {
+  reader: StepMarkerReader;
+  /** Names of the run steps by index. */
+  names: ReadonlyMap<number, string>;
+  /** Records step changes (persistence RecordJobSteps: idempotent, first values kept). */
+  record(steps: JobStep[]): Promise<void>;
+}
+
+/** The step change a marker at `seq` means. */
+function toStepChange(marker: StepMarker, seq: number, names: ReadonlyMap<number, string>): JobStep {
+  const at = new Date();
+  const base = { index: marker.index, name: names.get(marker.index) ?? `step ${marker.index}`, kind: JobStepKind.JOB_STEP_KIND_RUN, approvedBy: '', prompt: '' };
+  return marker.kind === 'start'
+    ? { ...base, state: JobStepState.JOB_STEP_STATE_RUNNING, startedAt: at, finishedAt: undefined, startSeq: seq, startOffset: marker.offset, endSeq: 0, endOffset: 0 }
+    : { ...base, state: marker.exitCode === 0 ? JobStepState.JOB_STEP_STATE_SUCCEEDED : JobStepState.JOB_STEP_STATE_FAILED, exitCode: marker.exitCode,
+      startedAt: undefined, finishedAt: at, startSeq: 0, startOffset: 0, endSeq: seq, endOffset: marker.offset };
+}
+
 /** Refusals a retry cannot change: the batch is reported at once. */
 const lasting = new Set<number>([status.INVALID_ARGUMENT, status.NOT_FOUND, status.ALREADY_EXISTS, status.PERMISSION_DENIED, status.FAILED_PRECONDITION, status.OUT_OF_RANGE, status.UNAUTHENTICATED]);
 
@@ -43,32 +64,39 @@ const lasting = new Set<number>([status.INVALID_ARGUMENT, status.NOT_FOUND, stat
  * all again, and if that fails too the job ends saying its log could not be written.
  * With a `masker`, secret values are replaced before a chunk leaves this
  * process; what it still holds back at the end goes out in chunks numbered
- * after the last one.
+ * after the last one. With `steps`, step markers are cut out of stdout first and each boundary
+ * (chunk seq + byte offset; with a masker the offset counts the unmasked bytes) is recorded after
+ * the chunks before it were appended; a replay records the same boundaries again (no-ops).
  * @returns how the job's process ended, and the log sequence number after its last chunk
  * @throws MeshError LOG_WRITE_FAILED when the log could not be written; EXEC_STREAM_ENDED when vm-runner sent no result
  */
-export async function streamExecToLog(clients: Pick<MeshClients, 'logs'> & { vmRunner: ReturnType<MeshClients['vmRunnerAt']> }, requestId: string, vmId: string, timeoutMs: number, signal: AbortSignal, masker?: LogMasker<LogStream>, appendOptions: LogAppendOptions = {}): Promise<ExecResult & { nextSeq: number }> {
+export async function streamExecToLog(clients: Pick<MeshClients, 'logs'> & { vmRunner: ReturnType<MeshClients['vmRunnerAt']> }, requestId: string, vmId: string, timeoutMs: number, signal: AbortSignal, masker?: LogMasker<LogStream>, appendOptions: LogAppendOptions = {}, steps?: StepRecording): Promise<ExecResult & { nextSeq: number }> {
   const attempts = appendOptions.attempts ?? 12;
   const initialBackoffMs = appendOptions.initialBackoffMs ?? 200;
   const maxBackoffMs = appendOptions.maxBackoffMs ?? 5000;
   const maxPendingBytes = appendOptions.maxPendingBytes ?? 4 * 1024 * 1024;
   let pending: LogChunk[] = [];
   let pendingBytes = 0;
+  // Step changes wait for the chunks before them: recorded after those were appended.
+  let pendingSteps: Array<{ beforeSeq: number; step: JobStep }> = [];
   let flushing: Promise<void> = Promise.resolve();
   // Once set, nothing more is appended: a later batch must not land after a gap.
   let failure: MeshError | undefined;
   const leave = new AbortController();
 
-  const appendWithRetry = async (batch: LogChunk[]) => {
+  const appendWithRetry = async (batch: LogChunk[], stepChanges: JobStep[] = []) => {
     for (let attempt = 1; ; attempt++) {
       try {
-        await clients.logs.appendLogChunks({ chunks: batch });
+        if (batch.length) await clients.logs.appendLogChunks({ chunks: batch });
+        batch = [];
+        if (stepChanges.length) await steps!.record(stepChanges);
         return;
       } catch (error) {
         const code = isMeshError(error) ? error.code : status.UNKNOWN;
         if (lasting.has(code) || attempt >= attempts || signal.aborted) {
           const message = error instanceof Error ? error.message : String(error);
-          throw new MeshError(code, 'LOG_WRITE_FAILED', `the log of job ${requestId} could not be written from seq ${batch[0]!.seq} after ${attempt} attempt(s): ${message}`, { cause: error });
+          const what = batch.length ? `the log of job ${requestId} could not be written from seq ${batch[0]!.seq}` : `the steps of job ${requestId} could not be recorded`;
+          throw new MeshError(code, 'LOG_WRITE_FAILED', `${what} after ${attempt} attempt(s): ${message}`, { cause: error });
         }
         await sleepUnlessAborted(Math.min(maxBackoffMs, initialBackoffMs * 2 ** (attempt - 1)), signal);
       }
@@ -76,10 +104,14 @@ export async function streamExecToLog(clients: Pick<MeshClients, 'logs'> & { vmR
   };
   /** Queues the pending chunks behind the batches before them; resolves once all are appended. */
   const flush = () => {
-    if (pending.length === 0 || failure) return flushing;
+    if ((pending.length === 0 && pendingSteps.length === 0) || failure) return flushing;
     const batch = pending.splice(0, maxChunksPerAppend);
     pendingBytes -= batch.reduce((sum, chunk) => sum + chunk.data.length, 0);
-    flushing = flushing.then(() => (failure ? undefined : appendWithRetry(batch).catch((error: MeshError) => {
+    // The step changes whose chunks are in this batch or before it.
+    const upTo = pending.length ? pending[0]!.seq : Number.POSITIVE_INFINITY;
+    const stepChanges = pendingSteps.filter((s) => s.beforeSeq < upTo).map((s) => s.step);
+    pendingSteps = pendingSteps.filter((s) => s.beforeSeq >= upTo);
+    flushing = flushing.then(() => (failure ? undefined : appendWithRetry(batch, stepChanges).catch((error: MeshError) => {
       failure ??= error;
       leave.abort(error); // also while the job is quiet: the step fails now, not at the job's end
     })));
@@ -92,9 +124,15 @@ export async function streamExecToLog(clients: Pick<MeshClients, 'logs'> & { vmR
     for await (const message of clients.vmRunner.exec({ vmId, timeoutMs, killGraceMs: 5000, rejoin: true }, { signal: AbortSignal.any([signal, leave.signal]) })) {
       if (failure) throw failure; // leaves the stream: with rejoin the job goes on, and a retry re-joins it
       if (message.output) {
-        const { seq, stream, data } = message.output;
+        const { seq, stream } = message.output;
+        let data: Uint8Array = message.output.data;
         lastSeq = Math.max(lastSeq, seq);
-        const masked = masker ? masker.mask(stream, data) : data;
+        if (steps) {
+          const read = steps.reader.read(stream === LogStream.LOG_STREAM_STDOUT, data);
+          data = read.data;
+          for (const marker of read.markers) pendingSteps.push({ beforeSeq: seq, step: toStepChange(marker, seq, steps.names) });
+        }
+        const masked = masker ? masker.mask(stream, data) : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
         pending.push({ requestId, seq, stream, data: masked, createdAt: undefined });
         pendingBytes += masked.length;
         // Not read further until the log caught up: vm-runner then holds the job's output back.
@@ -108,8 +146,13 @@ export async function streamExecToLog(clients: Pick<MeshClients, 'logs'> & { vmR
   } finally {
     clearInterval(timer);
   }
+  const unread = steps?.reader.drain();
+  if (unread?.length) {
+    const data = masker ? masker.mask(LogStream.LOG_STREAM_STDOUT, unread) : Buffer.from(unread);
+    pending.push({ requestId, seq: ++lastSeq, stream: LogStream.LOG_STREAM_STDOUT, data, createdAt: undefined });
+  }
   for (const rest of masker?.drain() ?? []) pending.push({ requestId, seq: ++lastSeq, stream: rest.stream, data: rest.data, createdAt: undefined });
-  while (pending.length && !failure) await flush();
+  while ((pending.length || pendingSteps.length) && !failure) await flush();
   await flushing;
   if (failure) throw failure;
   if (!result) throw unavailable('EXEC_STREAM_ENDED', `vm-runner ended the exec stream of vm ${vmId} without a result`);
