@@ -53,7 +53,7 @@ export const orchestratorConfigSchema = z
      * Crash drill only: `before-checkpoint:<step>` or `after-checkpoint:<step>` makes the
      * process SIGKILL itself there, the first time a workflow gets there. Unset in production.
      */
-    JOBMESH_FAULT_CRASH_AT: z.string().regex(/^(before|after)-checkpoint:[a-z.-]+$/, 'must be before-checkpoint:<step> or after-checkpoint:<step>').optional(),
+    JOBMESH_FAULT_CRASH_AT: z.string().regex(/^(before|after)-checkpoint:[a-z.:-]+$/, 'must be before-checkpoint:<step> or after-checkpoint:<step>').optional(),
     /**
      * Token file of the public API (`<role> <token>` per line); unset = no authentication, which
      * only a loopback JOBMESH_ORCHESTRATOR_ADDR allows (else mutual TLS is required). @default unset

@@ -25,7 +25,10 @@ export interface RunningOrchestrator {
 /** Hooks that SIGKILL this process at a chosen checkpoint (JOBMESH_FAULT_CRASH_AT), for crash drills. */
 function crashDrillHooks(crashAt: string | undefined, logger: Logger): ExecutionHooks | undefined {
   if (!crashAt) return undefined;
-  const [when, step] = crashAt.split(':') as ['before-checkpoint' | 'after-checkpoint', string];
+  // The step name may hold a colon itself (durable.event:pipeline): split at the first one only.
+  const at = crashAt.indexOf(':');
+  const when = crashAt.slice(0, at) as 'before-checkpoint' | 'after-checkpoint';
+  const step = crashAt.slice(at + 1);
   const crash = (name: string) => {
     if (name !== step) return;
     logger.warn('crash drill: killing this process', { at: crashAt });

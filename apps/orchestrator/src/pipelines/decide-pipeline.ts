@@ -1,5 +1,5 @@
 import type { PipelineJobSpec } from './pipeline-job-spec.ts';
-import { endedStatuses, type TrackedJob } from './pipeline-job-state.ts';
+import { endedStatuses, type PipelineJobStatus, type TrackedJob } from './pipeline-job-state.ts';
 
 /** What the pipeline's workflow does next: jobs to start and states to record. */
 export interface PipelineDecision {
@@ -28,14 +28,22 @@ export interface PipelineFacts {
  */
 export function decidePipeline(plan: readonly PipelineJobSpec[], jobs: ReadonlyMap<string, TrackedJob>, facts: PipelineFacts): PipelineDecision {
   const decision: PipelineDecision = { start: [], changes: [] };
+  // Decisions of this pass, seen by the jobs after them: the plan is in topological order, so a
+  // skip travels down the whole graph in one pass.
+  const decided = new Map<string, PipelineJobStatus>();
+  const statusOf = (key: string): PipelineJobStatus => decided.get(key) ?? jobs.get(key)!.status;
+  const change = (key: string, status: 'blocked' | 'skipped' | 'cancelled', reason: string) => {
+    decision.changes.push({ key, status, reason });
+    decided.set(key, status);
+  };
   for (const spec of plan) {
     const job = jobs.get(spec.key)!;
     if (job.status !== 'pending' && job.status !== 'blocked') continue;
     if (facts.cancelled) {
-      decision.changes.push({ key: spec.key, status: 'cancelled', reason: 'the pipeline was cancelled before the job started' });
+      change(spec.key, 'cancelled', 'the pipeline was cancelled before the job started');
       continue;
     }
-    const needs = spec.needs.map((key) => ({ key, job: jobs.get(key)! }));
+    const needs = spec.needs.map((key) => ({ key, job: { status: statusOf(key) } }));
     const notSucceeded = needs.filter((n) => endedStatuses.has(n.job.status) && n.job.status !== 'succeeded');
     const allEnded = needs.every((n) => endedStatuses.has(n.job.status));
     let skip = '';
@@ -49,17 +57,18 @@ export function decidePipeline(plan: readonly PipelineJobSpec[], jobs: ReadonlyM
       else ready = true;
     }
     if (skip) {
-      decision.changes.push({ key: spec.key, status: 'skipped', reason: skip });
+      change(spec.key, 'skipped', skip);
       continue;
     }
     if (!ready) continue;
     const approved = facts.approvals.get(spec.key) ?? new Set<number>();
     const waiting = spec.steps.filter((s) => s.kind === 'block' && !approved.has(s.index));
     if (waiting.length) {
-      if (job.status !== 'blocked') decision.changes.push({ key: spec.key, status: 'blocked', reason: `waits for approval of ${waiting.map((s) => `"${s.name}"`).join(', ')}` });
+      if (job.status !== 'blocked') change(spec.key, 'blocked', `waits for approval of ${waiting.map((s) => `"${s.name}"`).join(', ')}`);
       continue;
     }
     decision.start.push(spec.key);
+    decided.set(spec.key, 'running');
   }
   return decision;
 }

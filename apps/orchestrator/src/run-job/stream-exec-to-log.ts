@@ -38,6 +38,18 @@ export interface StepRecording {
   record(steps: JobStep[]): Promise<void>;
 }
 
+/** One change per step: a step that started and ended within one batch is recorded once with both. */
+function mergeStepChanges(changes: JobStep[]): JobStep[] {
+  const byIndex = new Map<number, JobStep>();
+  for (const change of changes) {
+    const seen = byIndex.get(change.index);
+    byIndex.set(change.index, seen
+      ? { ...seen, state: change.state, exitCode: change.exitCode ?? seen.exitCode, finishedAt: change.finishedAt ?? seen.finishedAt, endSeq: change.endSeq, endOffset: change.endOffset }
+      : change);
+  }
+  return [...byIndex.values()];
+}
+
 /** The step change a marker at `seq` means. */
 function toStepChange(marker: StepMarker, seq: number, names: ReadonlyMap<number, string>): JobStep {
   const at = new Date();
@@ -109,7 +121,7 @@ export async function streamExecToLog(clients: Pick<MeshClients, 'logs'> & { vmR
     pendingBytes -= batch.reduce((sum, chunk) => sum + chunk.data.length, 0);
     // The step changes whose chunks are in this batch or before it.
     const upTo = pending.length ? pending[0]!.seq : Number.POSITIVE_INFINITY;
-    const stepChanges = pendingSteps.filter((s) => s.beforeSeq < upTo).map((s) => s.step);
+    const stepChanges = mergeStepChanges(pendingSteps.filter((s) => s.beforeSeq < upTo).map((s) => s.step));
     pendingSteps = pendingSteps.filter((s) => s.beforeSeq >= upTo);
     flushing = flushing.then(() => (failure ? undefined : appendWithRetry(batch, stepChanges).catch((error: MeshError) => {
       failure ??= error;

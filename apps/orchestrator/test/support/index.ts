@@ -2,3 +2,4 @@ export { startTestMesh, type ServiceName, type TestMesh, type TestMeshOptions } 
 export { makeGitRepo } from './make-git-repo.ts';
 export { waitForJobEnd } from './wait-for-job-end.ts';
 export { downloadArtifact } from './download-artifact.ts';
+export { waitForPipeline } from './wait-for-pipeline.ts';

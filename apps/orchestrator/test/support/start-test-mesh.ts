@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { ArtifactServiceService } from '@jobmesh/contracts/jobmesh/orchestrator/v1/artifacts.ts';
 import { JobServiceService } from '@jobmesh/contracts/jobmesh/orchestrator/v1/jobs.ts';
 import { OperationServiceService } from '@jobmesh/contracts/jobmesh/orchestrator/v1/operations.ts';
+import { PipelineServiceService } from '@jobmesh/contracts/jobmesh/orchestrator/v1/pipelines.ts';
 import { VmServiceService } from '@jobmesh/contracts/jobmesh/orchestrator/v1/vms.ts';
 import { createClient, Metadata, type TlsOptions } from '@jobmesh/grpc-kit';
 import { withDeadline } from '@jobmesh/grpc-kit/testing';
@@ -55,6 +56,7 @@ export interface TestMesh {
     operations: ReturnType<typeof createClient<typeof OperationServiceService>>;
     vms: ReturnType<typeof createClient<typeof VmServiceService>>;
     artifacts: ReturnType<typeof createClient<typeof ArtifactServiceService>>;
+    pipelines: ReturnType<typeof createClient<typeof PipelineServiceService>>;
   };
   store: PersistenceClients;
   /** SIGKILLs a service (a crash). */
@@ -145,6 +147,7 @@ export async function startTestMesh(options: TestMeshOptions = {}): Promise<Test
     operations: createClient(OperationServiceService, address.orchestrator, apiOptions),
     vms: createClient(VmServiceService, address.orchestrator, apiOptions),
     artifacts: createClient(ArtifactServiceService, address.orchestrator, apiOptions),
+    pipelines: createClient(PipelineServiceService, address.orchestrator, apiOptions),
   };
   const store = createPersistenceClients(address.persistence, { tls: options.tls });
   return {
