@@ -6,6 +6,7 @@ import type { NotificationHub } from './db/create-notification-hub.ts';
 import { createFsJobStoreService } from './fs-jobs/fs-job-store-service.ts';
 import { createJobStoreService } from './jobs/job-store-service.ts';
 import { createJobLogStoreService } from './logs/job-log-store-service.ts';
+import { createPipelineStoreService } from './pipelines/pipeline-store-service.ts';
 import { createRetentionStoreService } from './retention/retention-store-service.ts';
 import { createVmStoreService } from './vms/vm-store-service.ts';
 import { createWorkflowStoreService } from './workflows/workflow-store-service.ts';
@@ -36,6 +37,7 @@ export function createPersistenceServer({ pool, notifications, logger, tls }: Pe
       createWorkflowStoreService(pool),
       createArtifactStoreService(pool),
       createRetentionStoreService(pool),
+      createPipelineStoreService(pool),
     ],
   });
 }

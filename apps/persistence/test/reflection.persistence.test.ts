@@ -14,7 +14,7 @@ test.after(async (ctx) => {
   await ctx.p?.stop();
 });
 
-const stores = ['JobStoreService', 'JobLogStoreService', 'VmStoreService', 'FsJobStoreService', 'WorkflowStoreService', 'ArtifactStoreService'].map((s) => `jobmesh.persistence.v1.${s}`);
+const stores = ['JobStoreService', 'JobLogStoreService', 'VmStoreService', 'FsJobStoreService', 'WorkflowStoreService', 'ArtifactStoreService', 'PipelineStoreService'].map((s) => `jobmesh.persistence.v1.${s}`);
 
 test('lists every store, health and reflection', async ({ reflection }) => {
   const services = await withDeadline(reflection.listServices(), 5000, 'list');

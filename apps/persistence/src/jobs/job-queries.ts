@@ -18,6 +18,9 @@ export interface NewJob {
   artifactWhen: string;
   workflowId: string | null;
   traceId: string;
+  /** The pipeline (and its job's key) the job runs for; both null for a job submitted alone. */
+  pipelineId: string | null;
+  pipelineJobKey: string | null;
 }
 
 /** Inserts a job with its creation event; null when the request_id exists already. */
@@ -25,10 +28,10 @@ export async function insertJob(db: CommonQueryMethods, job: NewJob): Promise<Jo
   return db.maybeOne(sql.type(JobRow)`
     WITH j AS (
       INSERT INTO jobs (request_id, repo_url, commit_sha, runs_on, script, env, timeout_ms, artifact_patterns,
-                        artifact_when, workflow_id, trace_id, last_event_sequence)
+                        artifact_when, workflow_id, trace_id, pipeline_id, pipeline_job_key, last_event_sequence)
       VALUES (${job.requestId}, ${job.repoUrl}, ${job.commitSha}, ${job.runsOn}, ${job.script}, ${sql.jsonb(job.env)},
               ${job.timeoutMs}, ${sql.array(job.artifactPatterns, 'text')}, ${job.artifactWhen}::artifact_when,
-              ${job.workflowId}, ${job.traceId},
+              ${job.workflowId}, ${job.traceId}, ${job.pipelineId}, ${job.pipelineJobKey},
               nextval('job_events_sequence_seq'))
       ON CONFLICT (request_id) DO NOTHING
       RETURNING *

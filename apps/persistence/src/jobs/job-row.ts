@@ -25,6 +25,8 @@ export const JobRow = z.object({
   updated_at: z.date(),
   started_at: z.date().nullable(),
   finished_at: z.date().nullable(),
+  pipeline_id: z.string().nullable(),
+  pipeline_job_key: z.string().nullable(),
   cursor_at: z.string(),
 });
 export type JobRow = z.infer<typeof JobRow>;
@@ -32,7 +34,7 @@ export type JobRow = z.infer<typeof JobRow>;
 /** Columns selected for a JobRow from `jobs` (alias `j`). */
 export const jobColumns = sql.fragment`j.request_id, j.repo_url, j.commit_sha, j.runs_on, j.script, j.env, j.timeout_ms,
   j.artifact_patterns, j.artifact_when, j.artifact_manifest, j.state, j.exit_code, j.error, j.workflow_id, j.trace_id, j.last_event_sequence,
-  j.created_at, j.updated_at, j.started_at, j.finished_at, j.created_at::text AS cursor_at`;
+  j.created_at, j.updated_at, j.started_at, j.finished_at, j.pipeline_id, j.pipeline_job_key, j.created_at::text AS cursor_at`;
 
 /** A row of `job_events`. */
 export const JobEventRow = z.object({
@@ -70,6 +72,8 @@ export function toProtoJob(row: JobRow): Job {
     finishedAt: row.finished_at ?? undefined,
     lastEventSequence: row.last_event_sequence,
     artifactManifest: row.artifact_manifest,
+    pipelineId: row.pipeline_id ?? '',
+    pipelineJobKey: row.pipeline_job_key ?? '',
   };
 }
 

@@ -1,8 +1,9 @@
-import { JobStoreServiceService, type JobSpec } from '@jobmesh/contracts/jobmesh/persistence/v1/jobs.ts';
+import { JobStoreServiceService, type CreateJobRequest } from '@jobmesh/contracts/jobmesh/persistence/v1/jobs.ts';
 import { alreadyExists, defineService, failedPrecondition, invalidArgument, notFound } from '@jobmesh/grpc-kit';
-import type { DatabasePool } from 'slonik';
+import type { CommonQueryMethods, DatabasePool } from 'slonik';
 import type { NotificationHub } from '../db/create-notification-hub.ts';
 import { withDatabaseErrors } from '../db/with-database-errors.ts';
+import { touchPipeline } from '../pipelines/pipeline-queries.ts';
 import { artifactWhens, jobStates, terminalJobStates } from '../validation/enum-codecs.ts';
 import {
   optionalUuid,
@@ -12,23 +13,24 @@ import {
   requireText,
   requireUuid,
 } from '../validation/fields.ts';
+import { commitShaRules, labelRules, pipelineJobKeyRules, repoUrlRules } from '../validation/field-rules.ts';
 import { decodePageToken, pageOf } from '../validation/page-token.ts';
 import { countJobs, countQueuedAhead, findJob, insertJob, listJobEvents, listJobs, transitionJob, updateJobLinks, type NewJob } from './job-queries.ts';
 import { toProtoJob, toProtoJobEvent, type JobRow } from './job-row.ts';
+import { finalizeJobSteps, listJobSteps, lockJobForSteps, upsertJobSteps } from './job-step-queries.ts';
+import { toProtoJobStep } from './job-step-row.ts';
+import { validateRecordJobSteps } from './validate-record-job-steps.ts';
 
-const commitShaPattern = { regex: /^[0-9a-f]{40}([0-9a-f]{24})?$/, description: '40 or 64 lower-case hex digits' };
-const repoUrlPattern = {
-  regex: /^(https?:\/\/|ssh:\/\/|git:\/\/|file:\/\/|[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:)\S+$/,
-  description: 'an http(s)://, ssh://, git://, file:// or scp-style (user@host:path) URL',
-};
-
-function validateSpec(spec: JobSpec | undefined, workflowId: string, traceId: string): NewJob {
+function validateSpec({ spec, workflowId, traceId, pipelineId, pipelineJobKey }: CreateJobRequest): NewJob {
   if (!spec) throw invalidArgument('spec', 'is required');
+  // Both or neither: a pipeline job is named by its pipeline and its key.
+  const pipeline = optionalUuid('pipeline_id', pipelineId);
+  if (!pipeline && pipelineJobKey) throw invalidArgument('pipeline_job_key', 'must be empty without pipeline_id');
   return {
     requestId: requireUuid('spec.request_id', spec.requestId),
-    repoUrl: requireText('spec.repo_url', spec.repoUrl, { max: 2048, pattern: repoUrlPattern }),
-    commitSha: requireText('spec.commit_sha', spec.commitSha, { max: 64, pattern: commitShaPattern }),
-    runsOn: requireText('spec.runs_on', spec.runsOn, { max: 128, pattern: { regex: /^[A-Za-z0-9][A-Za-z0-9._-]*$/, description: 'letters, digits, dot, dash or underscore' } }),
+    repoUrl: requireText('spec.repo_url', spec.repoUrl, repoUrlRules),
+    commitSha: requireText('spec.commit_sha', spec.commitSha, commitShaRules),
+    runsOn: requireText('spec.runs_on', spec.runsOn, labelRules),
     script: requireText('spec.script', spec.script, { min: 0, max: 1024 * 1024 }),
     env: requireStringMap('spec.env', spec.env, 256, 64 * 1024),
     timeoutMs: requireInteger('spec.timeout_ms', spec.timeoutMs, 0, 7 * 24 * 3600 * 1000),
@@ -37,6 +39,8 @@ function validateSpec(spec: JobSpec | undefined, workflowId: string, traceId: st
     artifactWhen: artifactWhens.toDbOptional('spec.artifact_when', spec.artifactWhen) ?? 'on_success',
     workflowId: optionalUuid('workflow_id', workflowId),
     traceId: requireText('trace_id', traceId, { min: 0, max: 64 }),
+    pipelineId: pipeline,
+    pipelineJobKey: pipeline ? requireText('pipeline_job_key', pipelineJobKey, pipelineJobKeyRules) : null,
   };
 }
 
@@ -46,8 +50,21 @@ function sameSpec(row: JobRow, job: NewJob): boolean {
   return (
     row.repo_url === job.repoUrl && row.commit_sha === job.commitSha && row.runs_on === job.runsOn &&
     row.script === job.script && row.timeout_ms === job.timeoutMs && sortedJson(row.env) === sortedJson(job.env) &&
-    JSON.stringify(row.artifact_patterns) === JSON.stringify(job.artifactPatterns) && row.artifact_when === job.artifactWhen
+    JSON.stringify(row.artifact_patterns) === JSON.stringify(job.artifactPatterns) && row.artifact_when === job.artifactWhen &&
+    row.pipeline_id === job.pipelineId && row.pipeline_job_key === job.pipelineJobKey
   );
+}
+
+/** What a step still RUNNING becomes when its job ends in `jobState`. */
+function stepEndOf(jobState: string): 'succeeded' | 'failed' | 'cancelled' {
+  // A job succeeds only when its script exited 0, so a step it was in finished well.
+  return jobState === 'succeeded' ? 'succeeded' : jobState === 'failed' ? 'failed' : 'cancelled';
+}
+
+/** Ends the steps an ended job left open, in the transaction of its transition. */
+async function finalizeStepsOfEndedJob(tx: CommonQueryMethods, job: JobRow): Promise<void> {
+  const changed = await finalizeJobSteps(tx, job.request_id, stepEndOf(job.state));
+  if (job.pipeline_id && changed > 0) await touchPipeline(tx, job.pipeline_id);
 }
 
 async function requireJob(pool: DatabasePool, requestId: string): Promise<JobRow> {
@@ -60,7 +77,7 @@ async function requireJob(pool: DatabasePool, requestId: string): Promise<JobRow
 export function createJobStoreService(pool: DatabasePool, notifications: NotificationHub) {
   return defineService('jobmesh.persistence.v1.JobStoreService', JobStoreServiceService, withDatabaseErrors({
     async createJob(request) {
-      const job = validateSpec(request.spec, request.workflowId, request.traceId);
+      const job = validateSpec(request);
       const inserted = await insertJob(pool, job);
       if (inserted) return { job: toProtoJob(inserted), created: true };
       const existing = await requireJob(pool, job.requestId);
@@ -78,7 +95,7 @@ export function createJobStoreService(pool: DatabasePool, notifications: Notific
       if (terminalJobStates.has(expectedState)) {
         throw failedPrecondition('TERMINAL_STATE', `job state ${expectedState} is terminal; no transition leaves it`);
       }
-      const row = await transitionJob(pool, {
+      const transition = {
         requestId,
         expectedState,
         newState,
@@ -86,6 +103,12 @@ export function createJobStoreService(pool: DatabasePool, notifications: Notific
         exitCode: request.exitCode ?? null,
         error: requireText('error', request.error, { min: 0, max: 64 * 1024 }),
         terminal: terminalJobStates.has(newState),
+      };
+      const row = !transition.terminal ? await transitionJob(pool, transition) : await pool.transaction(async (tx) => {
+        const moved = await transitionJob(tx, transition);
+        // A statement of its own after the job's row lock: it sees every step recorded before.
+        if (moved) await finalizeStepsOfEndedJob(tx, moved);
+        return moved;
       });
       if (!row) {
         const current = await requireJob(pool, requestId);
@@ -169,6 +192,26 @@ export function createJobStoreService(pool: DatabasePool, notifications: Notific
       } finally {
         subscription.close();
       }
+    },
+
+    async recordJobSteps(request) {
+      const { requestId, steps } = validateRecordJobSteps(request);
+      await pool.transaction(async (tx) => {
+        const job = await lockJobForSteps(tx, requestId);
+        if (!job) throw notFound('JOB_NOT_FOUND', `job ${requestId} does not exist`);
+        const changed = await upsertJobSteps(tx, requestId, steps);
+        // Steps recorded after the job ended (a late report) are ended at once, as the transition would have.
+        const finalized = terminalJobStates.has(job.state) ? await finalizeJobSteps(tx, requestId, stepEndOf(job.state)) : 0;
+        if (job.pipeline_id && changed + finalized > 0) await touchPipeline(tx, job.pipeline_id);
+      });
+      return {};
+    },
+
+    async listJobSteps(request) {
+      const requestId = requireUuid('request_id', request.requestId);
+      const rows = await listJobSteps(pool, requestId);
+      if (rows.length === 0) await requireJob(pool, requestId);
+      return { steps: rows.map(toProtoJobStep) };
     },
 
     async listJobEvents(request) {

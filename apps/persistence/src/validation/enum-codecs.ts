@@ -3,7 +3,11 @@ import {
   FsJobKind,
   FsJobState,
   JobState,
+  JobStepKind,
+  JobStepState,
   LogStream,
+  PipelineJobState,
+  PipelineState,
   StepStatus,
   TransferMode,
   VmBackend,
@@ -23,6 +27,13 @@ export const workflowStatuses = createEnumCodec(WorkflowStatus, 'WORKFLOW_STATUS
 export const stepStatuses = createEnumCodec(StepStatus, 'STEP_STATUS_');
 export const logStreams = createEnumCodec(LogStream, 'LOG_STREAM_');
 export const artifactWhens = createEnumCodec(ArtifactWhen, 'ARTIFACT_WHEN_');
+export const pipelineStates = createEnumCodec(PipelineState, 'PIPELINE_STATE_');
+export const pipelineJobStates = createEnumCodec(PipelineJobState, 'PIPELINE_JOB_STATE_');
+export const jobStepKinds = createEnumCodec(JobStepKind, 'JOB_STEP_KIND_');
+export const jobStepStates = createEnumCodec(JobStepState, 'JOB_STEP_STATE_');
 
 /** Job states no transition leaves. */
 export const terminalJobStates = new Set(['succeeded', 'failed', 'cancelled', 'timed_out']);
+
+/** Pipeline states an attempt ends in (StartPipelineAttempt leaves them for a new attempt). */
+export const terminalPipelineStates = new Set(['succeeded', 'failed', 'cancelled']);
