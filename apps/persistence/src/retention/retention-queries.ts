@@ -12,8 +12,8 @@ export interface EffectiveCutoffs {
 
 /** One table retention deletes from: how to pick a batch of its rows, and which counter they add to. */
 export interface PrunableTable {
-  /** Counter of PruneCounts the rows add to. */
-  counter: 'logChunks' | 'artifactFiles' | 'artifactSets' | 'jobEvents' | 'workflowSteps' | 'workflows' | 'jobs' | 'vmEvents' | 'vms' | 'fsJobs';
+  /** Counter of PruneCounts the rows add to; null for rows it has no counter of (job steps, pipelines). */
+  counter: 'logChunks' | 'artifactFiles' | 'artifactSets' | 'jobEvents' | 'workflowSteps' | 'workflows' | 'jobs' | 'vmEvents' | 'vms' | 'fsJobs' | null;
   /** The cutoff that decides; the table is skipped when it is null. */
   cutoff(c: EffectiveCutoffs): Date | null;
   /** Deletes up to `limit` rows past `cutoff`, skipping rows others hold locked. */
@@ -109,12 +109,20 @@ export const prunableTables: readonly PrunableTable[] = [
     FROM workflows t JOIN workflows w ON w.id = t.id WHERE ${endedWorkflow(cutoff)}`,
   { onlyWhenEmpty: sql.fragment`NOT EXISTS (SELECT 1 FROM workflow_steps s WHERE s.workflow_id = t.id)
     AND NOT EXISTS (SELECT 1 FROM workflows ch WHERE ch.parent_id = t.id)` }),
+  table(null, 'job_steps', (c) => c.jobs, (cutoff) => sql.fragment`
+    FROM job_steps t JOIN jobs j ON j.request_id = t.job_request_id WHERE ${endedJob('j', cutoff)}`),
   table('jobs', 'jobs', (c) => c.jobs, (cutoff) => sql.fragment`
     FROM jobs t WHERE ${endedJob('t', cutoff)}`,
-  { onlyWhenEmpty: sql.fragment`NOT EXISTS (SELECT 1 FROM job_log_chunks x WHERE x.request_id = t.request_id)
+  { onlyWhenEmpty: sql.fragment`NOT EXISTS (SELECT 1 FROM job_steps x WHERE x.job_request_id = t.request_id)
+    AND NOT EXISTS (SELECT 1 FROM job_log_chunks x WHERE x.request_id = t.request_id)
     AND NOT EXISTS (SELECT 1 FROM artifact_sets x WHERE x.job_request_id = t.request_id)
     AND NOT EXISTS (SELECT 1 FROM job_events x WHERE x.request_id = t.request_id)
     AND NOT EXISTS (SELECT 1 FROM workflows x WHERE x.job_request_id = t.request_id)` }),
+  // A pipeline goes once its attempt ended before the jobs cutoff and its jobs are gone (the job
+  // rules above decide those); its planned jobs (at most 256) go with it by cascade.
+  table(null, 'pipelines', (c) => c.jobs, (cutoff) => sql.fragment`
+    FROM pipelines t WHERE t.state IN ('succeeded', 'failed', 'cancelled') AND coalesce(t.finished_at, t.updated_at) < ${at(cutoff)}`,
+  { onlyWhenEmpty: sql.fragment`NOT EXISTS (SELECT 1 FROM jobs x WHERE x.pipeline_id = t.id)` }),
   table('vmEvents', 'vm_events', (c) => c.vms, (cutoff) => sql.fragment`
     FROM vm_events t JOIN vms v ON v.request_id = t.request_id WHERE ${endedVm(cutoff)}`),
   table('vms', 'vms', (c) => c.vms, (cutoff) => sql.fragment`

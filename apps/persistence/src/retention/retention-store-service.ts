@@ -48,7 +48,7 @@ export function createRetentionStoreService(pool: DatabasePool) {
         if (cutoff === null) continue;
         if (request.dryRun) {
           const counted = await table.count(pool, cutoff);
-          counts[table.counter] += counted.n;
+          if (table.counter) counts[table.counter] += counted.n;
           if (table.counter === 'logChunks') counts.logBytes += counted.bytes;
           for (const set of counted.sets?.slice(0, batchSize) ?? []) prunedArtifacts.push({ jobRequestId: set.job_request_id, artifactDir: set.artifact_dir });
           continue;
@@ -60,7 +60,7 @@ export function createRetentionStoreService(pool: DatabasePool) {
           }
           // Each batch is its own short statement: locks last only as long as one DELETE of batchSize rows.
           const deleted = await table.deleteBatch(pool, cutoff, batchSize);
-          counts[table.counter] += deleted.n;
+          if (table.counter) counts[table.counter] += deleted.n;
           if (table.counter === 'logChunks') counts.logBytes += deleted.bytes;
           for (const set of deleted.sets ?? []) prunedArtifacts.push({ jobRequestId: set.job_request_id, artifactDir: set.artifact_dir });
           if (deleted.n < batchSize) break;
