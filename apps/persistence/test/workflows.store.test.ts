@@ -87,7 +87,7 @@ test('ReleaseWorkflow makes it claimable again at resume_at (a durable sleep)', 
   const name = `wf.release.${randomUUID()}`;
   await create(p, name);
   const [w] = (await claim(p, name, 'orch')).workflows;
-  const released = await p.clients.workflows.releaseWorkflow({ id: w!.id, fencingToken: w!.fencingToken, resumeAt: new Date(Date.now() + 300) });
+  const released = await p.clients.workflows.releaseWorkflow({ id: w!.id, fencingToken: w!.fencingToken, resumeAt: new Date(Date.now() + 300), waitEventName: '', waitEventIndex: 0 });
   assert.is(released.workflow!.status, WorkflowStatus.WORKFLOW_STATUS_PENDING);
   assert.is((await claim(p, name, 'orch')).workflows.length, 0);
   await sleep(350);

@@ -2,12 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Workflow, WorkflowStep } from '@jobmesh/contracts/jobmesh/persistence/v1/workflows.ts';
 import { StepStatus, WorkflowStatus, workflowStatusToJSON } from '@jobmesh/contracts/jobmesh/types/v1/states.ts';
-import { isMeshError, MeshError, status } from '@jobmesh/grpc-kit';
+import { invalidArgument, isMeshError, MeshError, status } from '@jobmesh/grpc-kit';
 import { childWorkflowId } from './child-workflow-id.ts';
 import { runStepAttempts } from './run-step-attempts.ts';
 import { sleepUnlessAborted } from './sleep-unless-aborted.ts';
+import { transientCodes } from './transient-codes.ts';
 import type { Json, StepOptions, WorkflowContext } from './workflow-context.ts';
-import { fromRecordedError, LeaseLostError, NondeterminismError, toRecordedError, WorkflowSuspended, type RecordedError } from './workflow-errors.ts';
+import {
+  fromRecordedError, LeaseLostError, NondeterminismError, toRecordedError, WorkflowSuspended, WorkflowTimedOutError, type RecordedError,
+} from './workflow-errors.ts';
 import type { WorkflowStore } from './workflow-store.ts';
 
 const tracer = trace.getTracer('jobmesh.durable');
@@ -32,6 +35,8 @@ export interface ExecutionSignals {
 }
 
 const terminal = new Set<number>([WorkflowStatus.WORKFLOW_STATUS_SUCCEEDED, WorkflowStatus.WORKFLOW_STATUS_FAILED, WorkflowStatus.WORKFLOW_STATUS_CANCELLED, WorkflowStatus.WORKFLOW_STATUS_TIMED_OUT]);
+/** Step names are at most 200 characters: an event name leaves room for this prefix. */
+const eventStepPrefix = 'durable.event:';
 
 /**
  * Builds the context of one execution: step numbers count from 0 in call
@@ -41,6 +46,11 @@ const terminal = new Set<number>([WorkflowStatus.WORKFLOW_STATUS_SUCCEEDED, Work
 export function createWorkflowContext(workflow: Workflow, recorded: WorkflowStep[], store: WorkflowStore, signals: ExecutionSignals, hooks: ExecutionHooks = {}, stepsInFlight = new Set<Promise<unknown>>()): WorkflowContext {
   const history = new Map(recorded.map((s) => [s.stepNumber, s]));
   let next = 0;
+  // Calls of waitForEvent per event name so far in this execution (replayed ones included).
+  const eventWaits = new Map<string, number>();
+  // Set once the execution gave its lease back (sleep, waitForEvent): every later step rethrows it
+  // without running, so a `finally` clean-up step does not run at each suspension.
+  let suspended: WorkflowSuspended | undefined;
 
   const checkpoint = async (step: WorkflowStep): Promise<WorkflowStep> => {
     try {
@@ -59,8 +69,9 @@ export function createWorkflowContext(workflow: Workflow, recorded: WorkflowStep
     throw fromRecordedError(JSON.parse(step.errorJson) as RecordedError);
   };
 
-  const step = async <T extends Json | void>(name: string, fn: (run: { key: string; attempt: number; signal: AbortSignal }) => Promise<T>, options: StepOptions = {}): Promise<T> => {
-    const stepNumber = next++;
+  /** Runs (or replays) the step at `stepNumber`, taken from `next` when the workflow called it. */
+  const runStep = async <T extends Json | void>(stepNumber: number, name: string, fn: (run: { key: string; attempt: number; signal: AbortSignal }) => Promise<T>, options: StepOptions = {}): Promise<T> => {
+    if (suspended) throw suspended;
     const past = history.get(stepNumber);
     if (past) {
       if (past.name !== name) {
@@ -107,6 +118,30 @@ export function createWorkflowContext(workflow: Workflow, recorded: WorkflowStep
     hooks.afterCheckpoint?.(name);
     return replay(stored) as T;
   };
+  const step: WorkflowContext['step'] = (name, fn, options) => runStep(next++, name, fn, options);
+
+  /** A persistence call outside a step: a transient failure abandons the execution (another claim replays it). */
+  const call = async <T>(send: () => Promise<T>, transientOnly: boolean): Promise<T> => {
+    try {
+      return await send();
+    } catch (error) {
+      if (transientOnly && !transientCodes.some((code) => isMeshError(error, code))) throw error;
+      const lost = new LeaseLostError(workflow.id, error);
+      signals.loseLease(lost);
+      throw lost;
+    }
+  };
+
+  /** Gives the lease back until `resumeAt` or the event, and unwinds the workflow. */
+  const suspend = async (until: string, resumeAt: Date | undefined, wait?: { name: string; index: number }): Promise<never> => {
+    // Set before the release: a wait running beside this one must not release the lease again.
+    if (suspended) throw suspended;
+    suspended = new WorkflowSuspended(until);
+    await call(() => store.releaseWorkflow({
+      id: workflow.id, fencingToken: workflow.fencingToken, resumeAt, waitEventName: wait?.name ?? '', waitEventIndex: wait?.index ?? 0,
+    }), false);
+    throw suspended;
+  };
 
   return {
     workflowId: workflow.id,
@@ -118,14 +153,25 @@ export function createWorkflowContext(workflow: Workflow, recorded: WorkflowStep
     async sleep(ms) {
       const wakeAt = new Date(await step('durable.sleep', async () => new Date(Date.now() + ms).toISOString()));
       if (wakeAt.getTime() <= Date.now()) return;
-      try {
-        await store.releaseWorkflow({ id: workflow.id, fencingToken: workflow.fencingToken, resumeAt: wakeAt });
-      } catch (error) {
-        const lost = new LeaseLostError(workflow.id, error);
-        signals.loseLease(lost);
-        throw lost;
-      }
-      throw new WorkflowSuspended(wakeAt);
+      await suspend(wakeAt.toISOString(), wakeAt);
+    },
+    async waitForEvent<T extends Json>(name: string): Promise<T> {
+      if (suspended) throw suspended;
+      const stepName = `${eventStepPrefix}${name}`;
+      if (stepName.length > 200) throw invalidArgument('name', `event names have at most ${200 - eventStepPrefix.length} characters, got ${name.length}`);
+      // Both numbers are taken at the call, so waits running side by side number the same on replay.
+      const index = eventWaits.get(name) ?? 0;
+      eventWaits.set(name, index + 1);
+      const stepNumber = next++;
+      // Recorded: the step replays the payload it stored (or fails NONDETERMINISM) without asking again.
+      if (history.has(stepNumber)) return runStep<T>(stepNumber, stepName, async () => { throw new Error('a recorded step does not run'); });
+      // Not recorded yet: cancellation and the deadline end the wait as they end any step.
+      signals.checkLease?.();
+      if (signals.workflow.aborted) throw signals.workflow.reason;
+      if (workflow.deadlineAt && workflow.deadlineAt.getTime() <= Date.now()) throw new WorkflowTimedOutError(workflow.deadlineAt);
+      const { event } = await call(() => store.getWorkflowEvent({ workflowId: workflow.id, name, index }), true);
+      if (!event) await suspend(`event ${name} #${index}`, undefined, { name, index });
+      return runStep<T>(stepNumber, stepName, async () => JSON.parse(event!.payloadJson) as T);
     },
     child: (name, input) =>
       step(`durable.child:${name}`, async (run) => {

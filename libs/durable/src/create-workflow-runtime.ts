@@ -33,6 +33,20 @@ export interface StartOptions {
   deadlineAt?: Date;
 }
 
+/** Options of `WorkflowRuntime.raiseEvent`. */
+export interface RaiseEventOptions {
+  /** Idempotency key, unique per workflow (≤ 200 characters): raising again with it returns the stored event instead of a second one. @default none (every call raises a new event) */
+  dedupeKey?: string;
+}
+
+/** An event as persistence stored it. */
+export interface RaisedEvent {
+  /** Arrival order within the workflow, from 1. */
+  seq: number;
+  /** False when an event with the same dedupe key was stored before (this one is that event). */
+  created: boolean;
+}
+
 /** Runs registered workflows that it claims from persistence. */
 export interface WorkflowRuntime {
   readonly owner: string;
@@ -44,6 +58,15 @@ export interface WorkflowRuntime {
   run(): void;
   /** Looks for work now instead of at the next poll. */
   wake(): void;
+  /**
+   * Raises an external event for a workflow (see `WorkflowContext.waitForEvent`): it is kept until
+   * consumed, and a workflow waiting for it becomes claimable at once.
+   * @param payload at most 1 MiB as JSON
+   * @throws MeshError NOT_FOUND (WORKFLOW_NOT_FOUND) for an unknown workflow, FAILED_PRECONDITION
+   * (WORKFLOW_ENDED) for one that has ended, INVALID_ARGUMENT naming the field for a bad name,
+   * payload or dedupe key
+   */
+  raiseEvent(workflowId: string, name: string, payload: Json, options?: RaiseEventOptions): Promise<RaisedEvent>;
   /** Waits until a workflow ends; @returns it. */
   waitFor(id: string, options?: { timeoutMs?: number; pollMs?: number }): Promise<Workflow>;
   /** Workflows running here now. */
@@ -124,6 +147,12 @@ export function createWorkflowRuntime(options: WorkflowRuntimeOptions): Workflow
       })();
     },
     wake: () => wakeLoop?.(),
+    async raiseEvent(workflowId, name, payload, raise = {}) {
+      const { event, created } = await store.raiseWorkflowEvent({ workflowId, name, payloadJson: JSON.stringify(payload ?? null), dedupeKey: raise.dedupeKey ?? '' });
+      // The workflow may be claimable now, perhaps here.
+      wakeLoop?.();
+      return { seq: event!.seq, created };
+    },
     async waitFor(id, wait = {}) {
       const until = Date.now() + (wait.timeoutMs ?? 60_000);
       for (;;) {
@@ -142,7 +171,7 @@ export function createWorkflowRuntime(options: WorkflowRuntimeOptions): Workflow
       const ends = await Promise.all(interrupted.map((a) => a.done));
       // A lease whose execution left a step function running is not handed over: it expires.
       await Promise.all(interrupted.filter((_, i) => ends[i] !== 'abandoned-busy').map(({ workflow }) =>
-        store.releaseWorkflow({ id: workflow.id, fencingToken: workflow.fencingToken, resumeAt: undefined }).catch(() => undefined)));
+        store.releaseWorkflow({ id: workflow.id, fencingToken: workflow.fencingToken, resumeAt: undefined, waitEventName: '', waitEventIndex: 0 }).catch(() => undefined)));
     },
     kill() {
       stopper.abort(new Error('runtime killed'));

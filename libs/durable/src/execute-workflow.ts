@@ -4,13 +4,12 @@ import { WorkflowStatus } from '@jobmesh/contracts/jobmesh/types/v1/states.ts';
 import { isMeshError, status } from '@jobmesh/grpc-kit';
 import type { Logger } from '@jobmesh/logger';
 import { createWorkflowContext, type ExecutionHooks } from './create-workflow-context.ts';
+import { transientCodes } from './transient-codes.ts';
 import type { Json, WorkflowFunction } from './workflow-context.ts';
 import { LeaseLostError, NondeterminismError, WorkflowCancelledError, WorkflowSuspended, WorkflowTimedOutError } from './workflow-errors.ts';
 import type { WorkflowStore } from './workflow-store.ts';
 
 const tracer = trace.getTracer('jobmesh.durable');
-/** Codes of a failed read that another claim may not see again (the service restarting or overloaded). */
-const transientCodes = [status.UNAVAILABLE, status.DEADLINE_EXCEEDED, status.ABORTED, status.CANCELLED];
 /** Longest an abandoned execution waits for step functions that ignore their aborted signal, in ms. */
 const stragglerWaitMs = 30_000;
 

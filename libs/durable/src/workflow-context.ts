@@ -42,6 +42,21 @@ export interface WorkflowContext {
   uuid(): Promise<string>;
   /** A durable timer: the workflow gives its lease back and resumes after `ms`, surviving restarts. */
   sleep(ms: number): Promise<void>;
+  /**
+   * Waits for an external event (raised with `WorkflowRuntime.raiseEvent` or persistence's
+   * RaiseWorkflowEvent). Events are kept until the workflow ends, so one raised before the wait
+   * is not lost: the k-th call for a name in an execution returns the k-th event of that name in
+   * arrival order (from 0), whenever it arrived. The payload is checkpointed as the step
+   * `durable.event:<name>`, so a replay returns the same payload without reading the event again.
+   * While the event has not arrived, the workflow gives its lease back (suspends, as `sleep`
+   * does) and runs again from the top once it has. Persistence raises `durable.child-ended` on a
+   * parent when a child workflow ends (see `childEndedEvent`).
+   * @param name event name: 1 to 186 letters, digits and `._:/@-`, starting with a letter or digit
+   * @throws WorkflowCancelledError or WorkflowTimedOutError when cancelled or past the deadline
+   * before the event came (a cancel request wakes a waiting workflow); INVALID_ARGUMENT (field
+   * `name`) for a bad name; NondeterminismError when another step was recorded at this position
+   */
+  waitForEvent<T extends Json>(name: string): Promise<T>;
   /** Starts a child workflow (its id derives from this step) and waits for its output. */
   child<T extends Json>(name: string, input: Json): Promise<T>;
 }

@@ -39,12 +39,13 @@ export class LeaseLostError extends Error {
   }
 }
 
-/** Unwinds a workflow that suspended itself (a durable sleep released its lease). */
+/** Unwinds a workflow that suspended itself (a durable sleep or event wait released its lease). */
 export class WorkflowSuspended extends Error {
-  readonly resumeAt: Date;
-  constructor(resumeAt: Date) {
-    super(`workflow suspended until ${resumeAt.toISOString()}`);
-    this.resumeAt = resumeAt;
+  /** What it waits for, e.g. `2025-01-01T00:00:00.000Z` or `event approval #0`. */
+  readonly until: string;
+  constructor(until: string) {
+    super(`workflow suspended until ${until}`);
+    this.until = until;
     this.name = 'WorkflowSuspended';
   }
 }

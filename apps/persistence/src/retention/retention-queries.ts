@@ -105,9 +105,13 @@ export const prunableTables: readonly PrunableTable[] = [
     FROM job_events t JOIN jobs j ON j.request_id = t.request_id WHERE ${endedJob('j', cutoff)}`),
   table('workflowSteps', 'workflow_steps', (c) => c.jobs, (cutoff) => sql.fragment`
     FROM workflow_steps t JOIN workflows w ON w.id = t.workflow_id WHERE ${endedWorkflow(cutoff)}`),
+  // PruneCounts has no counter of a workflow's events: they count with its steps, its other history.
+  table('workflowSteps', 'workflow_events', (c) => c.jobs, (cutoff) => sql.fragment`
+    FROM workflow_events t JOIN workflows w ON w.id = t.workflow_id WHERE ${endedWorkflow(cutoff)}`),
   table('workflows', 'workflows', (c) => c.jobs, (cutoff) => sql.fragment`
     FROM workflows t JOIN workflows w ON w.id = t.id WHERE ${endedWorkflow(cutoff)}`,
   { onlyWhenEmpty: sql.fragment`NOT EXISTS (SELECT 1 FROM workflow_steps s WHERE s.workflow_id = t.id)
+    AND NOT EXISTS (SELECT 1 FROM workflow_events e WHERE e.workflow_id = t.id)
     AND NOT EXISTS (SELECT 1 FROM workflows ch WHERE ch.parent_id = t.id)` }),
   table(null, 'job_steps', (c) => c.jobs, (cutoff) => sql.fragment`
     FROM job_steps t JOIN jobs j ON j.request_id = t.job_request_id WHERE ${endedJob('j', cutoff)}`),

@@ -3,6 +3,7 @@ import { sql, type CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
 import { stepStatuses, workflowStatuses } from '../validation/enum-codecs.ts';
 import type { PageCursor } from '../validation/page-token.ts';
+import { eventArrived } from './workflow-event-queries.ts';
 
 const WorkflowRow = z.object({
   id: z.string(),
@@ -24,13 +25,15 @@ const WorkflowRow = z.object({
   created_at: z.date(),
   updated_at: z.date(),
   finished_at: z.date().nullable(),
+  waiting_for_event: z.string().nullable(),
+  waiting_for_event_index: z.number().nullable(),
   cursor_at: z.string(),
 });
 type WorkflowRow = z.infer<typeof WorkflowRow>;
 const columns = sql.fragment`w.id, w.name, w.status, w.input_json::text AS input_json, w.output_json::text AS output_json,
   w.error, w.parent_id, w.job_request_id, w.lease_owner, w.lease_expires_at, w.fencing_token, w.cancel_requested,
   w.cancel_reason, w.scheduled_at, w.deadline_at, w.claim_count, w.created_at, w.updated_at, w.finished_at,
-  w.created_at::text AS cursor_at`;
+  w.waiting_for_event, w.waiting_for_event_index, w.created_at::text AS cursor_at`;
 
 const StepRow = z.object({
   step_number: z.number(),
@@ -68,6 +71,8 @@ export function toProtoWorkflow(row: WorkflowRow): Workflow {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     finishedAt: row.finished_at ?? undefined,
+    waitingForEvent: row.waiting_for_event ?? '',
+    waitingForEventIndex: row.waiting_for_event_index ?? 0,
   };
 }
 
@@ -138,7 +143,8 @@ export async function claimWorkflows(db: CommonQueryMethods, owner: string, leas
     ), w AS (
       UPDATE workflows w SET status = 'running', lease_owner = ${owner},
         lease_expires_at = now() + ${leaseMs} * interval '1 millisecond',
-        fencing_token = w.fencing_token + 1, claim_count = w.claim_count + 1
+        fencing_token = w.fencing_token + 1, claim_count = w.claim_count + 1,
+        waiting_for_event = NULL, waiting_for_event_index = NULL
       FROM c WHERE w.id = c.id RETURNING w.*
     )
     SELECT ${columns} FROM w ORDER BY w.scheduled_at, w.created_at`);
@@ -174,13 +180,43 @@ export async function findSteps(db: CommonQueryMethods, workflowId: string, step
     ORDER BY step_number`);
 }
 
-/** Gives a lease back: PENDING again, claimable from resumeAt. */
-export async function releaseWorkflow(db: CommonQueryMethods, id: string, token: number, resumeAt: Date | null) {
+/**
+ * Locks a workflow's row until the transaction ends (the lock an UPDATE of it takes): raises and
+ * releases take it first, so each then reads what the other committed. @returns null when there is no such workflow
+ */
+export async function lockWorkflow(db: CommonQueryMethods, id: string) {
+  return db.maybeOne(sql.type(z.object({ status: z.string() }))`
+    SELECT status::text AS status FROM workflows WHERE id = ${id} FOR NO KEY UPDATE`);
+}
+
+/** The scheduled_at of a workflow due at no time (a wait without a time limit): the last day a proto Timestamp holds. */
+const never = sql.fragment`'9999-12-31T00:00:00Z'::timestamptz`;
+
+/** What a released workflow waits for: the `index`-th event (from 0) of `name`. */
+export interface EventWait {
+  name: string;
+  index: number;
+}
+
+/**
+ * Gives a lease back: PENDING again, claimable from resumeAt (unset: now), or with a wait once
+ * the event exists (at once when it does already; else at resumeAt or the deadline, whichever
+ * comes first, or never). A cancel request makes it claimable at once. With a wait, the caller
+ * must hold the row lock (lockWorkflow) taken in an earlier statement of its transaction: this
+ * statement's snapshot then includes every event whose raise committed before, and later raises
+ * see the wait.
+ */
+export async function releaseWorkflow(db: CommonQueryMethods, id: string, token: number, resumeAt: Date | null, wait: EventWait | null) {
+  const at = sql.fragment`${resumeAt?.toISOString() ?? null}::timestamptz`;
+  const scheduledAt = wait === null
+    ? sql.fragment`CASE WHEN w.cancel_requested THEN now() ELSE COALESCE(${at}, now()) END`
+    : sql.fragment`CASE WHEN w.cancel_requested OR ${eventArrived(sql.fragment`w.id`, wait.name, sql.fragment`${wait.index}::int4`)} THEN now()
+        ELSE LEAST(COALESCE(${at}, ${never}), COALESCE(w.deadline_at, ${never})) END`;
   return db.maybeOne(sql.type(WorkflowRow)`
     WITH w AS (
-      UPDATE workflows SET status = 'pending', lease_owner = NULL, lease_expires_at = NULL,
-        scheduled_at = COALESCE(${resumeAt?.toISOString() ?? null}::timestamptz, now())
-      WHERE id = ${id} AND status = 'running' AND fencing_token = ${token} RETURNING *
+      UPDATE workflows w SET status = 'pending', lease_owner = NULL, lease_expires_at = NULL, scheduled_at = ${scheduledAt},
+        waiting_for_event = ${wait?.name ?? null}::text, waiting_for_event_index = ${wait?.index ?? null}::int4
+      WHERE w.id = ${id} AND w.status = 'running' AND w.fencing_token = ${token} RETURNING w.*
     )
     SELECT ${columns} FROM w`);
 }
@@ -196,12 +232,12 @@ export async function completeWorkflow(db: CommonQueryMethods, id: string, token
     SELECT ${columns} FROM w`);
 }
 
-/** Flags a workflow for cancellation and makes a sleeping one due now; a finished one is left as it is. */
+/** Flags a workflow for cancellation and makes a sleeping or waiting one due now; a finished one is left as it is. */
 export async function requestCancel(db: CommonQueryMethods, id: string, reason: string) {
   return db.maybeOne(sql.type(WorkflowRow)`
     WITH w AS (
       UPDATE workflows SET cancel_requested = true, cancel_reason = ${reason},
-        -- A sleeping workflow wakes up now to see the request.
+        -- A sleeping workflow, or one waiting for an event, wakes up now to see the request.
         scheduled_at = LEAST(scheduled_at, now())
       WHERE id = ${id} AND status IN ('pending', 'running') AND NOT cancel_requested RETURNING *
     )

@@ -7,15 +7,20 @@ import { stepStatuses, workflowStatuses } from '../validation/enum-codecs.ts';
 import { optionalDate, optionalUuid, pageSize, requireInteger, requireJson, requireText, requireUuid } from '../validation/fields.ts';
 import { decodePageToken, pageOf } from '../validation/page-token.ts';
 import { createGroupWriter } from './create-group-writer.ts';
+import { raiseWorkflowEvent } from './raise-workflow-event.ts';
+import { findEvent, toProtoEvent } from './workflow-event-queries.ts';
 import {
   claimWorkflows, completeWorkflow, findSteps, findWorkflow, heartbeatWorkflow, insertStepCheckpoints, insertWorkflow,
-  isSameWorkflow, listWorkflows, releaseWorkflow, requestCancel, toProtoStep, toProtoWorkflow, type StepCheckpoint,
+  isSameWorkflow, listWorkflows, lockWorkflow, releaseWorkflow, requestCancel, toProtoStep, toProtoWorkflow, type StepCheckpoint,
 } from './workflow-queries.ts';
 
 const nameRules = { max: 200, pattern: { regex: /^[A-Za-z0-9][A-Za-z0-9._:/@-]*$/, description: 'letters, digits and ._:/@-' } };
 const finalStatuses = new Set(['succeeded', 'failed', 'cancelled', 'timed_out']);
 const leaseMs = (field: string, value: number) => requireInteger(field, value, 100, 3_600_000);
 const token = (value: number) => requireInteger('fencing_token', value, 1, Number.MAX_SAFE_INTEGER);
+const eventIndex = (field: string, value: number) => requireInteger(field, value, 0, 2_147_483_647);
+/** The event a child's completion raises on its parent; its name is part of the contract (workflows.proto). */
+const childEndedEvent = 'durable.child-ended';
 
 /** Options of the workflow store. */
 export interface WorkflowStoreOptions {
@@ -132,7 +137,13 @@ export function createWorkflowStoreService(pool: DatabasePool, options: Workflow
     async releaseWorkflow(request) {
       const id = requireUuid('id', request.id);
       const fencingToken = token(request.fencingToken);
-      const row = await releaseWorkflow(pool, id, fencingToken, optionalDate('resume_at', request.resumeAt));
+      const resumeAt = optionalDate('resume_at', request.resumeAt);
+      const wait = request.waitEventName
+        ? { name: requireText('wait_event_name', request.waitEventName, nameRules), index: eventIndex('wait_event_index', request.waitEventIndex) }
+        : null;
+      if (!wait && request.waitEventIndex !== 0) throw invalidArgument('wait_event_index', 'must be 0 without wait_event_name');
+      // The row lock first: the release then sees every event raised before, and a raise after it sees the wait.
+      const row = await pool.transaction(async (tx) => (await lockWorkflow(tx, id)) && releaseWorkflow(tx, id, fencingToken, resumeAt, wait));
       if (!row) throw await leaseLost(id, fencingToken);
       return { workflow: toProtoWorkflow(row) };
     },
@@ -143,8 +154,16 @@ export function createWorkflowStoreService(pool: DatabasePool, options: Workflow
       const status = workflowStatuses.toDb('status', request.status);
       if (!finalStatuses.has(status)) throw invalidArgument('status', 'must be SUCCEEDED, FAILED, CANCELLED or TIMED_OUT');
       const outputJson = status === 'succeeded' ? requireJson('output_json', request.outputJson) : null;
-      const row = await completeWorkflow(pool, id, fencingToken, status, outputJson,
-        requireText('error', request.error, { min: 0, max: 64 * 1024 }));
+      const error = requireText('error', request.error, { min: 0, max: 64 * 1024 });
+      const row = await pool.transaction(async (tx) => {
+        const completed = await completeWorkflow(tx, id, fencingToken, status, outputJson, error);
+        // The parent hears of it in the same transaction; an ended parent takes no event (outcome ignored).
+        if (completed?.parent_id) {
+          const payload = { childId: completed.id, name: completed.name, status: completed.status, error: completed.error || null };
+          await raiseWorkflowEvent(tx, { workflowId: completed.parent_id, name: childEndedEvent, payloadJson: JSON.stringify(payload), dedupeKey: `child-ended:${completed.id}` });
+        }
+        return completed;
+      });
       if (row) return { workflow: toProtoWorkflow(row) };
       // A retry of a completion that landed (its response was lost) gets the same answer.
       const current = await requireWorkflow(id);
@@ -175,6 +194,29 @@ export function createWorkflowStoreService(pool: DatabasePool, options: Workflow
       });
       const page = pageOf(rows, limit, (row) => ({ at: row.cursor_at, id: row.id }));
       return { workflows: page.items.map(toProtoWorkflow), nextPageToken: page.nextPageToken };
+    },
+
+    async raiseWorkflowEvent(request) {
+      const event = {
+        workflowId: requireUuid('workflow_id', request.workflowId),
+        name: requireText('name', request.name, nameRules),
+        payloadJson: requireJson('payload_json', request.payloadJson, 1024 * 1024),
+        dedupeKey: requireText('dedupe_key', request.dedupeKey, { min: 0, max: 200 }) || null,
+      };
+      const outcome = await pool.transaction((tx) => raiseWorkflowEvent(tx, event));
+      if (outcome.kind === 'not-found') throw notFound('WORKFLOW_NOT_FOUND', `workflow ${event.workflowId} does not exist`);
+      if (outcome.kind === 'ended') {
+        throw failedPrecondition('WORKFLOW_ENDED', `workflow ${event.workflowId} ended ${outcome.status}; it takes no more events`, { facts: { status: outcome.status } });
+      }
+      return { event: toProtoEvent(outcome.event), created: outcome.kind === 'created' };
+    },
+
+    async getWorkflowEvent(request) {
+      const workflowId = requireUuid('workflow_id', request.workflowId);
+      const row = await findEvent(pool, workflowId, requireText('name', request.name, nameRules), eventIndex('index', request.index));
+      if (row) return { event: toProtoEvent(row) };
+      await requireWorkflow(workflowId);
+      return { event: undefined };
     },
   }));
 }
