@@ -12,7 +12,7 @@ export interface EffectiveCutoffs {
 
 /** One table retention deletes from: how to pick a batch of its rows, and which counter they add to. */
 export interface PrunableTable {
-  /** Counter of PruneCounts the rows add to; null for rows it has no counter of (job steps, pipelines). */
+  /** Counter of PruneCounts the rows add to; null for rows it has no counter of (job steps, pipelines, workflow events). */
   counter: 'logChunks' | 'artifactFiles' | 'artifactSets' | 'jobEvents' | 'workflowSteps' | 'workflows' | 'jobs' | 'vmEvents' | 'vms' | 'fsJobs' | null;
   /** The cutoff that decides; the table is skipped when it is null. */
   cutoff(c: EffectiveCutoffs): Date | null;
@@ -105,8 +105,8 @@ export const prunableTables: readonly PrunableTable[] = [
     FROM job_events t JOIN jobs j ON j.request_id = t.request_id WHERE ${endedJob('j', cutoff)}`),
   table('workflowSteps', 'workflow_steps', (c) => c.jobs, (cutoff) => sql.fragment`
     FROM workflow_steps t JOIN workflows w ON w.id = t.workflow_id WHERE ${endedWorkflow(cutoff)}`),
-  // PruneCounts has no counter of a workflow's events: they count with its steps, its other history.
-  table('workflowSteps', 'workflow_events', (c) => c.jobs, (cutoff) => sql.fragment`
+  // A workflow's events go in their own batches before it (no counter of PruneCounts).
+  table(null, 'workflow_events', (c) => c.jobs, (cutoff) => sql.fragment`
     FROM workflow_events t JOIN workflows w ON w.id = t.workflow_id WHERE ${endedWorkflow(cutoff)}`),
   table('workflows', 'workflows', (c) => c.jobs, (cutoff) => sql.fragment`
     FROM workflows t JOIN workflows w ON w.id = t.id WHERE ${endedWorkflow(cutoff)}`,
