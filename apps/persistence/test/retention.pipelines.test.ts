@@ -90,15 +90,15 @@ test('an old ended pipeline goes after its jobs; recent, running and live-job pi
   const running = await pipelineWithJob(ctx, 60, { pipeline: 'running', job: 'ended' });
   const liveJob = await pipelineWithJob(ctx, 60, { pipeline: 'ended', job: 'running' });
   const cutoff = daysAgo(30);
-  const prune = (dryRun: boolean, batchSize = 0) =>
-    ctx.retention.pruneHistory({ cutoffs: { jobs: cutoff, logs: undefined, artifacts: undefined, vms: undefined, fsJobs: undefined }, dryRun, batchSize, maxBatches: 0 });
+  const prune = (dryRun: boolean, batchSize = 0, maxBatches = 0) =>
+    ctx.retention.pruneHistory({ cutoffs: { jobs: cutoff, logs: undefined, artifacts: undefined, vms: undefined, fsJobs: undefined }, dryRun, batchSize, maxBatches });
 
   const dry = await prune(true);
   assert.is(dry.counts!.jobs, 2, 'the old pipeline\'s job and the running pipeline\'s ended job');
   assert.equal(await rowsOf(ctx.db, old), whole, 'a dry run deletes nothing');
 
   let calls = 0;
-  for (let more = true; more; calls++) more = (await prune(false, 1)).more;
+  for (let more = true; more; calls++) more = (await prune(false, 1, 1)).more;
   assert.ok(calls > 1, 'batches of one needed more than one call');
   assert.equal(await rowsOf(ctx.db, old), gone);
   assert.equal(await rowsOf(ctx.db, recent), whole);
