@@ -1,0 +1,170 @@
+// The JSON the console server answers and the web front end reads: one definition for both.
+// Pure types (no DOM, no Node), so both TypeScript programs check them.
+
+/** A job state's name as the console shows it. */
+export type JobStateName = 'unspecified' | 'queued' | 'preparing' | 'running' | 'collecting' | 'succeeded' | 'failed' | 'cancelled' | 'timed_out';
+
+/** States after which a job never changes. */
+export const terminalJobStates: readonly JobStateName[] = ['succeeded', 'failed', 'cancelled', 'timed_out'];
+
+/** A job as the console shows it (the public API's Job, times as ISO strings). */
+export interface JobView {
+  id: string;
+  state: JobStateName;
+  repoUrl: string;
+  commitSha: string;
+  label: string;
+  script: string;
+  env: Record<string, string>;
+  timeoutMs: number;
+  artifactPatterns: string[];
+  artifactWhen: string;
+  artifactManifest: string;
+  exitCode: number | null;
+  error: string;
+  operationId: string;
+  traceId: string;
+  createdAt: string | null;
+  updatedAt: string | null;
+  finishedAt: string | null;
+  /** 1 = the next queued job of its label to start; null when not queued (or past the count's cap). */
+  queuePosition: number | null;
+}
+
+/** One page of the jobs table. */
+export interface JobsPage {
+  jobs: JobView[];
+  /** Cursor of the next (older) page; empty on the last page. */
+  nextCursor: string;
+}
+
+/** What the console knows of the caller: whether the API needs a token and what the token may do. */
+export interface SessionView {
+  /** True when the orchestrator answers without a token (JOBMESH_TOKENS_FILE unset). */
+  open: boolean;
+  /** The role proven by the orchestrator's own answers; null without a (valid) token on a closed API. */
+  role: 'read' | 'submit' | 'admin' | null;
+  /** Why the token was refused, when one was sent and refused. */
+  tokenProblem: string;
+  /** Address of the orchestrator the console talks to. */
+  orchestrator: string;
+}
+
+/** A log stream's name. */
+export type LogStreamName = 'stdout' | 'stderr' | 'system';
+
+/** One chunk of a job log. */
+export interface LogChunkView {
+  /** The chunk's offset (sequence number) in the log. */
+  offset: number;
+  stream: LogStreamName;
+  /** The bytes as UTF-8 text. */
+  text: string;
+}
+
+/** A run of consecutive chunks of a job log. */
+export interface LogPage {
+  chunks: LogChunkView[];
+  /** True when chunks before the first one of this page exist. */
+  hasEarlier: boolean;
+  /** Offset the next live chunk will have (after the last one known). */
+  nextOffset: number;
+}
+
+/** One step of an operation. */
+export interface StepView {
+  number: number;
+  name: string;
+  status: 'succeeded' | 'failed' | 'unspecified';
+  attempts: number;
+  output: string;
+  error: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+/** A durable workflow with its recorded steps. */
+export interface OperationView {
+  id: string;
+  name: string;
+  status: 'pending' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'timed_out' | 'unspecified';
+  jobId: string;
+  parentId: string;
+  error: string;
+  createdAt: string | null;
+  finishedAt: string | null;
+  steps: StepView[];
+}
+
+/** A VM, with its job's label and the label's accelerator. */
+export interface VmView {
+  id: string;
+  jobId: string;
+  label: string;
+  backend: string;
+  accelerator: string;
+  state: string;
+  host: string;
+  domainName: string;
+  createdAt: string | null;
+  lastEventAt: string | null;
+}
+
+/** A label as one vm-runner offers it: its capacity. */
+export interface LabelView {
+  name: string;
+  aliases: string[];
+  host: string;
+  backend: string;
+  slotsTotal: number;
+  slotsInUse: number;
+  unavailableReason: string;
+  accelerator: string;
+  acceleratorReason: string;
+}
+
+/** The VMs page. */
+export interface VmsPage {
+  vms: VmView[];
+  nextCursor: string;
+  labels: LabelView[];
+  unreachable: string[];
+}
+
+/** One artifact. */
+export interface ArtifactView {
+  path: string;
+  sizeBytes: number;
+  sha256: string;
+  mode: number;
+}
+
+/** A page of a job's artifacts. */
+export interface ArtifactsPage {
+  collected: boolean;
+  artifacts: ArtifactView[];
+  nextCursor: string;
+  totalCount: number;
+  totalBytes: number;
+  manifestSha256: string;
+  unmatchedPatterns: string[];
+}
+
+/** The result of one action on one job (bulk cancel answers one per job). */
+export interface ActionResult {
+  id: string;
+  ok: boolean;
+  /** The job after the action, when it worked. */
+  job?: JobView;
+  error?: ApiErrorBody;
+}
+
+/** The body of every error answer. */
+export interface ApiErrorBody {
+  /** The gRPC status name, e.g. PERMISSION_DENIED. */
+  code: string;
+  /** The stable machine reason, e.g. ROLE_INSUFFICIENT. */
+  reason: string;
+  message: string;
+  field?: string;
+}

@@ -1,0 +1,83 @@
+import type { ActionResult, ApiErrorBody, ArtifactsPage, JobsPage, JobView, LogPage, OperationView, SessionView, VmsPage } from '../../shared/api-types.ts';
+import { createEventStreamParser } from './parse-event-stream.ts';
+
+/** An error answer of the console's API: the public API's status name and reason. */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly body: ApiErrorBody;
+  constructor(status: number, body: ApiErrorBody) {
+    super(body.message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.body = body;
+  }
+}
+
+/** The jobs table's filters. */
+export interface JobFilter { states: string[]; label: string; repo: string; cursor: string }
+
+const filterQuery = (filter: JobFilter) => {
+  const query = new URLSearchParams();
+  if (filter.states.length) query.set('state', filter.states.join(','));
+  if (filter.label) query.set('label', filter.label);
+  if (filter.repo) query.set('repo', filter.repo);
+  if (filter.cursor) query.set('cursor', filter.cursor);
+  return query.toString();
+};
+
+/**
+ * The console's HTTP API as the front end calls it. The token (from `getToken`) goes as an
+ * `Authorization: Bearer` header on every request, event streams included (read with fetch, as
+ * EventSource cannot send headers); no cookie is ever used.
+ */
+export function createConsoleApi(getToken: () => string, base = '') {
+  const headers = (json = false): Record<string, string> => ({
+    ...(getToken() && { authorization: `Bearer ${getToken()}` }),
+    ...(json && { 'content-type': 'application/json' }),
+  });
+  const request = async <T>(path: string, init: { method?: 'GET' | 'POST'; body?: unknown; signal?: AbortSignal } = {}): Promise<T> => {
+    const response = await fetch(base + path, {
+      method: init.method ?? 'GET', headers: headers(init.body !== undefined), signal: init.signal,
+      ...(init.body !== undefined && { body: JSON.stringify(init.body) }),
+    });
+    const body = await response.json().catch(() => ({ code: 'UNKNOWN', reason: 'BAD_ANSWER', message: `HTTP ${response.status}` }));
+    if (!response.ok) throw new ApiError(response.status, body as ApiErrorBody);
+    return body as T;
+  };
+  /** Reads an event stream until it ends or `signal` aborts, calling `onEvent` for each event. */
+  const stream = async (path: string, onEvent: (event: string, value: unknown) => void, signal: AbortSignal): Promise<void> => {
+    const response = await fetch(base + path, { headers: { ...headers(), accept: 'text/event-stream' }, signal });
+    if (!response.ok) throw new ApiError(response.status, (await response.json().catch(() => ({ code: 'UNKNOWN', reason: 'BAD_ANSWER', message: `HTTP ${response.status}` }))) as ApiErrorBody);
+    const parse = createEventStreamParser();
+    const decoder = new TextDecoder();
+    const reader = response.body!.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      for (const item of parse(decoder.decode(value, { stream: true }))) onEvent(item.event, JSON.parse(item.data));
+    }
+  };
+  return {
+    session: (signal?: AbortSignal) => request<SessionView>('/api/session', { signal }),
+    jobs: (filter: JobFilter, signal?: AbortSignal) => request<JobsPage>(`/api/jobs?${filterQuery(filter)}`, { signal }),
+    liveJobs: (filter: JobFilter, onPage: (page: JobsPage) => void, onError: (error: ApiErrorBody) => void, signal: AbortSignal) =>
+      stream(`/api/jobs/live?${filterQuery(filter)}`, (event, value) => (event === 'page' ? onPage(value as JobsPage) : event === 'error' && onError(value as ApiErrorBody)), signal),
+    job: (id: string, signal?: AbortSignal) => request<JobView>(`/api/jobs/${encodeURIComponent(id)}`, { signal }),
+    liveJob: (id: string, onJob: (job: JobView) => void, signal: AbortSignal) =>
+      stream(`/api/jobs/${encodeURIComponent(id)}/live`, (event, value) => event === 'job' && onJob(value as JobView), signal),
+    logPage: (id: string, before: number | undefined, signal?: AbortSignal) =>
+      request<LogPage>(`/api/jobs/${encodeURIComponent(id)}/log${before === undefined ? '' : `?before=${before}`}`, { signal }),
+    followLog: (id: string, from: number, onEvent: (event: string, value: unknown) => void, signal: AbortSignal) =>
+      stream(`/api/jobs/${encodeURIComponent(id)}/log/live?from=${from}`, onEvent, signal),
+    cancel: (id: string) => request<ActionResult>(`/api/jobs/${encodeURIComponent(id)}/cancel`, { method: 'POST', body: {} }),
+    cancelMany: (ids: string[]) => request<{ results: ActionResult[] }>('/api/jobs/cancel', { method: 'POST', body: { ids } }),
+    retry: (id: string) => request<ActionResult>(`/api/jobs/${encodeURIComponent(id)}/retry`, { method: 'POST', body: {} }),
+    operation: (id: string, signal?: AbortSignal) => request<OperationView>(`/api/operations/${encodeURIComponent(id)}`, { signal }),
+    vms: (cursor: string, signal?: AbortSignal) => request<VmsPage>(`/api/vms${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ''}`, { signal }),
+    artifacts: (id: string, cursor: string, signal?: AbortSignal) => request<ArtifactsPage>(`/api/jobs/${encodeURIComponent(id)}/artifacts${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ''}`, { signal }),
+    downloadUrl: (target: { kind: 'log'; jobId: string } | { kind: 'artifact'; jobId: string; path: string }) => request<{ url: string }>('/api/downloads', { method: 'POST', body: target }),
+  };
+}
+
+/** The console API, as pages take it. */
+export type ConsoleApi = ReturnType<typeof createConsoleApi>;

@@ -1,0 +1,3 @@
+export { startConsole, type TestConsole } from './start-console.ts';
+export { chromiumPath, launchBrowser, noChromium } from './launch-browser.ts';
+export { screenshotDir } from './screenshot-dir.ts';
