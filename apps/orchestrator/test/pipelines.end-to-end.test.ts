@@ -71,11 +71,86 @@ jobs:
       - run: echo never
 `;
 
+// One mistake per job (19 problems), and a manifest whose label and secret the mesh does not have.
+const mistakes = `jobs:
+  unknown-key:
+    runs_on: local
+    stepz: []
+    steps: [{ run: make }]
+  no-runs-on:
+    steps: [{ run: make }]
+  no-steps:
+    runs_on: local
+  both:
+    runs_on: local
+    steps:
+      - run: make
+        block: Ship?
+  neither:
+    runs_on: local
+    steps:
+      - name: lonely
+  not-string:
+    runs_on: local
+    steps: [{ run: [make] }]
+  twice:
+    runs_on: local
+    steps: [{ name: x, run: a }, { name: x, run: b }]
+  late-block:
+    runs_on: local
+    steps: [{ run: make }, { block: Ship? }]
+  only-block:
+    runs_on: local
+    steps: [{ block: Ship? }]
+  unknown-need:
+    runs_on: local
+    needs: [nowhere]
+    steps: [{ run: make }]
+  self-need:
+    runs_on: local
+    needs: [self-need]
+    steps: [{ run: make }]
+  bad-if:
+    runs_on: local
+    if: sometimes()
+    steps: [{ run: make }]
+  bad-timeout:
+    runs_on: local
+    timeout: forever
+    steps: [{ run: make }]
+  bad-retry:
+    runs_on: local
+    retry: 99
+    steps: [{ run: make }]
+  bad-env:
+    runs_on: local
+    env: { 1BAD: x }
+    steps: [{ run: make }]
+  escape:
+    runs_on: local
+    artifacts: { paths: [../secrets] }
+    steps: [{ run: make }]
+  no-matrix:
+    runs_on: local
+    steps: [{ run: "echo \${{ matrix.os }}" }]
+  bad-when:
+    runs_on: local
+    artifacts: { paths: [out/**], when: sometimes }
+    steps: [{ run: make }]
+`;
+const unknowns = `
+jobs:
+  wrong-label:
+    runs_on: nowhere
+    secret_env: [TOKEN]
+    steps: [{ run: make }]
+`;
+
 type Ctx = { mesh: TestMesh; repo: { url: string; commit: string }; markers: string };
 const test = suite<Ctx>('pipelines from the repository: matrix, needs with artifacts, block steps, retry, concurrency (process backend, public API)');
 test.before(async (ctx) => {
   ctx.mesh = await withDeadline(startTestMesh({ localSlots: 2 }), 180_000, 'mesh up');
-  ctx.repo = await makeGitRepo({ '.jobmesh.yml': manifest, 'grouped.yml': grouped, 'slow.yml': slow });
+  ctx.repo = await makeGitRepo({ '.jobmesh.yml': manifest, 'grouped.yml': grouped, 'slow.yml': slow, 'mistakes.yml': mistakes, 'unknowns.yml': unknowns });
   ctx.markers = join(ctx.mesh.dataDir, 'markers');
   await mkdir(ctx.markers, { recursive: true });
 });
@@ -212,6 +287,42 @@ test('WatchPipeline sends each change and ends with the ended pipeline', async (
   for await (const { pipeline: p } of ctx.mesh.api.pipelines.watchPipeline({ id: pipeline!.id })) seen.push(p!.jobs[0]!.state);
   assert.is(seen.at(-1), PipelineJobState.PIPELINE_JOB_STATE_SUCCEEDED);
   assert.ok(seen.includes(PipelineJobState.PIPELINE_JOB_STATE_RUNNING));
+});
+
+test('bad manifests are refused with every problem, its path and line, and nothing starts', async (ctx) => {
+  const count = async () => [
+    (await ctx.mesh.api.pipelines.listPipelines({ states: [], repoUrl: '', pageSize: 500, pageToken: '' })).pipelines.length,
+    (await ctx.mesh.api.jobs.listJobs({ states: [], runsOn: '', repoUrl: '', pageSize: 500, pageToken: '' })).jobs.length,
+  ];
+  const before = await count();
+  const refused = await expectStatus(submit(ctx, { manifestPath: 'mistakes.yml' }), status.INVALID_ARGUMENT, { field: 'manifest', reason: 'MANIFEST_INVALID' });
+  const expected = [
+    'jobs.unknown-key.stepz: unknown key (line 4)',
+    'jobs.no-runs-on.runs_on: required (line 6)',
+    'jobs.no-steps.steps: required (line 8)',
+    'jobs.both.steps[0]: has both run and block: a step is one or the other (line 13)',
+    'jobs.neither.steps[0].run: required (line 18)',
+    'jobs.not-string.steps[0].run: must be a string (line 21)',
+    'jobs.twice.steps[1]: step name "x" is already used in this job (line 24)',
+    'jobs.late-block.steps[1]: a block step must come before every run step (line 27)',
+    'jobs.only-block.steps: must hold at least one run step (line 30)',
+    'jobs.unknown-need.needs[0]: unknown job nowhere (line 33)',
+    'jobs.self-need.needs[0]: a job cannot need itself (line 37)',
+    'jobs.bad-if.if: must be success(), failure() or always() (line 41)',
+    'jobs.bad-timeout.timeout: must be a duration such as 90s, 30m or 2h, or a whole number of seconds (line 45)',
+    'jobs.bad-retry.retry: must be a whole number from 0 to 10 (line 49)',
+    'jobs.bad-env.env.1BAD: must match [A-Za-z_][A-Za-z0-9_]* (line 53)',
+    'jobs.escape.artifacts.paths[0]: must not contain a .. component (line 57)',
+    'jobs.no-matrix.steps[0].run: ${{ }} needs a matrix: this job has none (line 61)',
+    'jobs.bad-when.artifacts.when: must be on_success, on_failure or always (line 64)',
+  ];
+  const lines = refused.message.split('\n');
+  for (const problem of expected) assert.ok(lines.includes(problem), `missing: ${problem}\nin: ${refused.message}`);
+  await expectStatus(submit(ctx, { manifestPath: 'unknowns.yml' }), status.INVALID_ARGUMENT, { field: 'manifest' }).then((e) => {
+    assert.match(e.message, 'jobs.wrong-label.runs_on: unknown label "nowhere"');
+    assert.match(e.message, "jobs.wrong-label.secret_env: TOKEN not given in the submission's secret_env");
+  });
+  assert.equal(await count(), before, 'no pipeline and no job was stored');
 });
 
 test('errors name the field: unknown ids, bad fields, unknown steps, a run step, a missing manifest', async (ctx) => {
