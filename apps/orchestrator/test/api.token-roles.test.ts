@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HealthCheckResponse_ServingStatus, HealthService } from '@jobmesh/contracts/grpc/health/v1/health.ts';
 import { JobServiceService } from '@jobmesh/contracts/jobmesh/orchestrator/v1/jobs.ts';
+import { PipelineServiceService } from '@jobmesh/contracts/jobmesh/orchestrator/v1/pipelines.ts';
 import type { WorkflowRuntime } from '@jobmesh/durable';
 import { createClient, Metadata, status, type GrpcServer, type MeshError } from '@jobmesh/grpc-kit';
 import { createReflectionClient, expectStatus, withDeadline } from '@jobmesh/grpc-kit/testing';
@@ -48,6 +49,12 @@ function jobsClient(ctx: Ctx, header?: string) {
   return createClient(JobServiceService, ctx.address, { metadata, deadlineMs: 5000, maxAttempts: 1 });
 }
 
+function pipelinesClient(ctx: Ctx, header: string) {
+  const metadata = new Metadata();
+  metadata.set('authorization', header);
+  return createClient(PipelineServiceService, ctx.address, { metadata, deadlineMs: 5000, maxAttempts: 1 });
+}
+
 const calls = {
   submitJob: (c: ReturnType<typeof jobsClient>) => c.submitJob({ repoUrl: '', commitSha: '', runsOn: '', script: '', env: {}, secretEnv: {}, timeoutMs: 0, artifactPatterns: [], artifactWhen: 0, requestId: '' }),
   getJob: (c: ReturnType<typeof jobsClient>) => c.getJob({ requestId: '' }),
@@ -73,6 +80,37 @@ for (const role of ['read', 'submit', 'admin'] as const) {
           const error: MeshError = await expectStatus(call, status.PERMISSION_DENIED, { reason: 'ROLE_INSUFFICIENT' });
           assert.is(error.facts.role, role);
         }
+      }
+    } finally {
+      client.close();
+    }
+  });
+}
+
+// Pipelines: reads need read; submitting and retrying submit; cancelling and approving admin.
+const pipelineCalls = {
+  getPipeline: (c: ReturnType<typeof pipelinesClient>) => c.getPipeline({ id: '' }),
+  watchPipeline: async (c: ReturnType<typeof pipelinesClient>) => { for await (const _ of c.watchPipeline({ id: '' })) void _; },
+  submitPipeline: (c: ReturnType<typeof pipelinesClient>) => c.submitPipeline({ repoUrl: '', commitSha: '', manifestPath: '', env: {}, secretEnv: {}, requestId: '' }),
+  retryPipeline: (c: ReturnType<typeof pipelinesClient>) => c.retryPipeline({ id: '', failedOnly: false }),
+  cancelPipeline: (c: ReturnType<typeof pipelinesClient>) => c.cancelPipeline({ id: '', reason: '' }),
+  approveStep: (c: ReturnType<typeof pipelinesClient>) => c.approveStep({ pipelineId: '', jobKey: '', step: '' }),
+};
+type PipelineCall = keyof typeof pipelineCalls;
+const pipelineAllowed: Record<keyof typeof tokens, PipelineCall[]> = {
+  read: ['getPipeline', 'watchPipeline'],
+  submit: ['getPipeline', 'watchPipeline', 'submitPipeline', 'retryPipeline'],
+  admin: ['getPipeline', 'watchPipeline', 'submitPipeline', 'retryPipeline', 'cancelPipeline', 'approveStep'],
+};
+
+for (const role of ['read', 'submit', 'admin'] as const) {
+  test(`role ${role}: pipeline calls allowed or PERMISSION_DENIED by role`, async (ctx) => {
+    const client = pipelinesClient(ctx, `Bearer ${tokens[role]}`);
+    try {
+      for (const name of Object.keys(pipelineCalls) as PipelineCall[]) {
+        const call = withDeadline<unknown>(pipelineCalls[name](client), 10_000, `${role} ${name}`);
+        if (pipelineAllowed[role].includes(name)) await expectStatus(call, status.INVALID_ARGUMENT);
+        else await expectStatus(call, status.PERMISSION_DENIED, { reason: 'ROLE_INSUFFICIENT' });
       }
     } finally {
       client.close();

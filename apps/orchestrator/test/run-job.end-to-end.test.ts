@@ -143,7 +143,7 @@ test('a reflection-only client (as grpcurl) lists, describes and calls the publi
   const reflection = createReflectionClient(ctx.mesh.address.orchestrator);
   try {
     const services = await withDeadline(reflection.listServices(), 5000, 'list');
-    for (const name of ['jobmesh.orchestrator.v1.JobService', 'jobmesh.orchestrator.v1.OperationService', 'jobmesh.orchestrator.v1.VmService', 'grpc.health.v1.Health']) {
+    for (const name of ['jobmesh.orchestrator.v1.JobService', 'jobmesh.orchestrator.v1.OperationService', 'jobmesh.orchestrator.v1.VmService', 'jobmesh.orchestrator.v1.PipelineService', 'grpc.health.v1.Health']) {
       assert.ok(services.includes(name), `${name} listed`);
       const described = await reflection.describe(name);
       assert.is(described.descriptor.kind, 'service');
