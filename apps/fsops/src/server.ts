@@ -11,6 +11,7 @@ import type { KeyLock } from './transfers/create-key-lock.ts';
 import { createTransferHandler } from './transfers/create-transfer-handler.ts';
 import type { SidecarStore } from './transfers/sidecar-store.ts';
 import { createPrepareWorkspaceHandler } from './workspaces/create-prepare-workspace-handler.ts';
+import { createReadRepositoryFileHandler } from './workspaces/create-read-repository-file-handler.ts';
 
 /** Full name of the fsops service, for health and reflection. */
 export const fsopsServiceName = 'jobmesh.fsops.v1.FsopsService';
@@ -50,6 +51,7 @@ export function createFsopsServer(deps: FsopsServerDeps): GrpcServer {
     services: [
       defineService(fsopsServiceName, FsopsServiceService, {
         prepareWorkspace: createPrepareWorkspaceHandler({ ...deps }),
+        readRepositoryFile: createReadRepositoryFileHandler(deps),
         transfer: createTransferHandler(deps.roots, transferDeps),
         collectArtifacts: createCollectArtifactsHandler(deps.roots, transferDeps),
         readFile: createReadFileHandler(deps.roots),

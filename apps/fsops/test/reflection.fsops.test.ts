@@ -20,7 +20,7 @@ test('lists FsopsService, health and reflection; describes every method and mess
   const described = await withDeadline(reflection.describe(fsopsServiceName), 5000, 'describe');
   assert.ok(described.leadingComment && described.leadingComment.includes('PATH_OUTSIDE_ROOT'));
   const service = described.descriptor as unknown as { methods: { name: string; input: { typeName: string }; output: { typeName: string } }[] };
-  assert.equal(service.methods.map((m) => m.name).sort(), ['CollectArtifacts', 'List', 'PrepareWorkspace', 'PruneArtifacts', 'PruneMirrors', 'ReadFile', 'Remove', 'Stat', 'Transfer']);
+  assert.equal(service.methods.map((m) => m.name).sort(), ['CollectArtifacts', 'List', 'PrepareWorkspace', 'PruneArtifacts', 'PruneMirrors', 'ReadFile', 'ReadRepositoryFile', 'Remove', 'Stat', 'Transfer']);
   for (const method of service.methods) {
     for (const type of [method.input.typeName, method.output.typeName]) {
       assert.is((await withDeadline(reflection.describe(type), 5000, `describe ${type}`)).descriptor.kind, 'message');

@@ -1,18 +1,18 @@
 import type { PrepareWorkspaceRequest, PrepareWorkspaceResponse } from '@jobmesh/contracts/jobmesh/fsops/v1/fsops.ts';
 import { FsJobKind, TransferMode } from '@jobmesh/contracts/jobmesh/types/v1/states.ts';
-import { alreadyExists, failedPrecondition } from '@jobmesh/grpc-kit';
+import { alreadyExists } from '@jobmesh/grpc-kit';
 import type { Logger } from '@jobmesh/logger';
 import { randomBytes } from 'node:crypto';
 import { lstat, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Roots } from '../paths/create-roots.ts';
-import { mapFsError } from '../paths/map-fs-error.ts';
 import type { FsJobRecorder } from '../records/create-fs-job-recorder.ts';
 import type { KeyLock } from '../transfers/create-key-lock.ts';
 import { manifestSha256 } from '@jobmesh/artifacts';
 import { optionalUuid } from '../transfers/validate-transfer-fields.ts';
 import { ensureMirror } from './ensure-mirror.ts';
-import { GitError, runGit } from './run-git.ts';
+import { mapGitError } from './map-git-error.ts';
+import { runGit } from './run-git.ts';
 import { requireCommitSha, requireRepoUrl, requireWorkspaceKey } from './validate-checkout-fields.ts';
 
 /** What checkouts need. */
@@ -63,9 +63,7 @@ export function createPrepareWorkspaceHandler(deps: WorkspaceDeps) {
         await rename(temp, workspace);
       } catch (caught) {
         await rm(temp, { recursive: true, force: true });
-        const error = caught instanceof GitError
-          ? failedPrecondition('GIT_FAILED', `checkout ${key}: ${caught.message}`, { cause: caught })
-          : mapFsError(caught, `checkout ${key}`);
+        const error = mapGitError(caught, `checkout ${key}`);
         deps.recorder.record({ type: 'failed', request: { id, error: `${error.reason}: ${error.message}`, attempt: 0 } });
         throw error;
       }

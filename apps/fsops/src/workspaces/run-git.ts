@@ -38,14 +38,25 @@ export interface RunGitOptions {
  * global configuration, only the allowed transports, and the SSH agent only when asked.
  * @throws GitError on a non-zero exit or a timeout
  */
-export function runGit(args: readonly string[], options: RunGitOptions): Promise<GitOutput> {
+export async function runGit(args: readonly string[], options: RunGitOptions): Promise<GitOutput> {
+  const { stdout, stderr } = await runGitBytes(args, { ...options, maxOutputBytes: 64 * 1024 * 1024 });
+  return { stdout: stdout.toString('utf8'), stderr };
+}
+
+/**
+ * runGit with stdout as bytes (a blob's content). At most `maxOutputBytes` of stdout (and of
+ * stderr) are ever held: git is killed at the first byte more.
+ * @throws GitError on a non-zero exit, a timeout or more output than maxOutputBytes
+ */
+export function runGitBytes(args: readonly string[], options: RunGitOptions & { maxOutputBytes: number }): Promise<{ stdout: Buffer; stderr: string }> {
   const agent = options.sshAgent === true && process.env.SSH_AUTH_SOCK ? { SSH_AUTH_SOCK: process.env.SSH_AUTH_SOCK } : {};
   return new Promise((resolve, reject) => {
     execFile('git', [...args], {
       cwd: options.cwd,
       timeout: options.timeoutMs,
       killSignal: 'SIGKILL',
-      maxBuffer: 64 * 1024 * 1024,
+      encoding: 'buffer',
+      maxBuffer: options.maxOutputBytes,
       env: {
         PATH: process.env.PATH ?? '/usr/bin:/bin',
         HOME: process.env.HOME ?? '/nonexistent',
@@ -59,7 +70,7 @@ export function runGit(args: readonly string[], options: RunGitOptions): Promise
       },
     }, (error, stdout, stderr) => {
       if (error) reject(new GitError(args, (error as { code?: number | string }).code, String(stderr), error));
-      else resolve({ stdout: String(stdout), stderr: String(stderr) });
+      else resolve({ stdout, stderr: String(stderr) });
     });
   });
 }
