@@ -77,6 +77,11 @@ CREATE TABLE job_steps (
   start_offset integer CHECK (start_offset >= 0),
   end_seq bigint CHECK (end_seq >= 0),
   end_offset integer CHECK (end_offset >= 0),
+  -- stderr is read apart from stdout, so its boundaries are its own.
+  err_start_seq bigint CHECK (err_start_seq >= 0),
+  err_start_offset integer CHECK (err_start_offset >= 0),
+  err_end_seq bigint CHECK (err_end_seq >= 0),
+  err_end_offset integer CHECK (err_end_offset >= 0),
   PRIMARY KEY (job_request_id, index)
 );
 

@@ -32,7 +32,7 @@ function recordRequest(jobRequestId: string, files: ArtifactFile[], overrides: P
 
 async function newJob(p: TestPersistence): Promise<string> {
   const spec = jobSpec();
-  await p.clients.jobs.createJob({ spec, workflowId: '', traceId: '' });
+  await p.clients.jobs.createJob({ spec, workflowId: '', traceId: '', pipelineId: '', pipelineJobKey: '' });
   return spec.requestId;
 }
 

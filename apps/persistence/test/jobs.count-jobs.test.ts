@@ -14,10 +14,10 @@ test.after(async (ctx) => ctx.p?.stop());
 
 test('counts by state and label, stops at the limit, refuses bad input naming the field', async ({ p }) => {
   const jobs = p.clients.jobs;
-  for (let i = 0; i < 5; i++) await jobs.createJob({ spec: jobSpec({ runsOn: 'count-a' }), workflowId: '', traceId: '' });
-  for (let i = 0; i < 2; i++) await jobs.createJob({ spec: jobSpec({ runsOn: 'count-b' }), workflowId: '', traceId: '' });
+  for (let i = 0; i < 5; i++) await jobs.createJob({ spec: jobSpec({ runsOn: 'count-a' }), workflowId: '', traceId: '', pipelineId: '', pipelineJobKey: '' });
+  for (let i = 0; i < 2; i++) await jobs.createJob({ spec: jobSpec({ runsOn: 'count-b' }), workflowId: '', traceId: '', pipelineId: '', pipelineJobKey: '' });
   const moved = jobSpec({ runsOn: 'count-a' });
-  await jobs.createJob({ spec: moved, workflowId: '', traceId: '' });
+  await jobs.createJob({ spec: moved, workflowId: '', traceId: '', pipelineId: '', pipelineJobKey: '' });
   await jobs.transitionJob({ requestId: moved.requestId, expectedState: JobState.JOB_STATE_QUEUED, newState: JobState.JOB_STATE_PREPARING, message: 'slot', error: '' });
 
   const queued = [JobState.JOB_STATE_QUEUED];

@@ -24,11 +24,14 @@ test.after(async (ctx) => {
 const RUN = JobStepKind.JOB_STEP_KIND_RUN;
 const S = JobStepState;
 
-/** A step of RecordJobSteps; override what the run reached. */
+/** A step of RecordJobSteps; override what the run reached (a boundary given counts as recorded unless its flag says not). */
 function step(index: number, overrides: Partial<JobStep> = {}): JobStep {
+  const given = (...keys: Array<keyof JobStep>) => keys.some((key) => key in overrides);
   return {
     index, name: `step ${index + 1}`, kind: RUN, state: S.JOB_STEP_STATE_UNSPECIFIED, exitCode: undefined, startedAt: undefined,
-    finishedAt: undefined, startSeq: 0, startOffset: 0, endSeq: 0, endOffset: 0, approvedBy: '', prompt: '', ...overrides,
+    finishedAt: undefined, startSeq: 0, startOffset: 0, endSeq: 0, endOffset: 0, errStartSeq: 0, errStartOffset: 0, errEndSeq: 0, errEndOffset: 0,
+    hasStart: given('startSeq', 'startOffset'), hasEnd: given('endSeq', 'endOffset'), hasErrStart: given('errStartSeq', 'errStartOffset'), hasErrEnd: given('errEndSeq', 'errEndOffset'),
+    approvedBy: '', prompt: '', ...overrides,
   };
 }
 
@@ -122,8 +125,10 @@ test('RecordJobSteps and ListJobSteps refuse bad input naming the field, and unk
     [[step(0, { name: '' })], 'steps[0].name'],
     [[step(0, { kind: JobStepKind.JOB_STEP_KIND_UNSPECIFIED })], 'steps[0].kind'],
     [[step(0, { state: 42 as JobStepState })], 'steps[0].state'],
-    [[step(0, { startSeq: 4 })], 'steps[0].started_at'],
-    [[step(0, { endOffset: 4 })], 'steps[0].finished_at'],
+    [[step(0, { startSeq: 4, hasStart: false })], 'steps[0].has_start'],
+    [[step(0, { endOffset: 4, hasEnd: false })], 'steps[0].has_end'],
+    [[step(0, { errStartSeq: 4, hasErrStart: false })], 'steps[0].has_err_start'],
+    [[step(0, { errEndOffset: -1 })], 'steps[0].err_end_offset'],
     [[step(0, { startedAt: new Date(), startOffset: -1 })], 'steps[0].start_offset'],
   ];
   for (const [steps, field] of cases) await expectStatus(record(p, id, steps), status.INVALID_ARGUMENT, { field });

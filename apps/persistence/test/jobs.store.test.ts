@@ -14,12 +14,12 @@ test.after(async (ctx) => ctx.p?.stop());
 
 test('CreateJob stores a queued job with its creation event, and is idempotent by request_id', async ({ p }) => {
   const spec = jobSpec();
-  const first = await p.clients.jobs.createJob({ spec, workflowId: '', traceId: '' });
+  const first = await p.clients.jobs.createJob({ spec, workflowId: '', traceId: '', pipelineId: '', pipelineJobKey: '' });
   assert.is(first.created, true);
   assert.is(first.job!.state, JobState.JOB_STATE_QUEUED);
   assert.equal(first.job!.spec, spec);
   assert.ok(first.job!.createdAt instanceof Date);
-  const again = await p.clients.jobs.createJob({ spec: { ...spec, env: { ...spec.env } }, workflowId: '', traceId: '' });
+  const again = await p.clients.jobs.createJob({ spec: { ...spec, env: { ...spec.env } }, workflowId: '', traceId: '', pipelineId: '', pipelineJobKey: '' });
   assert.is(again.created, false);
   assert.is(again.job!.lastEventSequence, first.job!.lastEventSequence);
   const { events } = await p.clients.jobs.listJobEvents({ requestId: spec.requestId, afterSequence: 0, pageSize: 0 });
@@ -30,8 +30,8 @@ test('CreateJob stores a queued job with its creation event, and is idempotent b
 
 test('CreateJob with the same request_id but another spec is ALREADY_EXISTS and changes nothing', async ({ p }) => {
   const spec = jobSpec();
-  await p.clients.jobs.createJob({ spec, workflowId: '', traceId: '' });
-  await expectStatus(p.clients.jobs.createJob({ spec: { ...spec, script: 'rm -rf /' }, workflowId: '', traceId: '' }),
+  await p.clients.jobs.createJob({ spec, workflowId: '', traceId: '', pipelineId: '', pipelineJobKey: '' });
+  await expectStatus(p.clients.jobs.createJob({ spec: { ...spec, script: 'rm -rf /' }, workflowId: '', traceId: '', pipelineId: '', pipelineJobKey: '' }),
     status.ALREADY_EXISTS, { reason: 'JOB_CONFLICT' });
   const { job } = await p.clients.jobs.getJob({ requestId: spec.requestId });
   assert.is(job!.spec!.script, spec.script);
@@ -53,10 +53,10 @@ test('CreateJob refuses bad input naming the field, and writes nothing', async (
     [{ script: 'echo \0' }, 'spec.script'],
   ];
   for (const [override, field] of cases) {
-    await expectStatus(p.clients.jobs.createJob({ spec: jobSpec(override), workflowId: '', traceId: '' }), status.INVALID_ARGUMENT, { field });
+    await expectStatus(p.clients.jobs.createJob({ spec: jobSpec(override), workflowId: '', traceId: '', pipelineId: '', pipelineJobKey: '' }), status.INVALID_ARGUMENT, { field });
   }
-  await expectStatus(p.clients.jobs.createJob({ spec: undefined, workflowId: '', traceId: '' }), status.INVALID_ARGUMENT, { field: 'spec' });
-  await expectStatus(p.clients.jobs.createJob({ spec: jobSpec(), workflowId: 'nope', traceId: '' }), status.INVALID_ARGUMENT, { field: 'workflow_id' });
+  await expectStatus(p.clients.jobs.createJob({ spec: undefined, workflowId: '', traceId: '', pipelineId: '', pipelineJobKey: '' }), status.INVALID_ARGUMENT, { field: 'spec' });
+  await expectStatus(p.clients.jobs.createJob({ spec: jobSpec(), workflowId: 'nope', traceId: '', pipelineId: '', pipelineJobKey: '' }), status.INVALID_ARGUMENT, { field: 'workflow_id' });
   const after = (await p.clients.jobs.listJobs({ states: [], runsOn: '', repoUrl: '', pageSize: 500, pageToken: '' })).jobs.length;
   assert.is(after, before);
 });
@@ -64,20 +64,20 @@ test('CreateJob refuses bad input naming the field, and writes nothing', async (
 test('artifact_when round-trips; UNSPECIFIED is stored as ON_SUCCESS and a repeat must match it', async ({ p }) => {
   for (const when of [ArtifactWhen.ARTIFACT_WHEN_ON_SUCCESS, ArtifactWhen.ARTIFACT_WHEN_ON_FAILURE, ArtifactWhen.ARTIFACT_WHEN_ALWAYS]) {
     const spec = jobSpec({ artifactWhen: when });
-    const { job } = await p.clients.jobs.createJob({ spec, workflowId: '', traceId: '' });
+    const { job } = await p.clients.jobs.createJob({ spec, workflowId: '', traceId: '', pipelineId: '', pipelineJobKey: '' });
     assert.is(job!.spec!.artifactWhen, when);
     assert.is(job!.artifactManifest, '');
     assert.is((await p.clients.jobs.getJob({ requestId: spec.requestId })).job!.spec!.artifactWhen, when);
   }
   const unset = jobSpec({ artifactWhen: ArtifactWhen.ARTIFACT_WHEN_UNSPECIFIED });
-  const created = await p.clients.jobs.createJob({ spec: unset, workflowId: '', traceId: '' });
+  const created = await p.clients.jobs.createJob({ spec: unset, workflowId: '', traceId: '', pipelineId: '', pipelineJobKey: '' });
   assert.is(created.job!.spec!.artifactWhen, ArtifactWhen.ARTIFACT_WHEN_ON_SUCCESS);
-  const same = await p.clients.jobs.createJob({ spec: { ...unset, artifactWhen: ArtifactWhen.ARTIFACT_WHEN_ON_SUCCESS }, workflowId: '', traceId: '' });
+  const same = await p.clients.jobs.createJob({ spec: { ...unset, artifactWhen: ArtifactWhen.ARTIFACT_WHEN_ON_SUCCESS }, workflowId: '', traceId: '', pipelineId: '', pipelineJobKey: '' });
   assert.is(same.created, false);
-  assert.is((await p.clients.jobs.createJob({ spec: unset, workflowId: '', traceId: '' })).created, false);
-  await expectStatus(p.clients.jobs.createJob({ spec: { ...unset, artifactWhen: ArtifactWhen.ARTIFACT_WHEN_ALWAYS }, workflowId: '', traceId: '' }),
+  assert.is((await p.clients.jobs.createJob({ spec: unset, workflowId: '', traceId: '', pipelineId: '', pipelineJobKey: '' })).created, false);
+  await expectStatus(p.clients.jobs.createJob({ spec: { ...unset, artifactWhen: ArtifactWhen.ARTIFACT_WHEN_ALWAYS }, workflowId: '', traceId: '', pipelineId: '', pipelineJobKey: '' }),
     status.ALREADY_EXISTS, { reason: 'JOB_CONFLICT' });
-  await expectStatus(p.clients.jobs.createJob({ spec: jobSpec({ artifactWhen: 99 as ArtifactWhen }), workflowId: '', traceId: '' }),
+  await expectStatus(p.clients.jobs.createJob({ spec: jobSpec({ artifactWhen: 99 as ArtifactWhen }), workflowId: '', traceId: '', pipelineId: '', pipelineJobKey: '' }),
     status.INVALID_ARGUMENT, { field: 'spec.artifact_when' });
   const { jobs } = await p.clients.jobs.listJobs({ states: [], runsOn: '', repoUrl: '', pageSize: 500, pageToken: '' });
   assert.ok(jobs.some((j) => j.spec!.artifactWhen === ArtifactWhen.ARTIFACT_WHEN_ON_FAILURE));
@@ -92,7 +92,7 @@ test('GetJob and UpdateJobLinks of an unknown job are NOT_FOUND; bad ids INVALID
 
 test('UpdateJobLinks sets workflow and trace ids', async ({ p }) => {
   const spec = jobSpec();
-  await p.clients.jobs.createJob({ spec, workflowId: '', traceId: '' });
+  await p.clients.jobs.createJob({ spec, workflowId: '', traceId: '', pipelineId: '', pipelineJobKey: '' });
   const workflowId = randomUUID();
   const { job } = await p.clients.jobs.updateJobLinks({ requestId: spec.requestId, workflowId, traceId: 'f'.repeat(32) });
   assert.is(job!.workflowId, workflowId);
@@ -101,7 +101,7 @@ test('UpdateJobLinks sets workflow and trace ids', async ({ p }) => {
 
 test('TransitionJob moves through states, records events, stamps start, finish and exit code', async ({ p }) => {
   const spec = jobSpec();
-  const created = await p.clients.jobs.createJob({ spec, workflowId: '', traceId: '' });
+  const created = await p.clients.jobs.createJob({ spec, workflowId: '', traceId: '', pipelineId: '', pipelineJobKey: '' });
   const t = (from: number, to: number, extra: { exitCode?: number; error?: string } = {}) =>
     p.clients.jobs.transitionJob({ requestId: spec.requestId, expectedState: from as never, newState: to as never, message: `to ${to}`, error: '', ...extra });
   const preparing = await t(JobState.JOB_STATE_QUEUED, JobState.JOB_STATE_PREPARING);
@@ -123,7 +123,7 @@ test('TransitionJob moves through states, records events, stamps start, finish a
 
 test('TransitionJob is compare-and-set: of 10 racing writers exactly one wins', async ({ p }) => {
   const spec = jobSpec();
-  await p.clients.jobs.createJob({ spec, workflowId: '', traceId: '' });
+  await p.clients.jobs.createJob({ spec, workflowId: '', traceId: '', pipelineId: '', pipelineJobKey: '' });
   const targets = [JobState.JOB_STATE_PREPARING, JobState.JOB_STATE_CANCELLED];
   const results = await Promise.allSettled(Array.from({ length: 10 }, (_, i) =>
     p.clients.jobs.transitionJob({ requestId: spec.requestId, expectedState: JobState.JOB_STATE_QUEUED, newState: targets[i % 2]!, message: `writer ${i}`, error: '' })));
@@ -141,7 +141,7 @@ test('TransitionJob is compare-and-set: of 10 racing writers exactly one wins', 
 
 test('TransitionJob refuses unknown enums, same-state moves and unknown jobs', async ({ p }) => {
   const spec = jobSpec();
-  await p.clients.jobs.createJob({ spec, workflowId: '', traceId: '' });
+  await p.clients.jobs.createJob({ spec, workflowId: '', traceId: '', pipelineId: '', pipelineJobKey: '' });
   const base = { requestId: spec.requestId, message: '', error: '' };
   await expectStatus(p.clients.jobs.transitionJob({ ...base, expectedState: JobState.JOB_STATE_QUEUED, newState: 99 as never }), status.INVALID_ARGUMENT, { field: 'new_state' });
   await expectStatus(p.clients.jobs.transitionJob({ ...base, expectedState: JobState.JOB_STATE_UNSPECIFIED, newState: JobState.JOB_STATE_RUNNING }), status.INVALID_ARGUMENT, { field: 'expected_state' });
@@ -158,7 +158,7 @@ test('ListJobs filters by state, label and repo, and pages with a cursor without
   for (let i = 0; i < 7; i++) {
     const spec = jobSpec({ runsOn: label, repoUrl: i % 2 ? 'https://example.com/a.git' : 'git@example.com:b.git' });
     ids.add(spec.requestId);
-    await p.clients.jobs.createJob({ spec, workflowId: '', traceId: '' });
+    await p.clients.jobs.createJob({ spec, workflowId: '', traceId: '', pipelineId: '', pipelineJobKey: '' });
     if (i === 0) await p.clients.jobs.transitionJob({ requestId: spec.requestId, expectedState: JobState.JOB_STATE_QUEUED, newState: JobState.JOB_STATE_CANCELLED, message: '', error: '' });
   }
   const seen: string[] = [];
@@ -182,7 +182,7 @@ test('ListJobs filters by state, label and repo, and pages with a cursor without
 
 test('WatchJobEvents sends past events, then each transition as it happens, and ends with the job', async ({ p }) => {
   const spec = jobSpec();
-  await p.clients.jobs.createJob({ spec, workflowId: '', traceId: '' });
+  await p.clients.jobs.createJob({ spec, workflowId: '', traceId: '', pipelineId: '', pipelineJobKey: '' });
   const seen: number[] = [];
   const watching = (async () => {
     for await (const m of p.clients.jobs.watchJobEvents({ requestId: spec.requestId, afterSequence: 0 })) {
@@ -202,7 +202,7 @@ test('WatchJobEvents sends past events, then each transition as it happens, and 
 test('GetQueuePosition counts the queued jobs of the same label created earlier', async ({ p }) => {
   const label = `fifo-${randomUUID().slice(0, 8)}`;
   const specs = [jobSpec({ runsOn: label }), jobSpec({ runsOn: label }), jobSpec({ runsOn: label }), jobSpec({ runsOn: 'other' })];
-  for (const spec of specs) await p.clients.jobs.createJob({ spec, workflowId: '', traceId: '' });
+  for (const spec of specs) await p.clients.jobs.createJob({ spec, workflowId: '', traceId: '', pipelineId: '', pipelineJobKey: '' });
   const position = async (i: number) => (await p.clients.jobs.getQueuePosition({ requestId: specs[i]!.requestId })).jobsAhead;
   assert.equal([await position(0), await position(1), await position(2)], [0, 1, 2]);
   await p.clients.jobs.transitionJob({ requestId: specs[0]!.requestId, expectedState: JobState.JOB_STATE_QUEUED, newState: JobState.JOB_STATE_PREPARING, message: '', error: '' });

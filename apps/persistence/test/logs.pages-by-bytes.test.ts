@@ -16,7 +16,7 @@ const KiB = 1024;
 const MiB = 1024 * KiB;
 const newJob = async (p: TestPersistence) => {
   const spec = jobSpec();
-  await p.clients.jobs.createJob({ spec, workflowId: '', traceId: '' });
+  await p.clients.jobs.createJob({ spec, workflowId: '', traceId: '', pipelineId: '', pipelineJobKey: '' });
   return spec.requestId;
 };
 const chunk = (requestId: string, seq: number, bytes: number) =>

@@ -14,7 +14,7 @@ test.after(async (ctx) => ctx.p?.stop());
 
 const newJob = async (p: TestPersistence) => {
   const spec = jobSpec();
-  await p.clients.jobs.createJob({ spec, workflowId: '', traceId: '' });
+  await p.clients.jobs.createJob({ spec, workflowId: '', traceId: '', pipelineId: '', pipelineJobKey: '' });
   return spec.requestId;
 };
 const chunk = (requestId: string, seq: number, text: string, stream: LogStream = LogStream.LOG_STREAM_STDOUT) =>

@@ -28,7 +28,8 @@ const J = PipelineJobState;
 function step(index: number, kind: JobStepKind, name: string, prompt = ''): JobStep {
   return {
     index, name, kind, state: S.JOB_STEP_STATE_UNSPECIFIED, exitCode: undefined, startedAt: undefined, finishedAt: undefined,
-    startSeq: 0, startOffset: 0, endSeq: 0, endOffset: 0, approvedBy: '', prompt,
+    startSeq: 0, startOffset: 0, endSeq: 0, endOffset: 0, errStartSeq: 0, errStartOffset: 0, errEndSeq: 0, errEndOffset: 0,
+    hasStart: false, hasEnd: false, hasErrStart: false, hasErrEnd: false, approvedBy: '', prompt,
   };
 }
 const run = (index: number, name: string) => step(index, JobStepKind.JOB_STEP_KIND_RUN, name);
@@ -348,8 +349,8 @@ test('GetPipeline merges the run steps of each job\'s current run (PENDING where
   await pipelines.updatePipelineJobs({ pipelineId: id, attempt: 1, updates: [update('build-a', J.PIPELINE_JOB_STATE_RUNNING, { jobRequestId: spec.requestId, runs: 1 })] });
   const startedAt = new Date('2030-01-01T00:00:00.250Z');
   await p.clients.jobs.recordJobSteps({ requestId: spec.requestId, steps: [
-    { ...run(0, 'build'), state: S.JOB_STEP_STATE_SUCCEEDED, exitCode: 0, startedAt, finishedAt: startedAt, startSeq: 0, startOffset: 0, endSeq: 2, endOffset: 9 },
-    { ...run(1, 'test'), state: S.JOB_STEP_STATE_RUNNING, startedAt, startSeq: 2, startOffset: 9 },
+    { ...run(0, 'build'), state: S.JOB_STEP_STATE_SUCCEEDED, exitCode: 0, startedAt, finishedAt: startedAt, startSeq: 0, startOffset: 0, endSeq: 2, endOffset: 9, hasStart: true, hasEnd: true },
+    { ...run(1, 'test'), state: S.JOB_STEP_STATE_RUNNING, startedAt, startSeq: 2, startOffset: 9, hasStart: true },
   ] });
   const got = await get(pipelines, id);
   const [build, tests] = got.jobs[0]!.steps;

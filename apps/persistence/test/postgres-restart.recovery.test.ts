@@ -26,7 +26,7 @@ test('Postgres stopped under a running persistence: calls get UNAVAILABLE; once 
     // No retries here, so the test sees each outcome as it is.
     const clients = createPersistenceClients(address, { maxAttempts: 1, deadlineMs: 5000 });
     const spec = jobSpec();
-    await clients.jobs.createJob({ spec, workflowId: '', traceId: '' });
+    await clients.jobs.createJob({ spec, workflowId: '', traceId: '', pipelineId: '', pipelineJobKey: '' });
     const follower = (async () => {
       const seqs: number[] = [];
       for await (const m of createPersistenceClients(address).logs.followLog({ requestId: spec.requestId, fromSeq: 0 })) seqs.push(...m.chunks.map((c) => c.seq));
@@ -35,7 +35,7 @@ test('Postgres stopped under a running persistence: calls get UNAVAILABLE; once 
 
     await withDeadline(postgres.stop(), 30_000, 'stop postgres');
     await expectStatus(clients.jobs.getJob({ requestId: spec.requestId }), status.UNAVAILABLE, { reason: 'DATABASE_UNAVAILABLE' });
-    await expectStatus(clients.jobs.createJob({ spec: jobSpec(), workflowId: '', traceId: '' }), status.UNAVAILABLE);
+    await expectStatus(clients.jobs.createJob({ spec: jobSpec(), workflowId: '', traceId: '', pipelineId: '', pipelineJobKey: '' }), status.UNAVAILABLE);
 
     postgres = await withDeadline(startEmbeddedPostgres({ dataDir, port, fast: true, onLog: () => {} }), 60_000, 'restart postgres');
     let job;

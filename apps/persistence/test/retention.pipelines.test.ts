@@ -35,7 +35,8 @@ test.after(async (ctx) => {
 const daysAgo = (days: number) => new Date(Date.now() - days * 24 * 3_600_000);
 const runStep = {
   index: 0, name: 'build', kind: JobStepKind.JOB_STEP_KIND_RUN, state: JobStepState.JOB_STEP_STATE_UNSPECIFIED, exitCode: undefined,
-  startedAt: undefined, finishedAt: undefined, startSeq: 0, startOffset: 0, endSeq: 0, endOffset: 0, approvedBy: '', prompt: '',
+  startedAt: undefined, finishedAt: undefined, startSeq: 0, startOffset: 0, endSeq: 0, endOffset: 0, errStartSeq: 0, errStartOffset: 0, errEndSeq: 0, errEndOffset: 0,
+  hasStart: false, hasEnd: false, hasErrStart: false, hasErrEnd: false, approvedBy: '', prompt: '',
 };
 
 /** Sets a row's times with its updated_at trigger off for this statement only. */

@@ -47,7 +47,7 @@ async function rowsOf(db: pg.Client, jobId: string): Promise<Record<string, numb
 async function jobWithHistory(p: TestPersistence, db: pg.Client, ageDays: number, state: 'succeeded' | 'running' = 'succeeded'): Promise<string> {
   const spec = jobSpec();
   const id = spec.requestId;
-  await p.clients.jobs.createJob({ spec, workflowId: '', traceId: '' });
+  await p.clients.jobs.createJob({ spec, workflowId: '', traceId: '', pipelineId: '', pipelineJobKey: '' });
   const chunk = (seq: number) => ({ requestId: id, seq, stream: LogStream.LOG_STREAM_STDOUT, data: Buffer.from(`line ${seq}\n`), createdAt: undefined });
   await p.clients.logs.appendLogChunks({ chunks: [chunk(0), chunk(1), chunk(2)] });
   const files = ['out/a.txt', 'out/b.txt'].map((path) => ({ path, sizeBytes: 1, sha256: sha(path), mode: 0o644 }));

@@ -64,6 +64,7 @@ export function toPlannedJob(spec: PipelineJobSpec): PlannedJob {
       kind: step.kind === 'run' ? JobStepKind.JOB_STEP_KIND_RUN : JobStepKind.JOB_STEP_KIND_BLOCK,
       prompt: step.kind === 'block' ? step.prompt : '',
       state: 0, startedAt: undefined, finishedAt: undefined, approvedBy: '', startSeq: 0, startOffset: 0, endSeq: 0, endOffset: 0,
+        errStartSeq: 0, errStartOffset: 0, errEndSeq: 0, errEndOffset: 0, hasStart: false, hasEnd: false, hasErrStart: false, hasErrEnd: false,
     })),
   };
 }

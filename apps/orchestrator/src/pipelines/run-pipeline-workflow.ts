@@ -157,6 +157,7 @@ export function createRunPipelineWorkflow({ clients, runtime, secrets }: RunPipe
       });
       await clients.jobs.recordJobSteps({ requestId: jobRequestId, steps: runSteps.map((s) => ({
         index: s.index, name: s.name, kind: 1, state: 1, startedAt: undefined, finishedAt: undefined, approvedBy: '', prompt: '', startSeq: 0, startOffset: 0, endSeq: 0, endOffset: 0,
+        errStartSeq: 0, errStartOffset: 0, errEndSeq: 0, errEndOffset: 0, hasStart: false, hasEnd: false, hasErrStart: false, hasErrEnd: false,
       })) });
     };
 

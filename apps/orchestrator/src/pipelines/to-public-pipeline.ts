@@ -1,5 +1,6 @@
 import type { JobStep as PublicJobStep, Pipeline as PublicPipeline } from '@jobmesh/contracts/jobmesh/orchestrator/v1/pipelines.ts';
 import type { JobStep, Pipeline } from '@jobmesh/contracts/jobmesh/persistence/v1/pipelines.ts';
+import { firstSeqOf } from '../jobs/stream-step-log.ts';
 
 /** The public view of a stored step. */
 export function toPublicStep(step: JobStep): PublicJobStep {
@@ -13,7 +14,7 @@ export function toPublicStep(step: JobStep): PublicJobStep {
     finishedAt: step.finishedAt,
     approvedBy: step.approvedBy,
     prompt: step.prompt,
-    logOffset: step.startSeq,
+    logOffset: firstSeqOf(step) ?? 0,
   };
 }
 

@@ -136,7 +136,7 @@ export function createRunJobWorkflow({ clients, vmReadyTimeoutMs, secrets, artif
         const leftMs = Math.max(1, Date.parse(input.deadline) - Date.now());
         const secretValues = Object.values(openSecrets(input));
         const stepRecording = link?.stepNonce ? {
-          reader: createStepMarkerReader(link.stepNonce),
+          reader: createStepMarkerReader<LogStream>(link.stepNonce),
           names: new Map(link.runSteps.map((s) => [s.index, s.name])),
           record: async (changes: Parameters<typeof clients.jobs.recordJobSteps>[0]['steps']) => void (await clients.jobs.recordJobSteps({ requestId, steps: changes })),
         } : undefined;

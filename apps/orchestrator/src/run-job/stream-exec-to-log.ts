@@ -29,35 +29,54 @@ export interface LogAppendOptions {
   maxPendingBytes?: number;
 }
 
-/** A job whose script runs steps (renderStepsScript): its markers are cut out of stdout and recorded. */
+/** A job whose script runs steps (renderStepsScript): its markers are cut out of both streams and recorded. */
 export interface StepRecording {
-  reader: StepMarkerReader;
+  reader: StepMarkerReader<LogStream>;
   /** Names of the run steps by index. */
   names: ReadonlyMap<number, string>;
   /** Records step changes (persistence RecordJobSteps: idempotent, first values kept). */
   record(steps: JobStep[]): Promise<void>;
 }
 
-/** One change per step: a step that started and ended within one batch is recorded once with both. */
-function mergeStepChanges(changes: JobStep[]): JobStep[] {
-  const byIndex = new Map<number, JobStep>();
-  for (const change of changes) {
-    const seen = byIndex.get(change.index);
-    byIndex.set(change.index, seen
-      ? { ...seen, state: change.state, exitCode: change.exitCode ?? seen.exitCode, finishedAt: change.finishedAt ?? seen.finishedAt, endSeq: change.endSeq, endOffset: change.endOffset }
-      : change);
-  }
-  return [...byIndex.values()];
+/** A step change that sets nothing yet: merged with what markers add. */
+function emptyStepChange(index: number, name: string): JobStep {
+  return {
+    index, name, kind: JobStepKind.JOB_STEP_KIND_RUN, state: JobStepState.JOB_STEP_STATE_UNSPECIFIED, exitCode: undefined, startedAt: undefined, finishedAt: undefined,
+    startSeq: 0, startOffset: 0, endSeq: 0, endOffset: 0, errStartSeq: 0, errStartOffset: 0, errEndSeq: 0, errEndOffset: 0,
+    hasStart: false, hasEnd: false, hasErrStart: false, hasErrEnd: false, approvedBy: '', prompt: '',
+  };
 }
 
-/** The step change a marker at `seq` means. */
-function toStepChange(marker: StepMarker, seq: number, names: ReadonlyMap<number, string>): JobStep {
+/** Adds what a marker at `seq` of one stream says to the step's change. */
+function applyMarker(change: JobStep, { marker, seq, isStdout }: PendingMarker): JobStep {
   const at = new Date();
-  const base = { index: marker.index, name: names.get(marker.index) ?? `step ${marker.index}`, kind: JobStepKind.JOB_STEP_KIND_RUN, approvedBy: '', prompt: '' };
-  return marker.kind === 'start'
-    ? { ...base, state: JobStepState.JOB_STEP_STATE_RUNNING, startedAt: at, finishedAt: undefined, startSeq: seq, startOffset: marker.offset, endSeq: 0, endOffset: 0 }
-    : { ...base, state: marker.exitCode === 0 ? JobStepState.JOB_STEP_STATE_SUCCEEDED : JobStepState.JOB_STEP_STATE_FAILED, exitCode: marker.exitCode,
-      startedAt: undefined, finishedAt: at, startSeq: 0, startOffset: 0, endSeq: seq, endOffset: marker.offset };
+  if (marker.kind === 'start') {
+    const state = change.state === JobStepState.JOB_STEP_STATE_UNSPECIFIED ? JobStepState.JOB_STEP_STATE_RUNNING : change.state;
+    return isStdout
+      ? { ...change, state, startedAt: change.startedAt ?? at, hasStart: true, startSeq: seq, startOffset: marker.offset }
+      : { ...change, state, startedAt: change.startedAt ?? at, hasErrStart: true, errStartSeq: seq, errStartOffset: marker.offset };
+  }
+  const state = marker.exitCode === 0 ? JobStepState.JOB_STEP_STATE_SUCCEEDED : JobStepState.JOB_STEP_STATE_FAILED;
+  return isStdout
+    ? { ...change, state, exitCode: marker.exitCode, finishedAt: change.finishedAt ?? at, hasEnd: true, endSeq: seq, endOffset: marker.offset }
+    : { ...change, state, exitCode: marker.exitCode, finishedAt: change.finishedAt ?? at, hasErrEnd: true, errEndSeq: seq, errEndOffset: marker.offset };
+}
+
+/** A marker waiting for the chunks before it to be appended. */
+interface PendingMarker {
+  marker: StepMarker;
+  seq: number;
+  isStdout: boolean;
+}
+
+/** One change per step: the markers of a batch, of both streams, merged. */
+function mergeStepChanges(markers: PendingMarker[], names: ReadonlyMap<number, string>): JobStep[] {
+  const byIndex = new Map<number, JobStep>();
+  for (const pending of markers) {
+    const index = pending.marker.index;
+    byIndex.set(index, applyMarker(byIndex.get(index) ?? emptyStepChange(index, names.get(index) ?? `step ${index}`), pending));
+  }
+  return [...byIndex.values()];
 }
 
 /** Refusals a retry cannot change: the batch is reported at once. */
@@ -89,8 +108,8 @@ export async function streamExecToLog(clients: Pick<MeshClients, 'logs'> & { vmR
   const maxPendingBytes = appendOptions.maxPendingBytes ?? 4 * 1024 * 1024;
   let pending: LogChunk[] = [];
   let pendingBytes = 0;
-  // Step changes wait for the chunks before them: recorded after those were appended.
-  let pendingSteps: Array<{ beforeSeq: number; step: JobStep }> = [];
+  // Step markers wait for the chunks before them: recorded after those were appended.
+  let pendingSteps: PendingMarker[] = [];
   let flushing: Promise<void> = Promise.resolve();
   // Once set, nothing more is appended: a later batch must not land after a gap.
   let failure: MeshError | undefined;
@@ -121,8 +140,8 @@ export async function streamExecToLog(clients: Pick<MeshClients, 'logs'> & { vmR
     pendingBytes -= batch.reduce((sum, chunk) => sum + chunk.data.length, 0);
     // The step changes whose chunks are in this batch or before it.
     const upTo = pending.length ? pending[0]!.seq : Number.POSITIVE_INFINITY;
-    const stepChanges = mergeStepChanges(pendingSteps.filter((s) => s.beforeSeq < upTo).map((s) => s.step));
-    pendingSteps = pendingSteps.filter((s) => s.beforeSeq >= upTo);
+    const stepChanges = steps ? mergeStepChanges(pendingSteps.filter((s) => s.seq < upTo), steps.names) : [];
+    pendingSteps = pendingSteps.filter((s) => s.seq >= upTo);
     flushing = flushing.then(() => (failure ? undefined : appendWithRetry(batch, stepChanges).catch((error: MeshError) => {
       failure ??= error;
       leave.abort(error); // also while the job is quiet: the step fails now, not at the job's end
@@ -140,9 +159,9 @@ export async function streamExecToLog(clients: Pick<MeshClients, 'logs'> & { vmR
         let data: Uint8Array = message.output.data;
         lastSeq = Math.max(lastSeq, seq);
         if (steps) {
-          const read = steps.reader.read(stream === LogStream.LOG_STREAM_STDOUT, data);
+          const read = steps.reader.read(stream, data);
           data = read.data;
-          for (const marker of read.markers) pendingSteps.push({ beforeSeq: seq, step: toStepChange(marker, seq, steps.names) });
+          for (const marker of read.markers) pendingSteps.push({ marker, seq, isStdout: stream === LogStream.LOG_STREAM_STDOUT });
         }
         const masked = masker ? masker.mask(stream, data) : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
         pending.push({ requestId, seq, stream, data: masked, createdAt: undefined });
@@ -158,10 +177,9 @@ export async function streamExecToLog(clients: Pick<MeshClients, 'logs'> & { vmR
   } finally {
     clearInterval(timer);
   }
-  const unread = steps?.reader.drain();
-  if (unread?.length) {
-    const data = masker ? masker.mask(LogStream.LOG_STREAM_STDOUT, unread) : Buffer.from(unread);
-    pending.push({ requestId, seq: ++lastSeq, stream: LogStream.LOG_STREAM_STDOUT, data, createdAt: undefined });
+  for (const rest of steps?.reader.drain() ?? []) {
+    const data = masker ? masker.mask(rest.stream, rest.data) : rest.data;
+    pending.push({ requestId, seq: ++lastSeq, stream: rest.stream, data, createdAt: undefined });
   }
   for (const rest of masker?.drain() ?? []) pending.push({ requestId, seq: ++lastSeq, stream: rest.stream, data: rest.data, createdAt: undefined });
   while ((pending.length || pendingSteps.length) && !failure) await flush();

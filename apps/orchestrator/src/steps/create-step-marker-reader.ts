@@ -10,32 +10,32 @@ export interface StepMarker {
   offset: number;
 }
 
-/** Cuts a job's step markers out of its stdout, chunk by chunk. */
-export interface StepMarkerReader {
+/** Cuts a job's step markers out of its output streams, chunk by chunk, each stream apart. */
+export interface StepMarkerReader<S = number> {
   /**
-   * Reads one chunk of `stream` (only stdout carries markers): returns the data without the
-   * markers, and the markers with their offsets in it. A tail that could be the start of a marker
-   * is held back and put in front of the stream's next chunk.
+   * Reads one chunk of `stream`: returns the data without the markers, and the markers with
+   * their offsets in it. A tail that could be the start of a marker is held back and put in
+   * front of the stream's next chunk.
    */
-  read(isStdout: boolean, data: Uint8Array): { data: Buffer; markers: StepMarker[] };
-  /** What is still held back at the end of the output (it was not a marker after all). */
-  drain(): Buffer;
+  read(stream: S, data: Uint8Array): { data: Buffer; markers: StepMarker[] };
+  /** What each stream still holds back at the end of the output (it was not a marker after all). */
+  drain(): Array<{ stream: S; data: Buffer }>;
 }
 
 /** Longest marker line: the prefix, an index, `end`, an exit code and the closing bytes. */
 const maxMarkerTail = 64;
 
 /** A reader for the markers of `nonce` (the job's, from renderStepsScript). */
-export function createStepMarkerReader(nonce: string): StepMarkerReader {
+export function createStepMarkerReader<S = number>(nonce: string): StepMarkerReader<S> {
   const prefix = Buffer.from(markerPrefix(nonce));
   const close = Buffer.from(`${markerDelimiter}\n`);
   const body = /^(\d{1,3}) (start|end (\d{1,3}))$/;
-  let carry = Buffer.alloc(0);
+  const carried = new Map<S, Buffer>();
   return {
-    read(isStdout, chunk) {
-      if (!isStdout) return { data: Buffer.from(chunk), markers: [] };
-      const text = Buffer.concat([carry, chunk]);
-      carry = Buffer.alloc(0);
+    read(stream, chunk) {
+      const text = Buffer.concat([carried.get(stream) ?? Buffer.alloc(0), chunk]);
+      let carry = Buffer.alloc(0);
+      const keep = () => carried.set(stream, carry);
       const parts: Buffer[] = [];
       const markers: StepMarker[] = [];
       let kept = 0;
@@ -50,6 +50,7 @@ export function createStepMarkerReader(nonce: string): StepMarkerReader {
             parts.push(text.subarray(from, at));
             kept += at - from;
             carry = Buffer.from(text.subarray(at));
+            keep();
             return { data: Buffer.concat(parts), markers };
           }
           // Not a marker we wrote: ordinary output.
@@ -82,11 +83,12 @@ export function createStepMarkerReader(nonce: string): StepMarkerReader {
       }
       parts.push(text.subarray(from, text.length - held));
       carry = Buffer.from(text.subarray(text.length - held));
+      keep();
       return { data: Buffer.concat(parts), markers };
     },
     drain() {
-      const rest = carry;
-      carry = Buffer.alloc(0);
+      const rest = [...carried].filter(([, data]) => data.length > 0).map(([stream, data]) => ({ stream, data }));
+      carried.clear();
       return rest;
     },
   };

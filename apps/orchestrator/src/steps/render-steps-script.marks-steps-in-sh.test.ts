@@ -33,12 +33,12 @@ function readInPieces(data: Buffer, size: number): { text: string; markers: Step
   const markers: StepMarker[] = [];
   let length = 0;
   for (let i = 0; i < data.length; i += size) {
-    const piece = reader.read(true, data.subarray(i, i + size));
+    const piece = reader.read(1, data.subarray(i, i + size));
     markers.push(...piece.markers.map((m) => ({ ...m, offset: m.offset + length })));
     out.push(piece.data);
     length += piece.data.length;
   }
-  out.push(reader.drain());
+  out.push(...reader.drain().map((rest) => rest.data));
   return { text: Buffer.concat(out).toString(), markers };
 }
 
@@ -60,6 +60,11 @@ for (const [name, shell] of shells) {
         [3, 'start', undefined], [3, 'end', 0], [4, 'start', undefined], [4, 'end', 1]]);
       assert.equal(markers.map((m) => m.offset), [0, 10, 10, 29, 29, 42, 42, 42]);
     }
+    // stderr carries the same markers (its own boundaries) and nothing else here.
+    const err = readInPieces(Buffer.from(result.stderr), 5);
+    assert.is(err.text, '');
+    assert.equal(err.markers.map((m) => [m.index, m.kind, m.exitCode, m.offset]), [[1, 'start', undefined, 0], [1, 'end', 0, 0], [2, 'start', undefined, 0], [2, 'end', 0, 0],
+      [3, 'start', undefined, 0], [3, 'end', 0, 0], [4, 'start', undefined, 0], [4, 'end', 1, 0]]);
     // The steps' files are removed.
     assert.equal((await readdir(result.tmp)).filter((f) => f.startsWith('jobmesh-steps')), []);
     await rm(result.tmp, { recursive: true, force: true });
@@ -71,19 +76,21 @@ test('output that only looks like a marker stays in the log', () => {
   const other = `\x1ejobmesh-step ffffffffffffffffffffffffffffffff 1 start\x1e\n`;
   const forged = `\x1ejobmesh-step ${nonce} 1 sideways\x1e\n`;
   const lone = 'a\x1eb\n';
-  const piece = reader.read(true, Buffer.from(other + forged + lone));
-  assert.is(piece.data.toString() + reader.drain().toString(), other + forged + lone);
+  const piece = reader.read(1, Buffer.from(other + forged + lone));
+  assert.is(piece.data.toString() + reader.drain().map((r) => r.data.toString()).join(''), other + forged + lone);
   assert.equal(piece.markers, []);
-  // stderr is never read for markers.
-  const err = reader.read(false, Buffer.from(`\x1ejobmesh-step ${nonce} 1 start\x1e\n`));
-  assert.equal(err.markers, []);
+  // Each stream is read apart: a marker split between two streams is not joined.
+  assert.equal(reader.read(1, Buffer.from(`\x1ejobmesh-step ${nonce} 1 st`)).markers, []);
+  const err = reader.read(2, Buffer.from(`art\x1e\n\x1ejobmesh-step ${nonce} 2 start\x1e\n`));
+  assert.equal(err.markers, [{ index: 2, kind: 'start', offset: 5 }]);
+  assert.is(err.data.toString(), 'art\x1e\n');
 });
 
 test('a cut-off marker at the end of the output is given back as output', () => {
   const reader = createStepMarkerReader(nonce);
-  const piece = reader.read(true, Buffer.from(`x\x1ejobmesh-step ${nonce} 1 st`));
+  const piece = reader.read(1, Buffer.from(`x\x1ejobmesh-step ${nonce} 1 st`));
   assert.is(piece.data.toString(), 'x');
-  assert.is(reader.drain().toString(), `\x1ejobmesh-step ${nonce} 1 st`);
+  assert.equal(reader.drain().map((r) => [r.stream, r.data.toString()]), [[1, `\x1ejobmesh-step ${nonce} 1 st`]]);
 });
 
 test('a nonce must be hex', () => {

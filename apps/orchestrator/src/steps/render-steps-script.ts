@@ -18,9 +18,10 @@ export function markerPrefix(nonce: string): string {
  * The shell script that runs a job's steps in order in one VM: each step's text is written to its
  * own file (a quoted here-document, so nothing in it is expanded) and run with `sh -e` from the
  * workspace with stdin closed, so a step that reads stdin cannot eat the steps after it. Before
- * and after each step the script prints a marker line on stdout (`RS jobmesh-step <nonce> <index>
- * start RS` / `... end <exit code> RS`); the orchestrator cuts these out of the log and records the
- * step boundaries. A failing step ends the job with its exit code. POSIX sh: runs under busybox
+ * and after each step the script prints a marker line on stdout and on stderr (`RS jobmesh-step
+ * <nonce> <index> start RS` / `... end <exit code> RS`); the orchestrator cuts these out of the log
+ * and records each stream's step boundaries (the two streams are read apart, so a step's stderr
+ * may arrive before the previous step's stdout end: one set of boundaries could not cut both). A failing step ends the job with its exit code. POSIX sh: runs under busybox
  * ash and dash alike.
  */
 export function renderStepsScript(steps: readonly ScriptStep[], nonce: string): string {
@@ -30,7 +31,8 @@ export function renderStepsScript(steps: readonly ScriptStep[], nonce: string): 
     `# jobmesh: ${steps.length} step(s), generated from the pipeline manifest`,
     'jm_steps=$(mktemp -d "${TMPDIR:-/tmp}/jobmesh-steps.XXXXXX") || exit 70',
     // \036 is markerDelimiter (RS) in printf's octal form.
-    `jm_mark() { printf '\\036jobmesh-step ${nonce} %s\\036\\n' "$*"; }`,
+    // Each marker goes to stdout and to stderr: the streams are read apart, so each gets its boundaries.
+    `jm_mark() { printf '\\036jobmesh-step ${nonce} %s\\036\\n' "$*"; printf '\\036jobmesh-step ${nonce} %s\\036\\n' "$*" >&2; }`,
   ];
   for (const step of steps) {
     lines.push(`# step ${step.index}: ${step.name.replace(/[\r\n]+/g, ' ')}`, `cat > "$jm_steps/${step.index}.sh" <<'${delimiter}'`, step.run.replace(/\n?$/, ''), delimiter);

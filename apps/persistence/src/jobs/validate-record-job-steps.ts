@@ -10,12 +10,12 @@ export const maxStepsPerCall = 100;
 const int32Max = 2_147_483_647;
 
 /**
- * A log boundary (seq, offset) comes with its time: without the time it must be unset (0, 0).
- * @throws INVALID_ARGUMENT naming the time field
+ * A log boundary (seq, offset) counts when its `has_*` flag is set: without it, it must be unset (0, 0).
+ * @throws INVALID_ARGUMENT naming the flag or the field
  */
-function boundary(field: string, at: Date | null, seq: number, offset: number, seqField: string, offsetField: string) {
-  if (at === null) {
-    if (seq !== 0 || offset !== 0) throw invalidArgument(field, `is required with ${seqField} and ${offsetField}`);
+function boundary(flagField: string, has: boolean, seq: number, offset: number, seqField: string, offsetField: string) {
+  if (!has) {
+    if (seq !== 0 || offset !== 0) throw invalidArgument(flagField, `must be true with ${seqField} and ${offsetField}`);
     return { seq: null, offset: null };
   }
   return { seq: requireInteger(seqField, seq, 0, Number.MAX_SAFE_INTEGER), offset: requireInteger(offsetField, offset, 0, int32Max) };
@@ -39,8 +39,10 @@ export function validateRecordJobSteps(request: RecordJobStepsRequest): { reques
     seen.add(index);
     const startedAt = optionalDate(field('started_at'), step.startedAt);
     const finishedAt = optionalDate(field('finished_at'), step.finishedAt);
-    const start = boundary(field('started_at'), startedAt, step.startSeq, step.startOffset, field('start_seq'), field('start_offset'));
-    const end = boundary(field('finished_at'), finishedAt, step.endSeq, step.endOffset, field('end_seq'), field('end_offset'));
+    const start = boundary(field('has_start'), step.hasStart, step.startSeq, step.startOffset, field('start_seq'), field('start_offset'));
+    const end = boundary(field('has_end'), step.hasEnd, step.endSeq, step.endOffset, field('end_seq'), field('end_offset'));
+    const errStart = boundary(field('has_err_start'), step.hasErrStart, step.errStartSeq, step.errStartOffset, field('err_start_seq'), field('err_start_offset'));
+    const errEnd = boundary(field('has_err_end'), step.hasErrEnd, step.errEndSeq, step.errEndOffset, field('err_end_seq'), field('err_end_offset'));
     return {
       index,
       name: requireText(field('name'), step.name, stepNameRules),
@@ -53,6 +55,10 @@ export function validateRecordJobSteps(request: RecordJobStepsRequest): { reques
       startOffset: start.offset,
       endSeq: end.seq,
       endOffset: end.offset,
+      errStartSeq: errStart.seq,
+      errStartOffset: errStart.offset,
+      errEndSeq: errEnd.seq,
+      errEndOffset: errEnd.offset,
     };
   });
   return { requestId, steps };

@@ -11,6 +11,7 @@ function pendingStep(planned: PlannedStepRow): JobStep {
     ...toProtoJobStep({
       index: planned.index, name: planned.name, kind: planned.kind, state: 'pending', exit_code: null, started_at: null,
       finished_at: null, start_seq: null, start_offset: null, end_seq: null, end_offset: null,
+      err_start_seq: null, err_start_offset: null, err_end_seq: null, err_end_offset: null,
     }),
     prompt: planned.prompt,
   };
