@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { PipelineStoreServiceService } from '@jobmesh/contracts/jobmesh/persistence/v1/pipelines.ts';
+import { JobState } from '@jobmesh/contracts/jobmesh/types/v1/states.ts';
 import { createClient, status } from '@jobmesh/grpc-kit';
 import { expectStatus, withDeadline } from '@jobmesh/grpc-kit/testing';
 import { suite } from 'uvu';
@@ -51,6 +52,15 @@ test('three jobs hold a group one after the other, in the order they asked; rele
   assert.equal(await acquire(b), { held: true, ahead: 0 });
   await release(b);
   await release(randomUUID());
+});
+
+test('a job that ends leaves its groups: a hold its workflow never released does not block the group', async ({ p, pipelines }) => {
+  const group = `ended-${randomUUID().slice(0, 8)}`;
+  const [a, b] = (await newJobs(p, 2)) as [string, string];
+  assert.equal(await pipelines.acquireConcurrencyGroup({ group, jobRequestId: a }), { held: true, ahead: 0 });
+  assert.equal(await pipelines.acquireConcurrencyGroup({ group, jobRequestId: b }), { held: false, ahead: 1 });
+  await p.clients.jobs.transitionJob({ requestId: a, expectedState: JobState.JOB_STATE_QUEUED, newState: JobState.JOB_STATE_CANCELLED, message: 'test', exitCode: undefined, error: '' });
+  assert.equal(await pipelines.acquireConcurrencyGroup({ group, jobRequestId: b }), { held: true, ahead: 0 });
 });
 
 test('jobs asking at once get distinct places: exactly one holds the group', async ({ p, pipelines }) => {

@@ -19,6 +19,7 @@ import { countJobs, countQueuedAhead, findJob, insertJob, listJobEvents, listJob
 import { toProtoJob, toProtoJobEvent, type JobRow } from './job-row.ts';
 import { finalizeJobSteps, listJobSteps, lockJobForSteps, upsertJobSteps } from './job-step-queries.ts';
 import { toProtoJobStep } from './job-step-row.ts';
+import { releaseHoldsOfJob } from '../pipelines/concurrency-queries.ts';
 import { validateRecordJobSteps } from './validate-record-job-steps.ts';
 
 function validateSpec({ spec, workflowId, traceId, pipelineId, pipelineJobKey }: CreateJobRequest): NewJob {
@@ -61,8 +62,12 @@ function stepEndOf(jobState: string): 'succeeded' | 'failed' | 'cancelled' {
   return jobState === 'succeeded' ? 'succeeded' : jobState === 'failed' ? 'failed' : 'cancelled';
 }
 
-/** Ends the steps an ended job left open, in the transaction of its transition. */
+/**
+ * Ends the steps an ended job left open and takes it out of its concurrency groups, in the
+ * transaction of its transition.
+ */
 async function finalizeStepsOfEndedJob(tx: CommonQueryMethods, job: JobRow): Promise<void> {
+  await releaseHoldsOfJob(tx, job.request_id);
   const changed = await finalizeJobSteps(tx, job.request_id, stepEndOf(job.state));
   if (job.pipeline_id && changed > 0) await touchPipeline(tx, job.pipeline_id);
 }

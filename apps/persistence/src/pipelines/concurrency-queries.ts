@@ -22,3 +22,8 @@ export async function acquireConcurrencyGroup(db: CommonQueryMethods, group: str
 export async function releaseConcurrencyGroup(db: CommonQueryMethods, group: string, jobRequestId: string): Promise<void> {
   await db.query(sql.unsafe`DELETE FROM concurrency_holds WHERE group_name = ${group} AND job_request_id = ${jobRequestId}`);
 }
+
+/** Takes an ended job out of every group: a hold its workflow could not release never blocks a group. */
+export async function releaseHoldsOfJob(db: CommonQueryMethods, jobRequestId: string): Promise<void> {
+  await db.query(sql.unsafe`DELETE FROM concurrency_holds WHERE job_request_id = ${jobRequestId}`);
+}
