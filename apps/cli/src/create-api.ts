@@ -3,6 +3,7 @@ import { AdminServiceService } from '@jobmesh/contracts/jobmesh/orchestrator/v1/
 import { ArtifactServiceService } from '@jobmesh/contracts/jobmesh/orchestrator/v1/artifacts.ts';
 import { JobServiceService } from '@jobmesh/contracts/jobmesh/orchestrator/v1/jobs.ts';
 import { OperationServiceService } from '@jobmesh/contracts/jobmesh/orchestrator/v1/operations.ts';
+import { PipelineServiceService } from '@jobmesh/contracts/jobmesh/orchestrator/v1/pipelines.ts';
 import { VmServiceService } from '@jobmesh/contracts/jobmesh/orchestrator/v1/vms.ts';
 import { createClient, Metadata } from '@jobmesh/grpc-kit';
 
@@ -29,9 +30,10 @@ export function createApi(env: NodeJS.ProcessEnv = process.env, warn: (line: str
     operations: createClient(OperationServiceService, address, options),
     vms: createClient(VmServiceService, address, options),
     artifacts: createClient(ArtifactServiceService, address, options),
+    pipelines: createClient(PipelineServiceService, address, options),
     // A prune of a long history takes minutes.
     admin: createClient(AdminServiceService, address, { ...options, deadlineMs: 600_000 }),
-    close: () => [api.jobs, api.operations, api.vms, api.artifacts, api.admin].forEach((c) => c.close()),
+    close: () => [api.jobs, api.operations, api.vms, api.artifacts, api.pipelines, api.admin].forEach((c) => c.close()),
   };
   return api;
 }

@@ -1,16 +1,44 @@
-import { JobState, WorkflowStatus, jobStateToJSON, stepStatusToJSON, workflowStatusToJSON } from '@jobmesh/contracts/jobmesh/types/v1/states.ts';
+import {
+  JobStepKind, WorkflowStatus, jobStateToJSON, jobStepStateToJSON, pipelineJobStateToJSON, pipelineStateToJSON, stepStatusToJSON, workflowStatusToJSON,
+} from '@jobmesh/contracts/jobmesh/types/v1/states.ts';
 
 const useColour = process.stdout.isTTY && !process.env.NO_COLOR;
 const paint = (code: number, text: string) => (useColour ? `\x1b[${code}m${text}\x1b[0m` : text);
 
+const stateColours: Record<string, number> = { succeeded: 32, approved: 32, failed: 31, timed_out: 31, cancelled: 33, blocked: 35, waiting: 35, skipped: 2 };
+/** A state name as people read it, coloured on a terminal (cyan for states still moving). */
+const paintState = (name: string) => paint(stateColours[name] ?? 36, name);
+
 /** A job state as people read it: `succeeded`, coloured on a terminal. */
-export function formatJobState(state: number): string {
-  const name = jobStateToJSON(state as never).replace('JOB_STATE_', '').toLowerCase();
-  if (state === JobState.JOB_STATE_SUCCEEDED) return paint(32, name);
-  if (state === JobState.JOB_STATE_FAILED || state === JobState.JOB_STATE_TIMED_OUT) return paint(31, name);
-  if (state === JobState.JOB_STATE_CANCELLED) return paint(33, name);
-  return paint(36, name);
+export const formatJobState = (state: number) => paintState(jobStateToJSON(state as never).replace('JOB_STATE_', '').toLowerCase());
+
+/** A pipeline state as people read it: `running`, `succeeded`, … */
+export const formatPipelineState = (state: number) => paintState(pipelineStateToJSON(state as never).replace('PIPELINE_STATE_', '').toLowerCase());
+
+/** A pipeline job's state as people read it: `pending`, `blocked`, `skipped`, … */
+export const formatPipelineJobState = (state: number) => paintState(pipelineJobStateToJSON(state as never).replace('PIPELINE_JOB_STATE_', '').toLowerCase());
+
+/** A job step's state as people read it; a block step that runs is `waiting` (for its approval). */
+export function formatJobStepState(step: { kind: number; state: number }): string {
+  const name = jobStepStateToJSON(step.state as never).replace('JOB_STEP_STATE_', '').toLowerCase();
+  if (step.kind === JobStepKind.JOB_STEP_KIND_BLOCK) return paintState(name === 'running' ? 'waiting' : name === 'succeeded' ? 'approved' : name);
+  return paintState(name);
 }
+
+/** A duration as `850ms`, `3.2s`, `4m05s` or `2h03m`. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.max(0, Math.round(ms))}ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
+  const seconds = Math.round(ms / 1000);
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m${String(seconds % 60).padStart(2, '0')}s`;
+  return `${Math.floor(seconds / 3600)}h${String(Math.floor(seconds / 60) % 60).padStart(2, '0')}m`;
+}
+
+/** The time from `start` to `end` (or to now while it runs), or `-` before it started. */
+export const formatSpan = (start: Date | undefined, end: Date | undefined) => (start ? formatDuration((end ?? new Date()).getTime() - start.getTime()) : '-');
+
+/** A word as a POSIX shell reads it back: as it is when safe, else in single quotes. */
+export const shellQuote = (word: string) => (/^[A-Za-z0-9_.,/:=@%+-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`);
 
 /** A workflow status as people read it. */
 export function formatWorkflowStatus(status: number): string {

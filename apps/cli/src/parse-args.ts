@@ -6,8 +6,14 @@ export interface ParsedArgs {
   rest: string[];
 }
 
-/** Thrown for a command line that cannot be understood; the CLI exits 2. */
-export class UsageError extends Error {}
+/**
+ * Thrown for input the command cannot use (a dirty working tree, a manifest the server refused);
+ * the CLI prints the message and exits 2.
+ */
+export class InputError extends Error {}
+
+/** Thrown for a command line that cannot be understood; the CLI exits 2 and prints the usage. */
+export class UsageError extends InputError {}
 
 /**
  * Parses `cmd pos... --flag value --switch -f -- rest...`. Flags in

@@ -1,8 +1,10 @@
 import type { Job } from '@jobmesh/contracts/jobmesh/orchestrator/v1/jobs.ts';
 import { artifactWhenFromJSON, jobStateFromJSON } from '@jobmesh/contracts/jobmesh/types/v1/states.ts';
+import { isMeshError, MeshError, status } from '@jobmesh/grpc-kit';
 import type { Api } from '../create-api.ts';
-import { formatJobState, formatTable, formatTime, toJson } from '../format.ts';
-import { flag, flags, UsageError, type ParsedArgs } from '../parse-args.ts';
+import { formatJobState, formatPipelineState, formatTable, formatTime, toJson } from '../format.ts';
+import { flag, flags, InputError, UsageError, type ParsedArgs } from '../parse-args.ts';
+import { envFlags } from './env-flags.ts';
 import { followJob } from './follow-job.ts';
 import { printLog } from './print-log.ts';
 
@@ -25,19 +27,7 @@ function describeJob(job: Job): string {
 
 /** `jobmesh submit --repo URL --commit SHA --runs-on LABEL [--env K=V]... [--secret-env K]... [--timeout MS] [--artifact GLOB]... [--artifact-when W] [--id UUID] [--follow] -- commands...` */
 export async function submit(api: Api, args: ParsedArgs, json: boolean): Promise<number> {
-  const env: Record<string, string> = {};
-  for (const pair of flags(args, 'env')) {
-    const eq = pair.indexOf('=');
-    if (eq < 1) throw new UsageError(`--env takes KEY=VALUE, got ${pair}`);
-    env[pair.slice(0, eq)] = pair.slice(eq + 1);
-  }
-  // A secret's value comes from this process's environment, never the command line (ps would show it).
-  const secretEnv: Record<string, string> = {};
-  for (const key of flags(args, 'secret-env')) {
-    const value = process.env[key];
-    if (value === undefined || value === '') throw new UsageError(`--secret-env ${key}: set ${key} in the environment of this command`);
-    secretEnv[key] = value;
-  }
+  const { env, secretEnv } = envFlags(args);
   const script = args.rest.join(' ') || flag(args, 'script') || '';
   const whenText = flag(args, 'artifact-when') ?? 'on_success';
   const artifactWhen = artifactWhenFromJSON(`ARTIFACT_WHEN_${whenText.toUpperCase().replaceAll('-', '_')}`);
@@ -76,19 +66,58 @@ export async function show(api: Api, args: ParsedArgs, json: boolean): Promise<n
   return 0;
 }
 
-/** `jobmesh logs ID [-f] [--from OFFSET]` */
+/** The step `--step N|NAME` names: an index as given, a name looked up in the job's steps. */
+async function stepOf(api: Api, requestId: string, step: string): Promise<number> {
+  if (/^\d+$/.test(step)) return Number(step);
+  const { job } = await api.jobs.getJob({ requestId });
+  const found = job!.steps.find((s) => s.name === step);
+  if (!found) {
+    const known = job!.steps.map((s) => `${s.index} ${JSON.stringify(s.name)}`).join(', ');
+    throw new InputError(`job ${requestId} has no step named ${JSON.stringify(step)}${known ? `; its steps: ${known}` : ' (it is not a pipeline job with steps)'}`);
+  }
+  return found.index;
+}
+
+/** `jobmesh logs ID [-f] [--from OFFSET | --step N|NAME]` */
 export async function logs(api: Api, args: ParsedArgs): Promise<number> {
   const requestId = requireId(args, 'logs');
-  if (args.flags.has('f') || args.flags.has('follow')) return followJob(api, requestId, { quiet: true });
+  const follow = args.flags.has('f') || args.flags.has('follow');
+  const step = flag(args, 'step');
+  if (step !== undefined) {
+    if (flag(args, 'from') !== undefined) throw new UsageError('--from and --step do not go together: a step\'s log starts at the step');
+    await printLog(api, requestId, 0, { step: await stepOf(api, requestId, step), follow });
+    return 0;
+  }
+  if (follow) return followJob(api, requestId, { quiet: true });
   const from = Number(flag(args, 'from') ?? 0);
   if (!Number.isSafeInteger(from) || from < 0) throw new UsageError(`--from takes a chunk offset (0 or more), got ${flag(args, 'from')}`);
   await printLog(api, requestId, from);
   return 0;
 }
 
-/** `jobmesh cancel ID [--reason TEXT]` */
+/**
+ * `jobmesh cancel ID [--reason TEXT]`: a job, or else a pipeline. The job is tried first: it is
+ * what cancel always meant (its output and exit codes stay as they were) and the common case, so
+ * only a pipeline id costs a second call. Both ids are random UUIDs, so an id is never both.
+ */
 export async function cancel(api: Api, args: ParsedArgs, json: boolean): Promise<number> {
-  const { job } = await api.jobs.cancelJob({ requestId: requireId(args, 'cancel'), reason: flag(args, 'reason') ?? '' });
-  out(json ? toJson(job) : `cancel requested for job ${job!.requestId} (now ${formatJobState(job!.state)})`);
+  const id = args.positionals[0];
+  if (!id) throw new UsageError('cancel needs a job or pipeline id');
+  const reason = flag(args, 'reason') ?? '';
+  const cancelled = await api.jobs.cancelJob({ requestId: id, reason }).catch((error: unknown) => {
+    if (isMeshError(error, status.NOT_FOUND, 'JOB_NOT_FOUND')) return undefined;
+    throw error;
+  });
+  if (cancelled) {
+    const job = cancelled.job!;
+    out(json ? toJson(job) : `cancel requested for job ${job.requestId} (now ${formatJobState(job.state)})`);
+    if (!json && job.pipelineId) process.stderr.write(`job ${job.requestId} is job ${job.pipelineJobKey} of pipeline ${job.pipelineId}; jobmesh cancel ${job.pipelineId} cancels the whole pipeline\n`);
+    return 0;
+  }
+  const { pipeline } = await api.pipelines.cancelPipeline({ id, reason }).catch((error: unknown) => {
+    if (!isMeshError(error, status.NOT_FOUND, 'PIPELINE_NOT_FOUND')) throw error;
+    throw new MeshError(status.NOT_FOUND, 'NOT_FOUND', `${id} is neither a job nor a pipeline`, { cause: error });
+  });
+  out(json ? toJson(pipeline) : `cancel requested for pipeline ${pipeline!.id} (now ${formatPipelineState(pipeline!.state)}; it ends cancelled once its running jobs ended)`);
   return 0;
 }

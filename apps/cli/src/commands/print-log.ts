@@ -11,16 +11,23 @@ const maxAttempts = 3;
  * through StreamJobLogs, whose messages hold one chunk of at most 1 MiB each whatever the log's
  * size. Waits for a full sink to drain, so a slow reader keeps this process small, and resumes
  * after the last chunk printed when the stream breaks (a restarted orchestrator).
- * @throws MeshError of the API (NOT_FOUND for an unknown job, UNAVAILABLE after the last attempt)
+ * With `step`, only that step's output (`fromOffset` does not apply; with `follow`, until the
+ * step ended); a broken step stream is read again from its start, skipping the bytes printed.
+ * @throws MeshError of the API (NOT_FOUND for an unknown job or step, UNAVAILABLE after the last attempt)
  */
-export async function printLog(api: Api, requestId: string, fromOffset: number): Promise<void> {
+export async function printLog(api: Api, requestId: string, fromOffset: number, options: { step?: number; follow?: boolean } = {}): Promise<void> {
   let next = fromOffset;
+  let printed = 0;
   for (let attempt = 1; ; attempt++) {
+    let skip = options.step === undefined ? 0 : printed;
     try {
-      for await (const chunk of api.jobs.streamJobLogs({ requestId, fromOffset: next, follow: false })) {
+      for await (const chunk of api.jobs.streamJobLogs({ requestId, fromOffset: next, follow: options.follow ?? false, step: options.step })) {
+        const data = chunk.data.subarray(Math.min(skip, chunk.data.length));
+        skip -= chunk.data.length - data.length;
         const sink = chunk.stream === LogStream.LOG_STREAM_STDERR ? process.stderr : process.stdout;
-        if (!sink.write(chunk.data)) await once(sink, 'drain');
+        if (data.length > 0 && !sink.write(data)) await once(sink, 'drain');
         next = chunk.offset + 1;
+        printed += data.length;
       }
       return;
     } catch (error) {
