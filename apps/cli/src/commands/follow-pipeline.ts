@@ -23,9 +23,10 @@ function linesOf(job: PipelineJob, nameWidth: number): string[] {
   return lines;
 }
 
+/** The spinner's text: how many jobs are in each state. */
 const summaryOf = (pipeline: Pipeline) => {
   const counts = new Map<string, number>();
-  for (const job of pipeline.jobs) counts.set(formatPipelineJobState(job.state), (counts.get(formatPipelineJobState(job.state)) ?? 0) + 1);
+  for (const state of pipeline.jobs.map((job) => formatPipelineJobState(job.state))) counts.set(state, (counts.get(state) ?? 0) + 1);
   return `pipeline ${pipeline.id}: ${[...counts].map(([state, n]) => `${n} ${state}`).join(', ')}`;
 };
 
