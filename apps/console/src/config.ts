@@ -25,7 +25,7 @@ export const consoleConfigSchema = z
     JOBMESH_CONSOLE_DIST_DIR: z.string().min(1).optional(),
     /** Time open requests get at shutdown, in ms. @default 10000 */
     JOBMESH_SHUTDOWN_GRACE_MS: integer(0, 600_000, 10_000),
-    /** TLS towards the orchestrator (the console's certificate is `{service}` = `console`). */
+    /** TLS towards the orchestrator, as the CLI's (`{service}` in JOBMESH_TLS_CERT/KEY is `client`). */
     ...tlsEnvShape,
   })
   .superRefine(refineTlsEnv)
@@ -36,7 +36,7 @@ export const consoleConfigSchema = z
     pollMs: env.JOBMESH_CONSOLE_POLL_MS,
     distDir: env.JOBMESH_CONSOLE_DIST_DIR,
     shutdownGraceMs: env.JOBMESH_SHUTDOWN_GRACE_MS,
-    tls: toTlsConfig(env, 'console'),
+    tls: toTlsConfig(env, 'client'),
   }));
 
 /** The console's parsed configuration. */

@@ -1,6 +1,7 @@
-import { copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { PipelineServiceService } from '@jobmesh/contracts/jobmesh/orchestrator/v1/pipelines.ts';
 import { JobState } from '@jobmesh/contracts/jobmesh/types/v1/states.ts';
+import { createClient } from '@jobmesh/grpc-kit';
 import { withDeadline } from '@jobmesh/grpc-kit/testing';
 import { makeGitRepo, startTestMesh, waitForJobEnd, type TestMesh } from '@jobmesh/orchestrator/testing';
 import { skipTest } from '@jobmesh/testing-tools';
@@ -15,7 +16,10 @@ interface Ctx { mesh: TestMesh; console: TestConsole; browser: Browser | undefin
 const test = suite<Ctx>('console: live jobs table, live log, cancel, every page');
 
 test.before(async (ctx) => {
-  ctx.repo = await makeGitRepo({ 'README.md': 'console test\n' });
+  ctx.repo = await makeGitRepo({
+    'README.md': 'console test\n',
+    '.jobmesh.yml': 'jobs:\n  build:\n    runs_on: local\n    steps:\n      - name: compile\n        run: echo compiling\n      - name: check\n        run: echo checking\n',
+  });
   ctx.mesh = await withDeadline(startTestMesh({ localSlots: 4 }), 180_000, 'mesh up');
   ctx.console = await startConsole(ctx.mesh.address.orchestrator);
   ctx.browser = await launchBrowser();
@@ -49,11 +53,11 @@ test('a job submitted through the API appears in the jobs table and turns succee
     await page.goto(`${ctx.console.url}/jobs`);
     await page.getByRole('table', { name: 'Jobs' }).waitFor();
     assert.ok(await page.getByText('API open: no token needed').isVisible(), 'an open API is said to be open');
-    await page.evaluate(() => ((window as unknown as { marker: number }).marker = 42));
+    await page.evaluate(() => ((globalThis as unknown as { marker: number }).marker = 42));
     const id = await submit(ctx, 'echo hello; sleep 1');
     await page.locator(`tr[data-job-id="${id}"]`).waitFor();
     await page.locator(`tr[data-job-id="${id}"][data-state="succeeded"]`).waitFor();
-    assert.is(await page.evaluate(() => (window as unknown as { marker?: number }).marker), 42, 'the page was not reloaded');
+    assert.is(await page.evaluate(() => (globalThis as unknown as { marker?: number }).marker), 42, 'the page was not reloaded');
     await page.locator(`tr[data-job-id="${id}"]`).focus();
     await page.keyboard.press('Enter');
     await page.waitForURL(`**/jobs/${id}`);
@@ -110,6 +114,43 @@ test('cancel from the job page ends a running job; bulk cancel from the table en
   }
 });
 
+test('a pipeline job shows its steps as sections of its log', async (ctx) => {
+  if (!ctx.browser) return skipTest(noChromium);
+  const pipelines = createClient(PipelineServiceService, ctx.mesh.address.orchestrator);
+  let jobId = '';
+  try {
+    const { pipeline } = await pipelines.submitPipeline({ repoUrl: ctx.repo.url, commitSha: ctx.repo.commit, manifestPath: '', env: {}, secretEnv: {}, requestId: '' });
+    jobId = await withDeadline((async () => {
+      for (;;) {
+        const { pipeline: now } = await pipelines.getPipeline({ id: pipeline!.id });
+        const id = now!.jobs[0]?.jobRequestId;
+        if (id) return id;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    })(), 60_000, 'pipeline job started');
+  } finally {
+    pipelines.close();
+  }
+  await waitForJobEnd(ctx.mesh.api.jobs.getJob, jobId, 60_000);
+  const page = await newPage(ctx);
+  try {
+    await page.goto(`${ctx.console.url}/jobs/${jobId}`);
+    const steps = page.getByRole('navigation', { name: 'Steps of this job' });
+    await steps.getByRole('button', { name: /compile/ }).waitFor();
+    await steps.getByRole('button', { name: /check/ }).waitFor();
+    const log = page.getByRole('log', { name: 'Job log output' });
+    await log.getByText('compiling', { exact: true }).waitFor();
+    await steps.getByRole('button', { name: /check/ }).click();
+    await log.getByText('Start of step 1 (check).').waitFor();
+    await log.getByText('checking', { exact: true }).waitFor();
+    assert.is(await log.getByText('compiling', { exact: true }).count(), 0, 'a step shows only its own output');
+    assert.is(await page.getByRole('button', { name: 'Retry as a new job' }).count(), 0, 'a pipeline job is retried through its pipeline');
+    await page.screenshot({ path: join(ctx.shots, 'job-steps.png') });
+  } finally {
+    await page.close();
+  }
+});
+
 test('every page renders at 1280×800 and on a narrow window (screenshots)', async (ctx) => {
   if (!ctx.browser) return skipTest(noChromium);
   const id = await submit(ctx, 'mkdir -p out; echo built > out/app.txt; head -c 3000 /dev/zero > out/data.bin; echo ok', { artifactPatterns: ['out/**'] });
@@ -133,7 +174,7 @@ test('every page renders at 1280×800 and on a narrow window (screenshots)', asy
     const narrow = await newPage(ctx, 420, 800);
     await narrow.goto(`${ctx.console.url}/jobs/${id}`);
     await narrow.getByText('ok', { exact: true }).waitFor();
-    assert.ok(await narrow.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1), 'no sideways scrolling of the page on a narrow window');
+    assert.ok(await narrow.evaluate('document.documentElement.scrollWidth <= window.innerWidth + 1'), 'no sideways scrolling of the page on a narrow window');
     await narrow.screenshot({ path: join(ctx.shots, 'job-narrow.png') });
     await narrow.close();
   } finally {
@@ -142,4 +183,3 @@ test('every page renders at 1280×800 and on a narrow window (screenshots)', asy
 });
 
 test.run();
-void copyFile;

@@ -29,6 +29,27 @@ export interface JobView {
   finishedAt: string | null;
   /** 1 = the next queued job of its label to start; null when not queued (or past the count's cap). */
   queuePosition: number | null;
+  /** Pipeline the job runs for; empty for a job submitted alone. */
+  pipelineId: string;
+  /** The steps of a pipeline job, each with where its output starts in the log (GetJob only). */
+  steps: JobStepView[];
+}
+
+/** One step of a job: a section of its log. */
+export interface JobStepView {
+  index: number;
+  name: string;
+  /** `run` or `block` (waits for an approval). */
+  kind: string;
+  state: string;
+  exitCode: number | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+  /** Offset of the first log chunk holding the step's output. */
+  logOffset: number;
+  /** The question of a block step, and who approved it. */
+  prompt: string;
+  approvedBy: string;
 }
 
 /** One page of the jobs table. */

@@ -10,6 +10,8 @@ export interface FollowOptions {
   maxBytesPerSecond?: number;
   /** Size of the tail page a `reset` carries. @default 256 KiB */
   pageBytes?: number;
+  /** Only this step's output (the stream ends when the step ended). @default the whole log */
+  step?: number;
 }
 
 /**
@@ -22,6 +24,7 @@ export interface FollowOptions {
 export async function followLog(api: PublicApi, requestId: string, from: number, stream: EventStream, call: CallOptions, options: FollowOptions = {}): Promise<void> {
   const maxBytesPerSecond = options.maxBytesPerSecond ?? 2 * 1024 * 1024;
   const pageBytes = options.pageBytes ?? 256 * 1024;
+  const step = options.step;
   const signal = AbortSignal.any([stream.signal, ...(call.signal ? [call.signal] : [])]);
   let next = from;
   let windowStart = Date.now();
@@ -29,12 +32,13 @@ export async function followLog(api: PublicApi, requestId: string, from: number,
   following: while (!signal.aborted) {
     const leave = new AbortController();
     const options = { ...call, signal: AbortSignal.any([signal, leave.signal]) };
-    for await (const message of api.jobs.streamJobLogs({ requestId, fromOffset: next, follow: true }, options)) {
+    for await (const message of api.jobs.streamJobLogs({ requestId, fromOffset: next, follow: true, step }, options)) {
+      if (message.offset < next) continue; // a step's stream starts at the step's beginning whatever from_offset says
       if (Date.now() - windowStart >= 1000) [windowStart, windowBytes] = [Date.now(), 0];
       windowBytes += message.data.length;
       if (windowBytes > maxBytesPerSecond) {
         leave.abort();
-        const page = await readLogPage(createLogReader(api, requestId, { ...call, signal }), undefined, pageBytes);
+        const page = await readLogPage(createLogReader(api, requestId, { ...call, signal }, step), undefined, pageBytes);
         await stream.send('reset', page);
         next = page.nextOffset;
         [windowStart, windowBytes] = [Date.now(), 0];

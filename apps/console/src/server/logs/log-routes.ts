@@ -20,7 +20,8 @@ const offsetParam = (query: URLSearchParams, name: string): number | undefined =
 /**
  * A job's log in bounded pages: GET /api/jobs/:id/log (`before`: the page ending just before
  * that offset; without it the tail; `maxBytes` up to 1 MiB) and GET /api/jobs/:id/log/live
- * (`from`: follow from that offset as an event stream). The raw log is a download (downloads/).
+ * (`from`: follow from that offset as an event stream). `step` (an index of Job.steps) limits
+ * both to that step's output. The raw log is a download (downloads/).
  */
 export function logRoutes(api: PublicApi): Route[] {
   return [
@@ -28,7 +29,7 @@ export function logRoutes(api: PublicApi): Route[] {
       method: 'GET', path: '/api/jobs/:id/log', async handler({ params, query, call }) {
         const maxBytes = Math.min(1024 * 1024, offsetParam(query, 'maxBytes') || defaultPageBytes);
         const before = offsetParam(query, 'before');
-        return readLogPage(createLogReader(api, params.id!, call), before, maxBytes);
+        return readLogPage(createLogReader(api, params.id!, call, offsetParam(query, 'step')), before, maxBytes);
       },
     },
     {
@@ -37,7 +38,7 @@ export function logRoutes(api: PublicApi): Route[] {
         await api.jobs.getJob({ requestId: params.id! }, call); // an unknown job is a 404, not an empty stream
         const stream = openEventStream(response);
         try {
-          await followLog(api, params.id!, from, stream, call);
+          await followLog(api, params.id!, from, stream, call, { step: offsetParam(query, 'step') });
         } catch (error) {
           if (!stream.signal.aborted) await stream.send('error', toErrorBody(error).body);
         }

@@ -35,11 +35,38 @@ export async function readChunksBefore(reader: LogReader, before: number, first:
 }
 
 /**
+ * The last chunks before `before` (of at most `maxBytes`, but at least one) of a reader that can
+ * only read from the beginning (one step's output): everything is read once, only the page is
+ * kept. @returns the page and whether chunks came before it
+ */
+async function scanChunksBefore(reader: LogReader, before: number, maxBytes: number): Promise<{ kept: RawChunk[]; dropped: boolean; last: number }> {
+  const kept: RawChunk[] = [];
+  let bytes = 0;
+  let dropped = false;
+  let last = -1;
+  for await (const chunk of reader.chunks(0, before)) {
+    kept.push(chunk);
+    bytes += chunk.data.length;
+    last = chunk.offset;
+    while (kept.length > 1 && bytes > maxBytes) {
+      bytes -= kept.shift()!.data.length;
+      dropped = true;
+    }
+  }
+  return { kept, dropped, last };
+}
+
+/**
  * A page of a job's log ending just before `before` (`undefined`: the log's tail), of at most
  * `maxBytes`. A 100 MB log thus opens at its end after reading about log2(chunks) single chunks
- * and the page; the rest is never read.
+ * and the page; the rest is never read. A step's output (a reader that starts at the beginning)
+ * is read through once, and only the page goes to the browser.
  */
 export async function readLogPage(reader: LogReader, before: number | undefined, maxBytes: number): Promise<LogPage> {
+  if (reader.startsAtTheBeginning) {
+    const { kept, dropped, last } = await scanChunksBefore(reader, before ?? Number.MAX_SAFE_INTEGER, maxBytes);
+    return { chunks: kept.map(toChunkView), hasEarlier: dropped, nextOffset: before ?? last + 1 };
+  }
   const firstChunk = await reader.firstFrom(0);
   if (!firstChunk) return { chunks: [], hasEarlier: false, nextOffset: 0 };
   const last = before === undefined ? await findLastOffset(reader, firstChunk.offset) : before - 1;

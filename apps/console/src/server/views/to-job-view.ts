@@ -1,5 +1,5 @@
 import type { Job } from '@jobmesh/contracts/jobmesh/orchestrator/v1/jobs.ts';
-import { ArtifactWhen, JobState } from '@jobmesh/contracts/jobmesh/types/v1/states.ts';
+import { ArtifactWhen, JobState, JobStepKind, JobStepState } from '@jobmesh/contracts/jobmesh/types/v1/states.ts';
 import type { JobStateName, JobView } from '../../shared/api-types.ts';
 import { enumName } from './enum-name.ts';
 import { isoTime } from './iso-time.ts';
@@ -26,5 +26,10 @@ export function toJobView(job: Job, queuePosition: number | null = null): JobVie
     updatedAt: isoTime(job.updatedAt),
     finishedAt: isoTime(job.finishedAt),
     queuePosition,
+    pipelineId: job.pipelineId,
+    steps: job.steps.map((step) => ({
+      index: step.index, name: step.name, kind: enumName(JobStepKind, 'JOB_STEP_KIND_', step.kind), state: enumName(JobStepState, 'JOB_STEP_STATE_', step.state),
+      exitCode: step.exitCode ?? null, startedAt: isoTime(step.startedAt), finishedAt: isoTime(step.finishedAt), logOffset: step.logOffset, prompt: step.prompt, approvedBy: step.approvedBy,
+    })),
   };
 }

@@ -65,10 +65,11 @@ export function createConsoleApi(getToken: () => string, base = '') {
     job: (id: string, signal?: AbortSignal) => request<JobView>(`/api/jobs/${encodeURIComponent(id)}`, { signal }),
     liveJob: (id: string, onJob: (job: JobView) => void, signal: AbortSignal) =>
       stream(`/api/jobs/${encodeURIComponent(id)}/live`, (event, value) => event === 'job' && onJob(value as JobView), signal),
-    logPage: (id: string, before: number | undefined, signal?: AbortSignal) =>
-      request<LogPage>(`/api/jobs/${encodeURIComponent(id)}/log${before === undefined ? '' : `?before=${before}`}`, { signal }),
-    followLog: (id: string, from: number, onEvent: (event: string, value: unknown) => void, signal: AbortSignal) =>
-      stream(`/api/jobs/${encodeURIComponent(id)}/log/live?from=${from}`, onEvent, signal),
+    /** A page of the log (of one step when `step` is given) ending before `before`; undefined: the tail. */
+    logPage: (id: string, before: number | undefined, signal?: AbortSignal, step?: number) =>
+      request<LogPage>(`/api/jobs/${encodeURIComponent(id)}/log?${new URLSearchParams({ ...(before !== undefined && { before: String(before) }), ...(step !== undefined && { step: String(step) }) })}`, { signal }),
+    followLog: (id: string, from: number, onEvent: (event: string, value: unknown) => void, signal: AbortSignal, step?: number) =>
+      stream(`/api/jobs/${encodeURIComponent(id)}/log/live?from=${from}${step === undefined ? '' : `&step=${step}`}`, onEvent, signal),
     cancel: (id: string) => request<ActionResult>(`/api/jobs/${encodeURIComponent(id)}/cancel`, { method: 'POST', body: {} }),
     cancelMany: (ids: string[]) => request<{ results: ActionResult[] }>('/api/jobs/cancel', { method: 'POST', body: { ids } }),
     retry: (id: string) => request<ActionResult>(`/api/jobs/${encodeURIComponent(id)}/retry`, { method: 'POST', body: {} }),

@@ -14,7 +14,8 @@ export function createEventStreamParser() {
     buffer += text;
     const events: StreamEvent[] = [];
     let newline = buffer.search(/\r\n|\r|\n/);
-    while (newline >= 0) {
+    // A `\r` at the very end may be the first half of `\r\n`: wait for the next text.
+    while (newline >= 0 && !(newline === buffer.length - 1 && buffer.endsWith('\r'))) {
       const line = buffer.slice(0, newline);
       buffer = buffer.slice(newline + (buffer.startsWith('\r\n', newline) ? 2 : 1));
       if (line === '') {

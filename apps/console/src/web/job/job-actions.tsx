@@ -33,7 +33,7 @@ export function JobActions(props: { job: JobView; onChanged: (job: JobView) => v
       {can('admin') && !ended && (
         <button type="button" class="danger" disabled={busy} onClick={() => act(async () => props.onChanged((await api.cancel(job.id)).job!))}>Cancel job</button>
       )}
-      {can('submit') && ended && (
+      {can('submit') && ended && !job.pipelineId && (
         <button type="button" disabled={busy} title="Submits the same repository, commit, label, script and env as a new job"
           onClick={() => act(async () => navigate(`/jobs/${(await api.retry(job.id)).job!.id}`))}>Retry as a new job</button>
       )}

@@ -19,6 +19,7 @@ export function JobHeader(props: { job: JobView }) {
     ['Duration', formatDuration(between(job.createdAt, job.finishedAt)) + (job.finishedAt ? '' : ' so far')],
     ['Timeout', formatDuration(job.timeoutMs)],
     ['Trace id', <code>{job.traceId || '—'}</code>],
+    ...(job.pipelineId ? [['Pipeline', <code>{job.pipelineId}</code>] as [string, ComponentChildren]] : []),
   ];
   return (
     <>

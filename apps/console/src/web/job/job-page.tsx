@@ -14,7 +14,8 @@ export function JobPage(props: { id: string }) {
   const { api } = useSession();
   const [job, setJob] = useState<JobView | null>(null);
   const [error, setError] = useState<unknown>(null);
-  const log = useJobLog(api, props.id);
+  const [step, setStep] = useState<number | undefined>(undefined);
+  const log = useJobLog(api, props.id, step);
 
   useEffect(() => {
     const controller = new AbortController();
@@ -41,7 +42,7 @@ export function JobPage(props: { id: string }) {
         </>
       )}
       <ErrorNote error={log.error} />
-      <LogView model={log.model} version={log.version} hasEarlier={log.hasEarlier} following={log.following} onLoadEarlier={log.loadEarlier} />
+      <LogView model={log.model} version={log.version} hasEarlier={log.hasEarlier} following={log.following} onLoadEarlier={log.loadEarlier} steps={job?.steps} step={step} onStep={setStep} />
     </main>
   );
 }

@@ -1,4 +1,6 @@
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import type { JobStepView } from '../../shared/api-types.ts';
+import { StateBadge } from '../ui/state-badge.tsx';
 import type { LogLine, LogModel } from './create-log-model.ts';
 import { maxLoadedLines } from './use-job-log.tsx';
 
@@ -39,7 +41,11 @@ function Line(props: { line: LogLine }) {
  * hundreds of thousands of lines scrolls without freezing. Scrolling near the top loads the
  * page before; at the bottom it sticks to the end while the log grows.
  */
-export function LogView(props: { model: LogModel; version: number; hasEarlier: boolean; following: boolean; onLoadEarlier: () => Promise<number> }) {
+export function LogView(props: {
+  model: LogModel; version: number; hasEarlier: boolean; following: boolean; onLoadEarlier: () => Promise<number>;
+  /** The job's steps: each a section of the log, shown alone when selected (`undefined`: the whole log). */
+  steps?: JobStepView[]; step?: number; onStep?: (step: number | undefined) => void;
+}) {
   const { model } = props;
   const box = useRef<HTMLDivElement>(null);
   const [scrollTop, setScrollTop] = useState(0);
@@ -82,6 +88,7 @@ export function LogView(props: { model: LogModel; version: number; hasEarlier: b
     if (element.scrollTop < element.clientHeight * 2) void loadEarlier();
   };
 
+  const selected = props.steps?.find((s) => s.index === props.step);
   const first = Math.max(0, Math.floor(scrollTop / lineHeight) - overscan);
   const last = Math.min(total, Math.ceil((scrollTop + height) / lineHeight) + overscan);
   const rows = [];
@@ -89,7 +96,7 @@ export function LogView(props: { model: LogModel; version: number; hasEarlier: b
     if (i < headerLines) {
       rows.push(
         <div class="line log-note" key="head">
-          {props.hasEarlier ? (model.lines.length > maxLoadedLines ? 'Earlier output is not loaded here: download the raw log.' : 'Scroll up for earlier output…') : 'Start of the log.'}
+          {props.hasEarlier ? (model.lines.length > maxLoadedLines ? 'Earlier output is not loaded here: download the raw log.' : 'Scroll up for earlier output…') : selected ? `Start of step ${selected.index} (${selected.name}).` : 'Start of the log.'}
         </div>,
       );
     } else {
@@ -103,6 +110,18 @@ export function LogView(props: { model: LogModel; version: number; hasEarlier: b
 
   return (
     <section class="log-panel" aria-label="Log">
+      {props.steps && props.steps.length > 0 && (
+        <nav class="steps" aria-label="Steps of this job">
+          <button type="button" class="step-button" aria-pressed={props.step === undefined} onClick={() => props.onStep?.(undefined)}>All output</button>
+          {props.steps.map((step) => (
+            <button type="button" key={step.index} class="step-button" aria-pressed={props.step === step.index} onClick={() => props.onStep?.(step.index)}>
+              <span class="step-index">{step.index}</span> {step.name} <StateBadge state={step.state} />
+              {step.exitCode !== null && step.exitCode !== 0 ? <span class="muted"> exit {step.exitCode}</span> : null}
+            </button>
+          ))}
+        </nav>
+      )}
+      {selected?.kind === 'block' && <p class="note">Step {selected.name} waits for an approval{selected.prompt ? `: ${selected.prompt}` : ''}{selected.approvedBy ? ` (approved by ${selected.approvedBy})` : ''}.</p>}
       <div class="log-tools">
         <span role="status" class="live">{props.following ? 'following live' : 'complete'}</span>
         {model.sections.length > 0 && (

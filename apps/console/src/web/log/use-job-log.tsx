@@ -7,12 +7,12 @@ import { createLogModel } from './create-log-model.ts';
 export const maxLoadedLines = 1_500_000;
 
 /**
- * A job's log in the browser: its tail page first (bounded, however large the log), then live
+ * A job's log (or one step's part of it) in the browser: its tail page first (bounded, however large the log), then live
  * chunks from the end, and earlier pages when `loadEarlier` is called (scrolling up).
  * Re-renders at most once per animation frame however fast chunks arrive.
  */
-export function useJobLog(api: ConsoleApi, id: string) {
-  const model = useMemo(createLogModel, [id]);
+export function useJobLog(api: ConsoleApi, id: string, step?: number) {
+  const model = useMemo(createLogModel, [id, step]);
   const [version, setVersion] = useState(0);
   const [hasEarlier, setHasEarlier] = useState(false);
   const [following, setFollowing] = useState(true);
@@ -32,7 +32,7 @@ export function useJobLog(api: ConsoleApi, id: string) {
       changed();
     };
     const run = async () => {
-      showTail(await api.logPage(id, undefined, signal));
+      showTail(await api.logPage(id, undefined, signal, step));
       while (!signal.aborted) {
         const attempt = new AbortController();
         let ended = false;
@@ -43,11 +43,11 @@ export function useJobLog(api: ConsoleApi, id: string) {
             changed();
           } else if (event === 'reset') showTail(value as LogPage);
           else if (event === 'end') ended = true;
-        }, AbortSignal.any([signal, attempt.signal])).catch((e: unknown) => {
+        }, AbortSignal.any([signal, attempt.signal]), step).catch((e: unknown) => {
           if (!signal.aborted && !gap) setError(e);
         });
         if (ended || signal.aborted) break;
-        if (gap) showTail(await api.logPage(id, undefined, signal));
+        if (gap) showTail(await api.logPage(id, undefined, signal, step));
         else await new Promise((r) => setTimeout(r, 1000));
       }
       setFollowing(false);
@@ -56,14 +56,14 @@ export function useJobLog(api: ConsoleApi, id: string) {
     setError(null);
     run().catch((e: unknown) => !signal.aborted && setError(e));
     return () => controller.abort();
-  }, [api, id]);
+  }, [api, id, step]);
 
   /** Loads the page before the first loaded chunk. @returns the number of lines put in front */
   const loadEarlier = async (): Promise<number> => {
     if (loadingEarlier.current || !hasEarlier || model.lines.length > maxLoadedLines) return 0;
     loadingEarlier.current = true;
     try {
-      const page = await api.logPage(id, model.firstOffset);
+      const page = await api.logPage(id, model.firstOffset, undefined, step);
       const added = model.prepend(page.chunks);
       setHasEarlier(page.hasEarlier);
       setVersion(model.version);

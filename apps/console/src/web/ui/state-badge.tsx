@@ -1,6 +1,6 @@
 const icons: Record<string, string> = {
   queued: '◷', preparing: '◔', running: '◑', collecting: '◕', succeeded: '✓', failed: '✕', cancelled: '⊘', timed_out: '⧗',
-  pending: '◷', unspecified: '?', ready: '●', executing: '◑', starting: '◔', prepared: '○', stopping: '◕', stopped: '■', destroyed: '▫',
+  pending: '◷', skipped: '↷', blocked: '⏸', unspecified: '?', ready: '●', executing: '◑', starting: '◔', prepared: '○', stopping: '◕', stopped: '■', destroyed: '▫',
 };
 
 /** A state with its icon; the icon is decorative (aria-hidden) and the word is the text alternative. */

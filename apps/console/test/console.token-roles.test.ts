@@ -1,0 +1,105 @@
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { JobState } from '@jobmesh/contracts/jobmesh/types/v1/states.ts';
+import { withDeadline } from '@jobmesh/grpc-kit/testing';
+import { makeGitRepo, startTestMesh, waitForJobEnd, type TestMesh } from '@jobmesh/orchestrator/testing';
+import { skipTest } from '@jobmesh/testing-tools';
+import type { Browser, Page } from 'playwright-core';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { launchBrowser, noChromium, screenshotDir, startConsole, type TestConsole } from './support/index.ts';
+
+// With JOBMESH_TOKENS_FILE the console asks for a token, shows what its proven role allows, and
+// the API itself refuses the rest: a forged cancel with a read token is 403 PERMISSION_DENIED.
+const tokens = { read: `r-${randomBytes(12).toString('hex')}`, admin: `a-${randomBytes(12).toString('hex')}` };
+interface Ctx { dir: string; mesh: TestMesh; console: TestConsole; browser: Browser | undefined; jobId: string }
+const test = suite<Ctx>('console: tokens and roles');
+
+test.before(async (ctx) => {
+  ctx.dir = await mkdtemp(join(tmpdir(), 'jobmesh-console-tokens-'));
+  await chmod(ctx.dir, 0o755);
+  const file = join(ctx.dir, 'tokens');
+  await writeFile(file, `read ${tokens.read}\nadmin ${tokens.admin}\n`, { mode: 0o600 });
+  const repo = await makeGitRepo({ 'README.md': 'tokens\n' });
+  ctx.mesh = await withDeadline(startTestMesh({ localSlots: 2, env: { JOBMESH_TOKENS_FILE: file }, token: tokens.admin }), 180_000, 'mesh up');
+  ctx.console = await startConsole(ctx.mesh.address.orchestrator);
+  ctx.browser = await launchBrowser();
+  const { job } = await ctx.mesh.api.jobs.submitJob({ repoUrl: repo.url, commitSha: repo.commit, runsOn: 'local', script: 'echo waiting; sleep 300', env: {}, secretEnv: {}, timeoutMs: 600_000, artifactPatterns: [], artifactWhen: 0, requestId: '' });
+  ctx.jobId = job!.requestId;
+});
+test.after(async (ctx) => {
+  await ctx.browser?.close();
+  await ctx.console?.stop();
+  if (ctx.jobId) await ctx.mesh?.api.jobs.cancelJob({ requestId: ctx.jobId, reason: 'test over' }).catch(() => undefined);
+  await ctx.mesh?.stop();
+  await rm(ctx.dir, { recursive: true, force: true });
+});
+
+async function signIn(page: Page, url: string, token: string) {
+  await page.goto(`${url}/jobs/`);
+  await page.getByLabel('Token').fill(token);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+test('without a token the console asks for one; a wrong one is refused', async (ctx) => {
+  if (!ctx.browser) return skipTest(noChromium);
+  const page = await ctx.browser.newPage();
+  try {
+    await page.goto(`${ctx.console.url}/jobs`);
+    await page.getByRole('heading', { name: 'Sign in with a token' }).waitFor();
+    assert.is(await page.getByText('API open: no token needed').count(), 0);
+    await page.screenshot({ path: join(await screenshotDir(), 'sign-in.png') });
+    await signIn(page, ctx.console.url, 'not-a-token');
+    await page.getByText(/The token was refused/).waitFor();
+  } finally {
+    await page.close();
+  }
+});
+
+test('a read token sees no cancel button, and a forged cancel with it is 403 PERMISSION_DENIED', async (ctx) => {
+  if (!ctx.browser) return skipTest(noChromium);
+  const page = await ctx.browser.newPage();
+  page.setDefaultTimeout(60_000);
+  try {
+    await signIn(page, ctx.console.url, tokens.read);
+    await page.getByText('token role:').waitFor();
+    assert.is(await page.locator('.who strong').innerText(), 'read');
+    await page.locator(`tr[data-job-id="${ctx.jobId}"][data-state="running"]`).waitFor();
+    assert.is(await page.getByRole('button', { name: 'Cancel selected' }).count(), 0, 'no bulk cancel');
+    assert.is(await page.getByRole('checkbox').count(), 0, 'nothing to select');
+    await page.goto(`${ctx.console.url}/jobs/${ctx.jobId}`);
+    await page.getByRole('log', { name: 'Job log output' }).getByText('waiting', { exact: true }).waitFor();
+    await page.getByRole('button', { name: 'Download raw log' }).waitFor();
+    assert.is(await page.getByRole('button', { name: 'Cancel job' }).count(), 0, 'no cancel button for a read token');
+
+    const forged = await page.evaluate(async ([id, token]) => {
+      const response = await fetch(`/api/jobs/${id}/cancel`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}' });
+      return { status: response.status, body: (await response.json()) as { code: string; reason: string } };
+    }, [ctx.jobId, tokens.read] as const);
+    assert.is(forged.status, 403);
+    assert.is(forged.body.code, 'PERMISSION_DENIED');
+    assert.is(forged.body.reason, 'ROLE_INSUFFICIENT');
+    assert.is((await ctx.mesh.api.jobs.getJob({ requestId: ctx.jobId })).job!.state, JobState.JOB_STATE_RUNNING, 'the job still runs');
+  } finally {
+    await page.close();
+  }
+});
+
+test('an admin token sees the cancel button, and cancelling works', async (ctx) => {
+  if (!ctx.browser) return skipTest(noChromium);
+  const page = await ctx.browser.newPage();
+  page.setDefaultTimeout(60_000);
+  try {
+    await signIn(page, ctx.console.url, tokens.admin);
+    assert.is(await page.locator('.who strong').innerText(), 'admin');
+    await page.goto(`${ctx.console.url}/jobs/${ctx.jobId}`);
+    await page.getByRole('button', { name: 'Cancel job' }).click();
+    assert.is((await waitForJobEnd(ctx.mesh.api.jobs.getJob, ctx.jobId, 60_000)).state, JobState.JOB_STATE_CANCELLED);
+  } finally {
+    await page.close();
+  }
+});
+
+test.run();
