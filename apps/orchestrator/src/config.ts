@@ -15,8 +15,13 @@ export const orchestratorConfigSchema = z
     /** vm-runner. @default 127.0.0.2:50053 */
     /** vm-runner, or several separated by commas: jobs go to one with a free slot of their label. @default 127.0.0.2:50053 */
     JOBMESH_VMRUNNER_ADDR: z.string().default(serviceAddressDefaults.vmRunner).pipe(z.string().transform((v) => v.split(',').map((a) => a.trim()).filter(Boolean)).pipe(z.array(addressSchema).min(1, 'needs at least one address'))),
-    /** fsops. @default 127.0.0.2:50054 */
-    JOBMESH_FSOPS_ADDR: addressSchema.default(serviceAddressDefaults.fsops),
+    /**
+     * fsops, or one per vm-runner (same order, comma-separated): a VM host is a vm-runner and the
+     * fsops that shares its workspace root; one address = every vm-runner shares that fsops. @default 127.0.0.2:50054
+     */
+    JOBMESH_FSOPS_ADDR: z.string().default(serviceAddressDefaults.fsops).pipe(z.string().transform((v) => v.split(',').map((a) => a.trim()).filter(Boolean)).pipe(z.array(addressSchema).min(1, 'needs at least one address'))),
+    /** A VM host (its vm-runner or fsops) unreachable this long fails the job steps bound to it with HOST_LOST, in ms. @default 60000 */
+    JOBMESH_HOST_LOST_AFTER_MS: integer(1000, 3_600_000, 60_000),
     /** Workflow lease, in ms: how long a crashed orchestrator's jobs wait before another claims them. @default 10000 */
     JOBMESH_LEASE_MS: integer(500, 600_000, 10_000),
     /** Workflows this orchestrator runs at once. @default 64 */
@@ -92,6 +97,9 @@ export const orchestratorConfigSchema = z
     for (const problem of parseRepoUrlAllowlist(env.JOBMESH_REPO_URL_ALLOW ?? '').problems) {
       ctx.addIssue({ code: 'custom', path: ['JOBMESH_REPO_URL_ALLOW'], message: problem });
     }
+    if (env.JOBMESH_FSOPS_ADDR.length !== 1 && env.JOBMESH_FSOPS_ADDR.length !== env.JOBMESH_VMRUNNER_ADDR.length) {
+      ctx.addIssue({ code: 'custom', path: ['JOBMESH_FSOPS_ADDR'], message: `needs one address, or one per vm-runner (${env.JOBMESH_VMRUNNER_ADDR.length}), in the same order; got ${env.JOBMESH_FSOPS_ADDR.length}` });
+    }
     if (env.JOBMESH_TOKENS_GENERATE === '1' && !env.JOBMESH_TOKENS_FILE) {
       ctx.addIssue({ code: 'custom', path: ['JOBMESH_TOKENS_GENERATE'], message: 'needs JOBMESH_TOKENS_FILE, the file to create' });
     }
@@ -100,7 +108,8 @@ export const orchestratorConfigSchema = z
     address: env.JOBMESH_ORCHESTRATOR_ADDR,
     persistenceAddress: env.JOBMESH_PERSISTENCE_ADDR,
     vmRunnerAddresses: env.JOBMESH_VMRUNNER_ADDR,
-    fsopsAddress: env.JOBMESH_FSOPS_ADDR,
+    fsopsAddresses: env.JOBMESH_FSOPS_ADDR,
+    hostLostAfterMs: env.JOBMESH_HOST_LOST_AFTER_MS,
     leaseMs: env.JOBMESH_LEASE_MS,
     maxConcurrentJobs: env.JOBMESH_MAX_CONCURRENT_JOBS,
     defaultJobTimeoutMs: env.JOBMESH_DEFAULT_JOB_TIMEOUT_MS,

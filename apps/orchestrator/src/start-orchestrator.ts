@@ -60,7 +60,7 @@ export async function startOrchestrator(config: OrchestratorConfig, logger: Logg
     maxConcurrent: config.maxConcurrentJobs,
     hooks: crashDrillHooks(config.crashAt, logger),
   });
-  runtime.register(workflowNames.runJob, createRunJobWorkflow({ clients, vmReadyTimeoutMs: config.vmReadyTimeoutMs, secrets, artifactLimits: config.artifactLimits }) as never);
+  runtime.register(workflowNames.runJob, createRunJobWorkflow({ clients, vmReadyTimeoutMs: config.vmReadyTimeoutMs, secrets, artifactLimits: config.artifactLimits, hostLostAfterMs: config.hostLostAfterMs }) as never);
   runtime.register(workflowNames.runPipeline, createRunPipelineWorkflow({ clients, runtime, secrets }) as never);
   const server = createOrchestratorServer({
     clients, runtime, logger, secrets, defaultJobTimeoutMs: config.defaultJobTimeoutMs,

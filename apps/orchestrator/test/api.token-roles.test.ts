@@ -28,7 +28,7 @@ test.before(async (ctx) => {
   ctx.dir = await mkdtemp(join(tmpdir(), 'jobmesh-tokens-'));
   const file = join(ctx.dir, 'tokens');
   await writeFile(file, `# role token\nread ${tokens.read}\n\nsubmit   ${tokens.submit}\nadmin\t${tokens.admin}\n`);
-  ctx.clients = createMeshClients({ persistenceAddress: '127.0.0.1:1', vmRunnerAddresses: ['127.0.0.1:1'], fsopsAddress: '127.0.0.1:1' });
+  ctx.clients = createMeshClients({ persistenceAddress: '127.0.0.1:1', vmRunnerAddresses: ['127.0.0.1:1'], fsopsAddresses: ['127.0.0.1:1'] });
   ctx.server = createOrchestratorServer({
     clients: ctx.clients, runtime: {} as WorkflowRuntime, logger: createLogger('test', { sink: () => {} }), defaultJobTimeoutMs: 60_000,
     secrets: createSecretBox(randomBytes(32)), authorize: createTokenAuthorizer(await withDeadline(loadTokenFile(file), 5000, 'token file')),

@@ -14,7 +14,8 @@ export interface MeshAddresses {
   persistenceAddress: string;
   /** Every vm-runner; jobs are placed on one with a free slot. */
   vmRunnerAddresses: string[];
-  fsopsAddress: string;
+  /** fsops, or one per vm-runner in the same order (a VM host = a vm-runner + the fsops sharing its workspace root). */
+  fsopsAddresses: string[];
   /** TLS towards every service (the orchestrator's own certificate doubles as its client certificate). @default plaintext */
   tls?: TlsOptions;
 }
@@ -22,6 +23,7 @@ export interface MeshAddresses {
 /** Clients of every service the orchestrator calls, each with deadlines and contract-driven retries. */
 export function createMeshClients(addresses: MeshAddresses) {
   const tls = addresses.tls;
+  const fsopsHosts = new Map(addresses.fsopsAddresses.map((address) => [address, createClient(FsopsServiceService, address, { deadlineMs: 300_000, tls })]));
   return {
     jobs: createClient(JobStoreServiceService, addresses.persistenceAddress, { tls }),
     artifacts: createClient(ArtifactStoreServiceService, addresses.persistenceAddress, { tls }),
@@ -33,9 +35,22 @@ export function createMeshClients(addresses: MeshAddresses) {
     // A prune call deletes at most max_batches batches per table: well under a minute.
     retention: createClient(RetentionStoreServiceService, addresses.persistenceAddress, { deadlineMs: 120_000, tls }),
     vmRunners: new Map(addresses.vmRunnerAddresses.map((address) => [address, createClient(VmRunnerServiceService, address, { deadlineMs: 60_000, tls })])),
-    fsops: createClient(FsopsServiceService, addresses.fsopsAddress, { deadlineMs: 300_000, tls }),
+    /** Every fsops by address (one per VM host, or one for all). */
+    fsopsHosts: fsopsHosts,
+    /** The first fsops: for work bound to no host (reading a manifest, artifacts in the shared artifact root). */
+    fsops: fsopsHosts.values().next().value!,
     close() {
-      for (const client of [this.jobs, this.artifacts, this.logs, this.workflows, this.vms, this.pipelines, this.retention, ...this.vmRunners.values(), this.fsops]) client.close();
+      for (const client of [this.jobs, this.artifacts, this.logs, this.workflows, this.vms, this.pipelines, this.retention, ...this.vmRunners.values(), ...this.fsopsHosts.values()]) client.close();
+    },
+    /** The fsops of the vm-runner at `runner`'s host (the one that shares its workspace root). */
+    fsopsFor(runner: string) {
+      const at = addresses.vmRunnerAddresses.indexOf(runner);
+      return fsopsHosts.get(addresses.fsopsAddresses[at] ?? '') ?? this.fsops;
+    },
+    /** The vm-runners on the same host as `runner` (sharing its fsops): where its workspace can be used. */
+    sameHostRunners(runner: string) {
+      const fsops = this.fsopsFor(runner);
+      return addresses.vmRunnerAddresses.filter((address) => this.fsopsFor(address) === fsops);
     },
     /** The vm-runner at `address`; the first one for an unknown address (workflows recorded before placement existed). */
     vmRunnerAt(address: string) {

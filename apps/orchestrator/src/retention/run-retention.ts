@@ -42,13 +42,14 @@ export async function runRetention(clients: MeshClients, cutoffs: RetentionCutof
     if (!answer.more) break;
     if (call === maxCalls - 1) warnings.push(`stopped after ${maxCalls} persistence calls: more is left for the next run`);
   }
-  if (mirrorsCutoff) {
+  // Each VM host keeps its own mirrors (the artifact root is shared by all of them).
+  for (const [address, fsops] of mirrorsCutoff ? clients.fsopsHosts : []) {
     try {
-      const removed = await clients.fsops.pruneMirrors({ olderThan: mirrorsCutoff, dryRun });
-      mirrors.count = removed.mirrors;
-      mirrors.bytes = removed.bytes;
+      const removed = await fsops.pruneMirrors({ olderThan: mirrorsCutoff!, dryRun });
+      mirrors.count += removed.mirrors;
+      mirrors.bytes += removed.bytes;
     } catch (error) {
-      warnings.push(`git mirrors not pruned: ${messageOf(error)}`);
+      warnings.push(`git mirrors of fsops ${address} not pruned: ${messageOf(error)}`);
     }
   }
   const kind = (name: string, count: number, cutoff: Date | null, bytes = 0): PrunedKind => ({ kind: name, count, bytes, cutoff: cutoff ?? undefined });

@@ -45,8 +45,8 @@ export async function stageOutputs(clients: Pick<MeshClients, 'logs'> & { vmRunn
  * that what fsops committed is what vm-runner staged, file by file.
  * @throws MeshError DATA_LOSS (ARTIFACT_CORRUPTED) when a file's size or SHA-256 changed on the way
  */
-export async function commitArtifacts(clients: MeshClients, requestId: string, staged: StagedJobOutputs): Promise<{ artifactDir: string; manifestSha256: string }> {
-  const committed = await clients.fsops.collectArtifacts({ jobRequestId: requestId, workspacePath: '', patterns: [], mode: TransferMode.TRANSFER_MODE_MOVE, stagedPath: staged.stagedPath });
+export async function commitArtifacts(fsops: MeshClients['fsops'], requestId: string, staged: StagedJobOutputs): Promise<{ artifactDir: string; manifestSha256: string }> {
+  const committed = await fsops.collectArtifacts({ jobRequestId: requestId, workspacePath: '', patterns: [], mode: TransferMode.TRANSFER_MODE_MOVE, stagedPath: staged.stagedPath });
   const byPath = new Map(committed.files.map((f) => [f.path, f]));
   for (const file of staged.files) {
     const got = byPath.get(file.path);

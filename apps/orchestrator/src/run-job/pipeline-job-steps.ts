@@ -61,7 +61,7 @@ export async function releaseConcurrencyGroup(clients: MeshClients, group: strin
  * collected no artifacts has no folder.
  * @returns the needs whose artifacts were copied, with their file counts
  */
-export async function fetchNeededArtifacts(clients: MeshClients, jobRequestId: string, workspacePath: string, needs: PipelineJobLink['needs']): Promise<Record<string, number>> {
+export async function fetchNeededArtifacts(clients: Pick<MeshClients, 'artifacts' | 'fsops'>, jobRequestId: string, workspacePath: string, needs: PipelineJobLink['needs']): Promise<Record<string, number>> {
   const copied: Record<string, number> = {};
   for (const need of needs) {
     const listed = await clients.artifacts.listArtifacts({ jobRequestId: need.jobRequestId, pageSize: 1, pageToken: '' });

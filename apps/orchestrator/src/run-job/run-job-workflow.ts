@@ -11,6 +11,7 @@ import { placeVm } from './place-vm.ts';
 import { waitForSlot } from './wait-for-slot.ts';
 import { commitArtifacts, stageOutputs, type ArtifactLimits, type StagedJobOutputs } from './collect-artifacts.ts';
 import { createStepMarkerReader } from '../steps/create-step-marker-reader.ts';
+import { createHostWatch } from './create-host-watch.ts';
 import { acquireConcurrencyGroup, fetchNeededArtifacts, notifyPipeline, releaseConcurrencyGroup, type PipelineJobLink } from './pipeline-job-steps.ts';
 
 /** True when the job's artifacts are collected after this ending of its script. */
@@ -58,6 +59,8 @@ export interface RunJobDeps {
   secrets: SecretBox;
   /** Caps of one job's artifacts (JOBMESH_ARTIFACT_MAX_FILES / _BYTES). */
   artifactLimits: ArtifactLimits;
+  /** How long a VM host may be unreachable before the job's steps on it fail with HOST_LOST, in ms. @default 60000 */
+  hostLostAfterMs?: number;
 }
 
 /** Calls to other services: retried while they are away (UNAVAILABLE) or busy, never on a real refusal. */
@@ -76,7 +79,7 @@ const finalState = { succeeded: JobState.JOB_STATE_SUCCEEDED, failed: JobState.J
  * idempotency key derived from the workflow, so a replayed step finds the
  * work it already did.
  */
-export function createRunJobWorkflow({ clients, vmReadyTimeoutMs, secrets, artifactLimits }: RunJobDeps) {
+export function createRunJobWorkflow({ clients, vmReadyTimeoutMs, secrets, artifactLimits, hostLostAfterMs = 60_000 }: RunJobDeps) {
   const openSecrets = (input: RunJobInput) => (input.sealedSecretEnv ? secrets.open(input.requestId, input.sealedSecretEnv) : {});
   return async (ctx: WorkflowContext, input: RunJobInput): Promise<RunJobOutput> => {
     const { requestId } = input;
@@ -98,6 +101,11 @@ export function createRunJobWorkflow({ clients, vmReadyTimeoutMs, secrets, artif
     const cleanupProblems: string[] = [];
     const link = input.pipeline;
     let groupMayBeHeld = false;
+    // The VM host the scheduler picked: its vm-runner and the fsops sharing its workspace root.
+    let host = '';
+    let fsops = clients.fsops;
+    const watch = createHostWatch(hostLostAfterMs);
+    const onHost = <T>(call: () => Promise<T>) => watch.guard(host, call);
     try {
       if (link?.concurrency) {
         groupMayBeHeld = true;
@@ -105,20 +113,22 @@ export function createRunJobWorkflow({ clients, vmReadyTimeoutMs, secrets, artif
       }
       const slot = await ctx.step(steps.acquireSlot, async (run) => waitForSlot(clients, requestId, input.runsOn, run.signal), { retry: serviceCall }) as { runner?: string };
       vmRunner = clients.vmRunnerAt(slot.runner ?? '');
+      host = slot.runner ?? '';
+      fsops = clients.fsopsFor(host);
       await ctx.step(steps.markPreparing, async () => moveJob(clients, requestId, JobState.JOB_STATE_QUEUED, JobState.JOB_STATE_PREPARING, 'a slot is free; preparing'), { retry: serviceCall });
       workspaceMayExist = true;
       workspacePath = (await ctx.step(steps.prepareWorkspace, async () => {
-        checkout = clients.fsops.prepareWorkspace({ key: requestId, repoUrl: input.repoUrl, commitSha: input.commitSha, jobRequestId: requestId }).then((r) => r.workspacePath);
+        checkout = onHost(() => fsops.prepareWorkspace({ key: requestId, repoUrl: input.repoUrl, commitSha: input.commitSha, jobRequestId: requestId })).then((r) => r.workspacePath);
         return checkout;
       },
       { retry: serviceCall })) as string;
       if (link?.needs.length) {
-        await ctx.step(steps.fetchNeeds, async () => fetchNeededArtifacts(clients, requestId, workspacePath, link.needs), { retry: serviceCall });
+        await ctx.step(steps.fetchNeeds, async () => onHost(() => fetchNeededArtifacts({ artifacts: clients.artifacts, fsops }, requestId, workspacePath, link.needs)), { retry: serviceCall });
       }
       vmMayExist = true;
       const placed = (await ctx.step(steps.prepareVm, async (run) => {
         const request = { key: run.key, runsOn: input.runsOn, jobRequestId: requestId, workspacePath, script: input.script, env: { ...input.env, ...openSecrets(input) } };
-        const made = placeVm(clients, slot.runner ?? '', request).then((p) => ((vmRunner = clients.vmRunnerAt(p.runner)), p));
+        const made = onHost(() => placeVm(clients, slot.runner ?? '', request)).then((p) => ((vmRunner = clients.vmRunnerAt(p.runner)), p));
         preparing = made.then((p) => p.vmId);
         // Only the clean-up reads `preparing`; the step itself reports a failure (an unhandled rejection would end the process).
         preparing.catch(() => undefined);
@@ -127,8 +137,8 @@ export function createRunJobWorkflow({ clients, vmReadyTimeoutMs, secrets, artif
       // Workflows recorded before placement kept only the VM id.
       vmId = typeof placed === 'string' ? placed : placed.vmId;
       if (typeof placed !== 'string') vmRunner = clients.vmRunnerAt(placed.runner);
-      await ctx.step(steps.startVm, async () => void (await vmRunner.start({ vmId })), { retry: serviceCall });
-      await ctx.step(steps.waitReady, async () => void (await vmRunner.waitReady({ vmId, timeoutMs: vmReadyTimeoutMs }, { deadlineMs: vmReadyTimeoutMs + 10_000 })),
+      await ctx.step(steps.startVm, async () => void (await onHost(() => vmRunner.start({ vmId }))), { retry: serviceCall });
+      await ctx.step(steps.waitReady, async () => void (await onHost(() => vmRunner.waitReady({ vmId, timeoutMs: vmReadyTimeoutMs }, { deadlineMs: vmReadyTimeoutMs + 10_000 }))),
         // Retried while vm-runner restarts (UNAVAILABLE), but a guest that was not ready in time (DEADLINE_EXCEEDED) fails at once.
         { retry: { ...serviceCall, nonRetryableCodes: [3, 4, 5, 6, 7, 9, 16] } });
       await ctx.step(steps.markRunning, async () => moveJob(clients, requestId, JobState.JOB_STATE_PREPARING, JobState.JOB_STATE_RUNNING, 'the VM is ready; running'), { retry: serviceCall });
@@ -140,7 +150,7 @@ export function createRunJobWorkflow({ clients, vmReadyTimeoutMs, secrets, artif
           names: new Map(link.runSteps.map((s) => [s.index, s.name])),
           record: async (changes: Parameters<typeof clients.jobs.recordJobSteps>[0]['steps']) => void (await clients.jobs.recordJobSteps({ requestId, steps: changes })),
         } : undefined;
-        const r = await streamExecToLog({ logs: clients.logs, vmRunner }, requestId, vmId, leftMs, run.signal, secretValues.length ? createLogMasker<LogStream>(secretValues) : undefined, {}, stepRecording);
+        const r = await onHost(() => streamExecToLog({ logs: clients.logs, vmRunner }, requestId, vmId, leftMs, run.signal, secretValues.length ? createLogMasker<LogStream>(secretValues) : undefined, {}, stepRecording));
         return { exitCode: r.exitCode, signal: r.signal, timedOut: r.timedOut, nextSeq: r.nextSeq };
       }, { retry: serviceCall }); // safe to repeat: Exec with rejoin re-joins the run, never starts it twice
       const ok = result.exitCode === 0 && !result.timedOut;
@@ -151,9 +161,9 @@ export function createRunJobWorkflow({ clients, vmReadyTimeoutMs, secrets, artif
         const how = result.timedOut ? 'timed out' : `exited ${result.exitCode}`;
         await ctx.step(steps.markCollecting, async () => moveJob(clients, requestId, JobState.JOB_STATE_RUNNING, JobState.JOB_STATE_COLLECTING, `${how}; collecting artifacts`), { retry: serviceCall });
         const staged = (await ctx.step(steps.collectOutputs, async () =>
-          stageOutputs({ logs: clients.logs, vmRunner }, requestId, vmId, input.artifactPatterns, artifactLimits, result.nextSeq ?? 0) as Promise<never>,
+          onHost(() => stageOutputs({ logs: clients.logs, vmRunner }, requestId, vmId, input.artifactPatterns, artifactLimits, result.nextSeq ?? 0)) as Promise<never>,
         { retry: serviceCall })) as StagedJobOutputs;
-        const committed = (await ctx.step(steps.collectArtifacts, async () => commitArtifacts(clients, requestId, staged), { retry: serviceCall })) as { artifactDir: string; manifestSha256: string };
+        const committed = (await ctx.step(steps.collectArtifacts, async () => onHost(() => commitArtifacts(fsops, requestId, staged)), { retry: serviceCall })) as { artifactDir: string; manifestSha256: string };
         await ctx.step(steps.recordArtifacts, async () => void (await clients.artifacts.recordArtifacts({
           jobRequestId: requestId, artifactDir: committed.artifactDir, files: staged.files, manifestSha256: committed.manifestSha256, unmatchedPatterns: staged.unmatched,
         })), { retry: serviceCall });
@@ -179,7 +189,7 @@ export function createRunJobWorkflow({ clients, vmReadyTimeoutMs, secrets, artif
       const settled = (made: Promise<string>) => Promise.race([made.catch(() => ''), new Promise<string>((r) => setTimeout(() => r(''), 120_000).unref())]);
       if (!vmId && preparing) vmId = await settled(preparing);
       if (vmId) {
-        await tryCleanup(() => ctx.step(steps.destroyVm, async () => void (await vmRunner.destroy({ vmId }).catch((e: unknown) => {
+        await tryCleanup(() => ctx.step(steps.destroyVm, async () => void (await onHost(() => vmRunner.destroy({ vmId })).catch((e: unknown) => {
           if (!isMeshError(e, status.NOT_FOUND)) throw e;
         })), { cleanup: true, retry: serviceCall }));
       } else if (vmMayExist) {
@@ -195,11 +205,11 @@ export function createRunJobWorkflow({ clients, vmReadyTimeoutMs, secrets, artif
         // The checkout's answer was lost: its workspace (or a half-made temporary one) may exist.
         // PrepareWorkspace by the same key names it (and removes stale temporary checkouts).
         await tryCleanup(() => ctx.step(steps.removeWorkspace, async () => {
-          const found = await locateWorkspace(clients, input);
-          if (found) await clients.fsops.remove({ path: found });
+          const found = await onHost(() => locateWorkspace(fsops, input));
+          if (found) await onHost(() => fsops.remove({ path: found }));
         }, { cleanup: true, retry: serviceCall }));
       } else if (workspacePath) {
-        await tryCleanup(() => ctx.step(steps.removeWorkspace, async () => void (await clients.fsops.remove({ path: workspacePath })), { cleanup: true, retry: serviceCall }));
+        await tryCleanup(() => ctx.step(steps.removeWorkspace, async () => void (await onHost(() => fsops.remove({ path: workspacePath }))), { cleanup: true, retry: serviceCall }));
       }
     }
     const message = (output.error || output.state) + (cleanupProblems.length ? `; clean-up failed: ${cleanupProblems.join('; ')}` : '');
@@ -252,9 +262,9 @@ async function destroyJobVms(clients: MeshClients, requestId: string): Promise<n
  * under that key); if none exists it checks out again (a local clone from the mirror), which the caller
  * then removes. A checkout that cannot succeed (commit or repository gone, no space) left nothing: undefined.
  */
-async function locateWorkspace(clients: MeshClients, input: RunJobInput): Promise<string | undefined> {
+async function locateWorkspace(fsops: MeshClients['fsops'], input: RunJobInput): Promise<string | undefined> {
   try {
-    const { workspacePath } = await clients.fsops.prepareWorkspace({ key: input.requestId, repoUrl: input.repoUrl, commitSha: input.commitSha, jobRequestId: input.requestId });
+    const { workspacePath } = await fsops.prepareWorkspace({ key: input.requestId, repoUrl: input.repoUrl, commitSha: input.commitSha, jobRequestId: input.requestId });
     return workspacePath;
   } catch (error) {
     // A checkout that cannot succeed (bad input, commit or repository gone, no space, no access)
