@@ -155,7 +155,11 @@ test('every page renders at 1280×800 and on a narrow window (screenshots)', asy
   if (!ctx.browser) return skipTest(noChromium);
   const id = await submit(ctx, 'mkdir -p out; echo built > out/app.txt; head -c 3000 /dev/zero > out/data.bin; echo ok', { artifactPatterns: ['out/**'] });
   await waitForJobEnd(ctx.mesh.api.jobs.getJob, id, 60_000);
-  await submit(ctx, 'sleep 300'); // something queued or running in the shots
+  // Four slots busy, then two jobs waiting: the table shows their queue positions.
+  const sleepers = [];
+  for (let i = 0; i < 4; i++) sleepers.push(await submit(ctx, 'sleep 300'));
+  for (const id of sleepers) await waitForState(ctx, id, JobState.JOB_STATE_RUNNING);
+  for (let i = 0; i < 2; i++) sleepers.push(await submit(ctx, 'sleep 300'));
   const page = await newPage(ctx);
   try {
     const shots: Array<[string, string, string]> = [
@@ -165,6 +169,9 @@ test('every page renders at 1280×800 and on a narrow window (screenshots)', asy
       ['artifacts', `/jobs/${id}/artifacts`, 'out/app.txt'],
       ['pipelines', '/pipelines', 'Pipelines'],
     ];
+    await page.goto(`${ctx.console.url}/jobs`);
+    await page.locator(`tr[data-job-id="${sleepers[5]}"]`).getByText('#2').waitFor();
+    await page.locator(`tr[data-job-id="${sleepers[4]}"]`).getByText('#1').waitFor();
     for (const [name, path, text] of shots) {
       await page.goto(`${ctx.console.url}${path}`);
       await page.getByText(text, { exact: true }).first().waitFor();

@@ -13,7 +13,7 @@ import { launchBrowser, noChromium, screenshotDir, startConsole, type TestConsol
 
 // With JOBMESH_TOKENS_FILE the console asks for a token, shows what its proven role allows, and
 // the API itself refuses the rest: a forged cancel with a read token is 403 PERMISSION_DENIED.
-const tokens = { read: `r-${randomBytes(12).toString('hex')}`, admin: `a-${randomBytes(12).toString('hex')}` };
+const tokens = { read: `r-${randomBytes(12).toString('hex')}`, submit: `s-${randomBytes(12).toString('hex')}`, admin: `a-${randomBytes(12).toString('hex')}` };
 interface Ctx { dir: string; mesh: TestMesh; console: TestConsole; browser: Browser | undefined; jobId: string }
 const test = suite<Ctx>('console: tokens and roles');
 
@@ -21,7 +21,7 @@ test.before(async (ctx) => {
   ctx.dir = await mkdtemp(join(tmpdir(), 'jobmesh-console-tokens-'));
   await chmod(ctx.dir, 0o755);
   const file = join(ctx.dir, 'tokens');
-  await writeFile(file, `read ${tokens.read}\nadmin ${tokens.admin}\n`, { mode: 0o600 });
+  await writeFile(file, `read ${tokens.read}\nsubmit ${tokens.submit}\nadmin ${tokens.admin}\n`, { mode: 0o600 });
   const repo = await makeGitRepo({ 'README.md': 'tokens\n' });
   ctx.mesh = await withDeadline(startTestMesh({ localSlots: 2, env: { JOBMESH_TOKENS_FILE: file }, token: tokens.admin }), 180_000, 'mesh up');
   ctx.console = await startConsole(ctx.mesh.address.orchestrator);
@@ -42,6 +42,23 @@ async function signIn(page: Page, url: string, token: string) {
   await page.getByLabel('Token').fill(token);
   await page.getByRole('button', { name: 'Sign in' }).click();
 }
+
+test('GET /api/session: each role is proven by the API (no browser needed); without a token nothing is', async (ctx) => {
+  const session = async (token?: string) => {
+    const response = await fetch(`${ctx.console.url}/api/session`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+    assert.is(response.status, 200);
+    return (await response.json()) as { open: boolean; role: string | null; tokenProblem: string };
+  };
+  for (const role of ['read', 'submit', 'admin'] as const) assert.equal({ ...(await session(tokens[role])), tokenProblem: '' }, { open: false, role, tokenProblem: '', orchestrator: ctx.mesh.address.orchestrator });
+  assert.equal(await session(), { open: false, role: null, tokenProblem: '', orchestrator: ctx.mesh.address.orchestrator });
+  const unknown = await session('nope');
+  assert.is(unknown.role, null);
+  assert.ok(unknown.tokenProblem, 'says why the token was refused');
+  const list = await fetch(`${ctx.console.url}/api/jobs`);
+  assert.is(list.status, 401);
+  assert.is(((await list.json()) as { code: string }).code, 'UNAUTHENTICATED');
+  assert.is((await ctx.mesh.api.jobs.listJobs({ states: [], runsOn: '', repoUrl: '', pageSize: 10, pageToken: '' })).jobs.length, 1, 'the probes created no job');
+});
 
 test('without a token the console asks for one; a wrong one is refused', async (ctx) => {
   if (!ctx.browser) return skipTest(noChromium);

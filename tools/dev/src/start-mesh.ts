@@ -67,8 +67,21 @@ try {
     });
     await waitUntilServing(env[serviceAddressVariables[s.key]]!, 120_000, service.isAlive, loadTlsConfig(env, s.name));
   }
+  // The web console: a client of the public API only, started last (it builds its front end when missing or stale).
+  env.JOBMESH_CONSOLE_ADDR ??= '127.0.0.1:8080';
+  const consoleService = startServiceProcess('console', join(root, 'apps/console/src/main.ts'), env, services.length, width);
+  running.push(consoleService);
+  void consoleService.exited.then((code) => {
+    if (!stopping) process.stderr.write(`console exited with ${code}; the mesh goes on without it\n`);
+  });
+  const consoleUrl = `http://${env.JOBMESH_CONSOLE_ADDR.replace(/^(0\.0\.0\.0|\[::\]):/, '127.0.0.1:')}/`;
+  for (const deadline = Date.now() + 120_000; consoleService.isAlive() && Date.now() < deadline;) {
+    if (await fetch(consoleUrl).then((r) => r.ok, () => false)) break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
   process.stdout.write('\njobmesh is up:\n');
   for (const s of services) process.stdout.write(`  ${s.name.padEnd(width)}  ${env[serviceAddressVariables[s.key]]}\n`);
+  process.stdout.write(`  ${'console'.padEnd(width)}  ${consoleService.isAlive() ? consoleUrl : 'did not start (see its lines above)'}\n`);
   process.stdout.write(`\nTry it:\n  npx jobmesh submit --repo file://$PWD --commit $(git rev-parse HEAD) --runs-on local --follow -- 'ls; echo hello'\n`);
   process.stdout.write('Ctrl-C stops everything.\n\n');
 } catch (error) {
