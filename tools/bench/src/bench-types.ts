@@ -40,6 +40,8 @@ export interface SuiteResult {
   comparisons: Comparison[];
   /** Observations, what was tried where a goal was missed, why something could not run. */
   notes: string[];
+  /** Markdown shown after the notes (e.g. a trace breakdown). */
+  details?: string[];
   durationMs: number;
   /** When it was measured (ISO); differs from the run's date for a result carried over from an earlier run. */
   measuredAt?: string;
@@ -50,6 +52,8 @@ export interface BenchContext {
   quick: boolean;
   /** Superuser URL of the `postgres` database of the bench's own Postgres. */
   pgAdminUrl: string;
+  /** Pid of that Postgres' postmaster (CPU accounting). */
+  pgPid?: number;
   /** A scratch directory of this run, removed at the end. */
   scratchDir: string;
   /** Picks the full-run or quick-run value. */

@@ -31,6 +31,7 @@ const stoppers: (() => Promise<void>)[] = [];
 const ctx: BenchContext = {
   quick: args.quick,
   pgAdminUrl: postgres.server.url,
+  pgPid: postgres.server.postgresPid,
   scratchDir,
   size: (full, quick) => (args.quick ? quick : full),
   log,

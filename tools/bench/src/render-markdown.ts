@@ -50,6 +50,7 @@ export function renderMarkdown(input: ReportInput): string {
         + (c.goal ? `; goal ${c.goal.text} (ratio ${c.goal.op === '>=' ? '≥' : '≤'} ${c.goal.value}): ${c.met ? 'met' : '**missed**'}` : '; no goal') + '.');
     }
     if (r.notes.length) lines.push('', ...r.notes.map((n) => `- ${n}`));
+    if (r.details?.length) lines.push('', ...r.details);
     lines.push('');
   }
   return lines.join('\n');

@@ -38,3 +38,18 @@ export function servicePids(): Record<keyof typeof serviceEntries, number[]> {
   }
   return result;
 }
+
+/** `count` readings of the RSS (MiB) of each pid, `everyMs` apart: a level that moves (GC, allocation) shows its spread. */
+export async function rssReadings<K extends string>(pids: Partial<Record<K, number>>, count = 5, everyMs = 200): Promise<Partial<Record<K, number>>[]> {
+  const readings: Partial<Record<K, number>>[] = [];
+  for (let i = 0; i < count; i++) {
+    if (i > 0) await new Promise((resolve) => setTimeout(resolve, everyMs));
+    const reading: Partial<Record<K, number>> = {};
+    for (const [name, pid] of Object.entries(pids) as [K, number | undefined][]) {
+      const mib = pid === undefined ? undefined : rssMiB(pid);
+      if (mib !== undefined) reading[name] = mib;
+    }
+    readings.push(reading);
+  }
+  return readings;
+}

@@ -1,7 +1,7 @@
 import { makeGitRepo, startTestMesh, type TestMesh } from '@jobmesh/orchestrator/testing';
 import type { BenchContext } from './bench-types.ts';
 import { shareOnce } from './share-once.ts';
-import { rssMiB, servicePids, type serviceEntries } from './service-rss.ts';
+import { rssReadings, servicePids, type serviceEntries } from './service-rss.ts';
 
 /** The four services as processes, a repository to check out, and their RSS right after start. */
 export interface BenchMesh {
@@ -9,8 +9,8 @@ export interface BenchMesh {
   repo: { url: string; commit: string };
   /** Pid of each of the mesh's service processes (not those other suites started). */
   pids: Partial<Record<keyof typeof serviceEntries, number>>;
-  /** RSS in MiB of each service once all four served, before any job. */
-  idleRss: Partial<Record<keyof typeof serviceEntries, number>>;
+  /** RSS readings in MiB of each service once all four served, before any job (several, 200 ms apart). */
+  idleRss: Partial<Record<keyof typeof serviceEntries, number[]>>;
   /** Set by the mesh suite once it has pushed its jobs through (the memory suite then measures "after"). */
   loaded: boolean;
 }
@@ -30,9 +30,10 @@ export async function sharedMesh(ctx: BenchContext): Promise<BenchMesh> {
     const idleRss: BenchMesh['idleRss'] = {};
     for (const [name, all] of Object.entries(servicePids()) as [keyof typeof serviceEntries, number[]][]) {
       const pid = all.find((p) => !before.has(p));
-      if (pid === undefined) continue;
-      pids[name] = pid;
-      idleRss[name] = rssMiB(pid);
+      if (pid !== undefined) pids[name] = pid;
+    }
+    for (const readings of await rssReadings(pids)) {
+      for (const [name, mib] of Object.entries(readings)) (idleRss[name as keyof typeof serviceEntries] ??= []).push(mib);
     }
     return { mesh, repo, pids, idleRss, loaded: false };
   });

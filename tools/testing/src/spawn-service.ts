@@ -20,15 +20,26 @@ export function spawnService(name: string, entry: string, env: Record<string, st
   let text = '';
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const serving = new Promise<number>((resolve, reject) => {
+    // Lines are scanned only until the service served: re-splitting everything it ever printed on
+    // each chunk cost the test (or bench) process CPU that grew with the log (quadratic).
+    let found = false;
+    let scanned = 0;
     child.stdout!.on('data', (data) => {
       text += data;
-      for (const line of text.split('\n')) {
+      if (found) return;
+      const end = text.lastIndexOf('\n');
+      if (end < scanned) return;
+      for (const line of text.slice(scanned, end).split('\n')) {
         if (!line.startsWith('{')) continue;
         try {
           const entry = JSON.parse(line) as { message?: string; port?: number };
-          if (entry.message === `${name} serving` && entry.port) resolve(entry.port);
-        } catch { /* a partial line */ }
+          if (entry.message === `${name} serving` && entry.port) {
+            found = true;
+            resolve(entry.port);
+          }
+        } catch { /* not JSON */ }
       }
+      scanned = end + 1;
     });
     child.stderr!.on('data', (data) => (text += data));
     void exited.then((code) => reject(new Error(`${name} exited with ${code} before serving:\n${text.slice(-4000)}`)));

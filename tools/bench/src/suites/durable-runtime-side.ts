@@ -12,8 +12,8 @@ export interface BenchRuntimeOptions {
   /** The workflow body; gets the workflow's input. */
   body: (ctx: Parameters<Parameters<WorkflowRuntime['register']>[1]>[0], input: Json) => Promise<Json | void>;
   maxConcurrent: number;
-  /** How often the runtime looks for work when nothing woke it. */
-  pollIntervalMs: number;
+  /** How often the runtime looks for work when nothing woke it. @default the runtime's default */
+  pollIntervalMs?: number;
   /** Longest wait for one workflow's end. @default 120000 (a lease of 15 s expires well before: an abandoned run is re-claimed) */
   endTimeoutMs?: number;
 }
@@ -26,6 +26,11 @@ export interface BenchRuntime {
    * workflow has ended and rejects unless it SUCCEEDED in time (naming the runtime's last warnings).
    */
   enqueue(input: Json): Promise<{ ended: Promise<void> }>;
+  /**
+   * Like enqueue, but the workflow is created with a plain CreateWorkflow call on `producer`, as
+   * another process would: nothing in this process tells the runtime that work arrived.
+   */
+  enqueueFromOutside(input: Json, producer: WorkflowStore): Promise<{ ended: Promise<void> }>;
   /** enqueue, then wait for the end. */
   startAndWait(input: Json): Promise<void>;
   /** `count` workflows by `concurrency` clients (start, wait for the end, next). */
@@ -67,12 +72,12 @@ export function startBenchRuntime(options: BenchRuntimeOptions): BenchRuntime {
       };
     },
   });
-  const runtime = createWorkflowRuntime({ store, logger, pollIntervalMs: options.pollIntervalMs, maxConcurrent: options.maxConcurrent });
+  const runtime = createWorkflowRuntime({ store, logger, maxConcurrent: options.maxConcurrent, ...(options.pollIntervalMs ? { pollIntervalMs: options.pollIntervalMs } : {}) });
   runtime.register(options.name, options.body);
   runtime.run();
   const endTimeoutMs = options.endTimeoutMs ?? 120_000;
 
-  const enqueue = async (input: Json) => {
+  const enqueueWith = async (create: (id: string) => Promise<unknown>) => {
     const id = randomUUID();
     let timer: NodeJS.Timeout | undefined;
     const ended = new Promise<void>((resolve, reject) => {
@@ -84,7 +89,7 @@ export function startBenchRuntime(options: BenchRuntimeOptions): BenchRuntime {
     }).finally(() => clearTimeout(timer));
     ended.catch(() => undefined); // awaited by the caller, maybe later than it settles
     try {
-      await runtime.start(options.name, input, { id });
+      await create(id);
     } catch (error) {
       waiters.delete(id);
       clearTimeout(timer);
@@ -92,10 +97,15 @@ export function startBenchRuntime(options: BenchRuntimeOptions): BenchRuntime {
     }
     return { ended };
   };
+  const enqueue = (input: Json) => enqueueWith((id) => runtime.start(options.name, input, { id }));
+  const enqueueFromOutside = (input: Json, producer: WorkflowStore) => enqueueWith((id) => producer.createWorkflow({
+    id, name: options.name, inputJson: JSON.stringify(input), parentId: '', jobRequestId: '', scheduledAt: undefined, deadlineAt: undefined,
+  }));
   const startAndWait = async (input: Json) => (await enqueue(input)).ended;
   return {
     runtime,
     enqueue,
+    enqueueFromOutside,
     startAndWait,
     runMany: (count, concurrency, input) => throughput(count, concurrency, (i) => startAndWait(input(i))),
     stop: () => runtime.stop(),

@@ -58,7 +58,7 @@ export async function startGraphileQueueSide(concurrency: number): Promise<Queue
         await new Promise((resolve) => setTimeout(resolve, 2));
       }
     };
-    return {
+    const side: QueueSide & { version: string } = {
       version: packageVersion('graphile-worker'),
       async burst(count, producers) {
         const from = clock.issued;
@@ -69,6 +69,8 @@ export async function startGraphileQueueSide(concurrency: number): Promise<Queue
         const perSec = count / ((performance.now() - began) / 1000);
         return { perSec, latenciesMs: clock.latencies(from, from + count) };
       },
+      // addJob goes through its own pool and NOTIFY: the workers hear of it as they would from another process.
+      oneByOneFromOutside: (count) => side.oneByOne(count),
       async oneByOne(count) {
         const from = clock.issued;
         for (let n = 0; n < count; n++) {
@@ -80,6 +82,7 @@ export async function startGraphileQueueSide(concurrency: number): Promise<Queue
       },
       stop,
     };
+    return side;
   } catch (error) {
     await stop();
     throw error;

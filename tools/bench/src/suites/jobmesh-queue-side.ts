@@ -6,13 +6,14 @@ import { createJobClock, type QueueSide } from './queue-side.ts';
 /**
  * jobmesh's queue: a workflow of one no-op step started with runtime.start() (CreateWorkflow
  * through persistence) and claimed by the runtime's worker loop (ClaimWorkflows), at most
- * `concurrency` at once. A job has started when the first line of the workflow body runs and
+ * `concurrency` at once; or created by `producer` (another client of persistence) behind the
+ * runtime's back. A job has started when the first line of the workflow body runs and
  * is complete when CompleteWorkflow returned.
  */
-export function startJobmeshQueueSide(store: WorkflowStore, concurrency: number, pollIntervalMs: number): QueueSide {
+export function startJobmeshQueueSide(store: WorkflowStore, producer: WorkflowStore, concurrency: number, pollIntervalMs?: number): QueueSide {
   const clock = createJobClock();
   const bench = startBenchRuntime({
-    store, name: 'bench/queue-noop', maxConcurrent: concurrency, pollIntervalMs,
+    store, name: 'bench/queue-noop', maxConcurrent: concurrency, ...(pollIntervalMs ? { pollIntervalMs } : {}),
     body: async (wf, input) => {
       clock.started((input as { i: number }).i);
       await wf.step('noop', async () => null);
@@ -35,6 +36,11 @@ export function startJobmeshQueueSide(store: WorkflowStore, concurrency: number,
     async oneByOne(count) {
       const from = clock.issued;
       for (let n = 0; n < count; n++) await bench.startAndWait({ i: clock.enqueue() });
+      return clock.latencies(from, from + count);
+    },
+    async oneByOneFromOutside(count) {
+      const from = clock.issued;
+      for (let n = 0; n < count; n++) await (await bench.enqueueFromOutside({ i: clock.enqueue() }, producer)).ended;
       return clock.latencies(from, from + count);
     },
     stop: () => bench.stop(),

@@ -1,45 +1,24 @@
-import { SubmitJobRequest } from '@jobmesh/contracts/jobmesh/orchestrator/v1/jobs.ts';
-import { JobState } from '@jobmesh/contracts/jobmesh/types/v1/states.ts';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import pg from 'pg';
 import type { Comparison, Suite } from '../bench-types.ts';
 import { compare, figure } from '../compare.ts';
 import { describeError } from '../describe-error.ts';
-import { repeat, throughput } from '../repeat.ts';
-import { runCommand } from '../run-command.ts';
-import { sharedMesh, type BenchMesh } from '../shared-mesh.ts';
-import { graphileJobsPerSec } from './queue-suite.ts';
+import { processCpuMs, postgresCpuMs } from '../process-cpu.ts';
+import { repeatInterleaved, throughput } from '../repeat.ts';
+import { fmt } from '../render-table.ts';
+import { sharedMesh } from '../shared-mesh.ts';
+import { percentile } from '../summarize.ts';
+import type { serviceEntries } from '../service-rss.ts';
+import { startGraphileQueueSide } from './graphile-queue-side.ts';
+import { runDirectJob, runMeshJob } from './mesh-job.ts';
+import { traceOneJob } from './trace-one-job.ts';
 
-const terminal = new Set<number>([JobState.JOB_STATE_SUCCEEDED, JobState.JOB_STATE_FAILED, JobState.JOB_STATE_CANCELLED, JobState.JOB_STATE_TIMED_OUT]);
-
-/** Submits one no-op job through the public API and polls until it ends. @throws Error unless it succeeded */
-async function runJob(m: BenchMesh): Promise<void> {
-  // fromPartial: fields added to the contract later get their defaults.
-  const { job } = await m.mesh.api.jobs.submitJob(SubmitJobRequest.fromPartial({ repoUrl: m.repo.url, commitSha: m.repo.commit, runsOn: 'local', script: 'true', timeoutMs: 120_000 }));
-  for (;;) {
-    const { job: now } = await m.mesh.api.jobs.getJob({ requestId: job!.requestId });
-    if (terminal.has(now!.state)) {
-      if (now!.state !== JobState.JOB_STATE_SUCCEEDED) throw new Error(`job ${job!.requestId} ended in state ${now!.state}: ${now!.error}`);
-      return;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-/** The same work without the mesh: clone the commit into a fresh directory, run `true`, remove it. */
-async function runDirect(scratch: string, repo: { url: string; commit: string }): Promise<void> {
-  const dir = await mkdtemp(join(scratch, 'direct-'));
-  await runCommand('git', ['clone', '--quiet', '--no-checkout', repo.url, dir]);
-  await runCommand('git', ['-c', 'advice.detachedHead=false', 'checkout', '--quiet', repo.commit], { cwd: dir });
-  await runCommand('sh', ['-c', 'true'], { cwd: dir });
-  await rm(dir, { recursive: true, force: true });
-}
+type Service = keyof typeof serviceEntries;
 
 /**
  * End-to-end no-op jobs through the public API with all four services, at several
- * concurrencies, against the same steps done directly; then durable checkpoints per second
- * against a minimal SQL queue's jobs per second on the same Postgres.
+ * concurrencies, against the same steps done directly (sides alternating); CPU per job of each
+ * process; durable checkpoints per second against graphile-worker measured in the same suite;
+ * and the trace of one job, span by span.
  */
 export const meshSuite: Suite = {
   name: 'mesh',
@@ -51,58 +30,116 @@ export const meshSuite: Suite = {
     ctx.onEnd(() => db.end());
     const steps = async () => Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM workflow_steps')).rows[0]!.n);
     const comparisons: Comparison[] = [];
-    ctx.log('  mesh: warm-up');
-    // One warm-up for all levels (a no-op job takes about a second here: per-level warm-ups would double the suite).
-    await throughput(ctx.size(4, 1), 4, () => runJob(m));
-    await throughput(ctx.size(4, 1), 4, () => runDirect(ctx.scratchDir, m.repo));
-    const reps = { warmups: 0, reps: ctx.size(3, 1) };
-    const levels = ctx.size([[1, 5], [16, 32], [64, 64]], [[1, 2], [16, 6]]);
-    let checkpointsPerSec: number[] = [];
-    let checkpointsPerJob = 0;
-    for (const [concurrency, jobs] of levels as [number, number][]) {
-      ctx.log(`  mesh: ${jobs} jobs at concurrency ${concurrency}, mesh then direct`);
-      let latencies: number[] = [];
-      const meshRate = await repeat(reps, async () => {
-        const before = await steps();
-        const run = await throughput(jobs, concurrency, () => runJob(m));
-        const written = (await steps()) - before;
-        checkpointsPerJob = written / jobs;
-        if (concurrency === 16) checkpointsPerSec.push(written / (jobs / run.opsPerSec));
-        latencies = run.latenciesMs;
-        return run.opsPerSec;
-      });
-      const directRate = await repeat(reps, async () => (await throughput(jobs, concurrency, () => runDirect(ctx.scratchDir, m.repo))).opsPerSec);
-      comparisons.push(compare(`no-op jobs at concurrency ${concurrency} (${jobs} jobs)`, figure('submit→succeeded', 'jobs/s', meshRate, latencies), figure('clone + checkout + `true` directly', 'jobs/s', directRate)));
-    }
-    checkpointsPerSec = checkpointsPerSec.slice(-reps.reps);
-    m.loaded = true;
-    ctx.log('  mesh: graphile-worker jobs/s (from the queue suite of this run, or measured now)');
     const notes: string[] = [];
-    const graphile = await graphileJobsPerSec(ctx).catch((error: unknown) => {
-      notes.push(`graphile-worker did not run, so the checkpoint goal is not evaluated in this run: ${describeError(error)}`);
+    ctx.log('  mesh: warm-up');
+    await throughput(ctx.size(4, 1), 4, () => runMeshJob(m.mesh, m.repo));
+    await throughput(ctx.size(4, 1), 4, () => runDirectJob(ctx.scratchDir, m.repo));
+
+    // Concurrency 1: the latency of one job (p50 per repetition) against the direct work's.
+    const c1 = { jobs: ctx.size(10, 2), reps: { warmups: 0, reps: ctx.size(5, 1) } };
+    ctx.log(`  mesh: ${c1.reps.reps}× ${c1.jobs} jobs at concurrency 1, mesh and direct in turn`);
+    const c1Latencies: Record<'mesh' | 'direct', number[]> = { mesh: [], direct: [] };
+    const c1Rates: Record<'mesh' | 'direct', number[]> = { mesh: [], direct: [] };
+    const oneAtATime = (side: 'mesh' | 'direct', run: () => Promise<void>) => async () => {
+      const result = await throughput(c1.jobs, 1, run);
+      c1Latencies[side].push(...result.latenciesMs);
+      c1Rates[side].push(result.opsPerSec);
+      return percentile(result.latenciesMs, 50);
+    };
+    const c1Samples = await repeatInterleaved(c1.reps, {
+      mesh: oneAtATime('mesh', () => runMeshJob(m.mesh, m.repo)),
+      direct: oneAtATime('direct', () => runDirectJob(ctx.scratchDir, m.repo)),
+    });
+    comparisons.push(compare(`no-op job latency at concurrency 1 (${c1.jobs} jobs per repetition; p50 per repetition, lower is better)`,
+      figure('submit→succeeded', 'ms', c1Samples.mesh!, c1Latencies.mesh), figure('clone + checkout + `true` directly', 'ms', c1Samples.direct!, c1Latencies.direct),
+      { op: '<=', value: 2, text: 'no-op job p50 at concurrency 1 ≤ 2× the direct baseline' }));
+
+    // Concurrency 16 and 64: throughput; at 16 also CPU per job of every process, and graphile-worker's burst for the checkpoint figure.
+    const graphile = await startGraphileQueueSide(16).catch((error: unknown) => {
+      notes.push(`graphile-worker did not run, so the checkpoint figure has no baseline in this run: ${describeError(error)}`);
       return undefined;
     });
-    if (graphile) comparisons.push(compare('durable checkpoints/s at concurrency 16', figure('workflow steps recorded', 'steps/s', checkpointsPerSec), graphile, { op: '>=', value: 0.5, text: 'checkpoints/s ≥ 0.5× graphile-worker jobs/s' }));
+    const cpu: Record<string, number[]> = {};
+    let checkpointsPerJob = 0;
+    const checkpointsPerSec: number[] = [];
+    const graphileRates: number[] = [];
+    const graphileLatencies: number[] = [];
+    try {
+      for (const [concurrency, jobs, reps] of ctx.size([[16, 48, 5], [64, 64, 3]], [[16, 6, 1]]) as [number, number, number][]) {
+        ctx.log(`  mesh: ${reps}× ${jobs} jobs at concurrency ${concurrency}, mesh and direct in turn`);
+        let latencies: number[] = [];
+        const sides: Record<string, (index: number) => Promise<number>> = {
+          mesh: async (index) => {
+            const before = await steps();
+            const cpuBefore = concurrency === 16 ? cpuSnapshot(m.pids, ctx.pgPid) : undefined;
+            const run = await throughput(jobs, concurrency, () => runMeshJob(m.mesh, m.repo));
+            if (cpuBefore && index >= 0) {
+              const after = cpuSnapshot(m.pids, ctx.pgPid);
+              for (const [name, ms] of Object.entries(after)) (cpu[name] ??= []).push((ms - (cpuBefore[name] ?? 0)) / jobs);
+            }
+            const written = (await steps()) - before;
+            checkpointsPerJob = written / jobs;
+            if (concurrency === 16 && index >= 0) checkpointsPerSec.push(written / (jobs / run.opsPerSec));
+            if (index >= 0) latencies = [...latencies, ...run.latenciesMs];
+            return run.opsPerSec;
+          },
+          direct: async () => (await throughput(jobs, concurrency, () => runDirectJob(ctx.scratchDir, m.repo))).opsPerSec,
+        };
+        if (concurrency === 16 && graphile) {
+          sides.graphile = async (index) => {
+            const run = await graphile.burst(ctx.size(1000, 100), 16);
+            if (index >= 0) graphileLatencies.push(...run.latenciesMs);
+            return run.perSec;
+          };
+        }
+        const samples = await repeatInterleaved({ warmups: 0, reps }, sides);
+        if (samples.graphile) graphileRates.push(...samples.graphile);
+        comparisons.push(compare(`no-op jobs/s at concurrency ${concurrency} (${jobs} jobs per repetition)`, figure('submit→succeeded', 'jobs/s', samples.mesh!, latencies),
+          figure('clone + checkout + `true` directly', 'jobs/s', samples.direct!),
+          concurrency === 16 ? { op: '>=', value: 0.7, text: 'jobs/s at concurrency 16 ≥ 0.7× direct' } : undefined));
+      }
+    } finally {
+      await graphile?.stop();
+    }
+    m.loaded = true;
+    if (graphileRates.length) {
+      comparisons.push(compare('durable checkpoints/s at concurrency 16 (no goal; see the note)', figure('workflow steps recorded by mesh jobs', 'steps/s', checkpointsPerSec),
+        figure(`graphile-worker ${graphile!.version} no-op jobs, 16 workers, in the same turns`, 'jobs/s', graphileRates, graphileLatencies)));
+    }
+    const cpuLine = Object.entries(cpu).map(([name, values]) => `${name} ${fmt(percentile(values, 50))}`).join(', ');
+    const cpuTotal = Object.values(cpu).reduce((sum, values) => sum + percentile(values, 50), 0);
+
+    ctx.log('  mesh: the trace of one job (a mesh of its own, exporting spans)');
+    const trace = await traceOneJob().catch((error: unknown) => [`The trace could not be taken: ${describeError(error)}`]);
     return {
       what: 'No-op jobs (`runs_on: local`, script `true`) submitted through the public API of the four services (each its own process, '
-        + 'on the bench\'s Postgres) and polled every 20 ms until succeeded, against the same work done directly: a git clone and checkout of the '
-        + 'same commit, `true`, and clean-up. Then the durable checkpoints (workflow step rows) written per second at concurrency 16 against '
-        + 'graphile-worker\'s no-op jobs per second on the same server with 16 workers (the queue suite\'s burst figure of this run).',
+        + 'on the bench\'s Postgres) and followed with WatchJob until succeeded, against the same work done directly: a git clone and checkout of the '
+        + 'same commit, `true`, and clean-up. Sides take turns repetition by repetition. At concurrency 16 the CPU time each process spent per job is read '
+        + 'from /proc, and graphile-worker runs its burst (16 producers, 16 workers) in the same turns, as the baseline of the checkpoint figure.',
       comparisons,
       notes: [
         ...notes,
         `Each job wrote ${checkpointsPerJob.toFixed(1)} workflow steps (checkpoints).`,
-        'Checkpoint goal missed. What was tried (2026-11-25): a checkpoint used to be its own transaction (BEGIN, SELECT … FOR SHARE for the '
-          + 'fencing token, INSERT, COMMIT, then slonik\'s DISCARD ALL): RecordWorkflowStep p50 240 ms at 16 concurrent workflows. Now concurrent '
-          + 'checkpoints are group-committed: one INSERT … SELECT per batch that checks each item\'s own fencing token (a stale one gets its own '
-          + 'LEASE_LOST), at most 4 statements in flight, no timer (an idle writer writes at once); a first claim skips GetWorkflow; a start() '
-          + 'during a claim is no longer lost until the next poll. Durable A/B in one run: 1.55× to 2.2× the workflows/s of before. This figure '
-          + 'barely moved because it counts the steps mesh jobs write per second: it is bound by job throughput (12 steps per job, all four '
-          + 'services, git and the job on 2 cores), not by what a checkpoint costs; the durable and queue suites measure that cost.',
-        'The baseline is graphile-worker itself (the queue suite\'s burst: 16 producers, 16 workers, in the bench process, straight to Postgres), '
-          + 'while each checkpoint crosses orchestrator → persistence over gRPC. An earlier version compared with a hand-written SQL queue '
-          + '(insert, SKIP LOCKED claim, delete); graphile-worker is that pattern done properly, so the hand-written one was dropped.',
+        `CPU per job at concurrency 16, median of the repetitions, ms: ${cpuLine} (total ${fmt(cpuTotal)} ms; 2 cores give 2000 ms per second, so at most `
+          + `${fmt(2000 / cpuTotal)} jobs/s on this machine if nothing else ran). Services include the children they waited for (git, the job's shell); `
+          + 'postgres is the server and its backends; bench is this process (clients, the direct baseline\'s git).',
+        'The checkpoint figure counts the workflow steps mesh jobs record per second: it follows job throughput and falls as steps are merged '
+          + '(fewer checkpoints per job), so it carries no goal; what a checkpoint costs is measured by the durable and queue suites.',
       ],
+      details: ['### One job, span by span', '', ...trace],
     };
   },
 };
+
+/** CPU ms so far of each service process (with the children it waited for), of Postgres, and of this process. */
+function cpuSnapshot(pids: Partial<Record<Service, number>>, pgPid: number | undefined): Record<string, number> {
+  const result: Record<string, number> = {};
+  for (const [name, pid] of Object.entries(pids)) {
+    const cpu = pid === undefined ? undefined : processCpuMs(pid);
+    if (cpu) result[name] = cpu.own + cpu.children;
+  }
+  if (pgPid) result.postgres = postgresCpuMs(pgPid);
+  const self = process.cpuUsage();
+  result.bench = (self.user + self.system) / 1000;
+  return result;
+}

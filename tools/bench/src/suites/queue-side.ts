@@ -8,6 +8,8 @@ export interface QueueSide {
   burst(count: number, producers: number): Promise<{ perSec: number; latenciesMs: number[] }>;
   /** Enqueues `count` jobs one at a time, each after the previous completed. @returns each job's enqueue→start latency in ms */
   oneByOne(count: number): Promise<number[]>;
+  /** oneByOne with a producer that shares nothing with the workers (as another process would be). */
+  oneByOneFromOutside(count: number): Promise<number[]>;
   stop(): Promise<void>;
 }
 
