@@ -68,7 +68,7 @@ test('a job submitted through the API appears in the jobs table and turns succee
 
 test('the log of a running job appears live, in order, stderr told apart and colours rendered', async (ctx) => {
   if (!ctx.browser) return skipTest(noChromium);
-  const script = `for i in $(seq 1 15); do echo "line $i"; sleep 0.2; done; printf 'to stderr\\n' >&2; printf '\\033[31mred text\\033[0m plain\\n'; echo "--- Section two"; echo done`;
+  const script = `for i in $(seq 1 30); do echo "line $i"; sleep 0.2; done; printf 'to stderr\\n' >&2; printf '\\033[31mred text\\033[0m plain\\n'; echo "--- Section two"; echo done`;
   const id = await submit(ctx, script);
   const page = await newPage(ctx);
   try {
@@ -80,7 +80,7 @@ test('the log of a running job appears live, in order, stderr told apart and col
     await log.getByText('done', { exact: true }).waitFor();
     const lines = await log.locator('.line.stdout').allInnerTexts();
     const numbered = lines.map((l) => l.replace(/^out\s*/, '').trim()).filter((l) => l.startsWith('line '));
-    assert.equal(numbered, Array.from({ length: 15 }, (_, i) => `line ${i + 1}`), 'every line once, in order');
+    assert.equal(numbered, Array.from({ length: 30 }, (_, i) => `line ${i + 1}`), 'every line once, in order');
     assert.match(await log.locator('.line.stderr').first().innerText(), /to stderr/);
     assert.is(await log.locator('.line .fg1').first().innerText(), 'red text');
     assert.ok(await page.getByRole('combobox').filter({ hasText: 'Section two' }).count(), 'the section is listed');

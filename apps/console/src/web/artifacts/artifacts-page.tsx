@@ -1,23 +1,18 @@
-import { useEffect, useState } from 'preact/hooks';
-import type { ArtifactsPage as Page } from '../../shared/api-types.ts';
+import { useState } from 'preact/hooks';
 import { download } from '../job/job-actions.tsx';
 import { Link } from '../router/router.tsx';
 import { useSession } from '../session/session-context.tsx';
 import { ErrorNote } from '../ui/error-note.tsx';
 import { formatBytes, short } from '../ui/format.ts';
+import { useRead } from '../ui/use-read.tsx';
 
 /** A job's artifacts (ArtifactService): path, size, mode, SHA-256, each downloadable. */
 export function ArtifactsPage(props: { id: string }) {
   const { api } = useSession();
   const [cursor, setCursor] = useState('');
-  const [page, setPage] = useState<Page | null>(null);
-  const [error, setError] = useState<unknown>(null);
-
-  useEffect(() => {
-    const controller = new AbortController();
-    api.artifacts(props.id, cursor, controller.signal).then(setPage, (e: unknown) => !controller.signal.aborted && setError(e));
-    return () => controller.abort();
-  }, [api, props.id, cursor]);
+  const { value: page, error: readError } = useRead((signal) => api.artifacts(props.id, cursor, signal), [api, props.id, cursor]);
+  const [downloadError, setError] = useState<unknown>(null);
+  const error = readError ?? downloadError;
 
   return (
     <main class="page" id="main">

@@ -1,10 +1,10 @@
-import { useEffect, useState } from 'preact/hooks';
-import type { OperationView, StepView } from '../../shared/api-types.ts';
+import type { StepView } from '../../shared/api-types.ts';
 import { Link } from '../router/router.tsx';
 import { useSession } from '../session/session-context.tsx';
 import { ErrorNote } from '../ui/error-note.tsx';
 import { formatDuration, formatTime, short } from '../ui/format.ts';
 import { StateBadge } from '../ui/state-badge.tsx';
+import { useRead } from '../ui/use-read.tsx';
 import { layoutTimeline } from './layout-timeline.ts';
 
 const pretty = (json: string) => {
@@ -29,25 +29,8 @@ function StepDetails(props: { step: StepView }) {
 /** An operation: the durable workflow's steps as a timeline (bars by start and duration, attempts, the failed step and its error). */
 export function OperationPage(props: { id: string }) {
   const { api } = useSession();
-  const [operation, setOperation] = useState<OperationView | null>(null);
-  const [error, setError] = useState<unknown>(null);
-
-  useEffect(() => {
-    const controller = new AbortController();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const read = async () => {
-      try {
-        const value = await api.operation(props.id, controller.signal);
-        setOperation(value);
-        setError(null);
-        if (value.status === 'running' || value.status === 'pending') timer = setTimeout(read, 1000);
-      } catch (e) {
-        if (!controller.signal.aborted) (setError(e), (timer = setTimeout(read, 3000)));
-      }
-    };
-    void read();
-    return () => (controller.abort(), clearTimeout(timer));
-  }, [api, props.id]);
+  const { value: operation, error } = useRead((signal) => api.operation(props.id, signal), [api, props.id],
+    (value) => (value.status === 'running' || value.status === 'pending' ? 1000 : undefined));
 
   const timeline = operation && layoutTimeline(operation);
   const running = operation && (operation.status === 'running' || operation.status === 'pending');

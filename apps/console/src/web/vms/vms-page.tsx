@@ -1,29 +1,17 @@
-import { useEffect, useState } from 'preact/hooks';
-import type { VmsPage as Page } from '../../shared/api-types.ts';
+import { useState } from 'preact/hooks';
 import { Link, navigate } from '../router/router.tsx';
 import { useSession } from '../session/session-context.tsx';
 import { ErrorNote } from '../ui/error-note.tsx';
 import { formatTime, short } from '../ui/format.ts';
 import { StateBadge } from '../ui/state-badge.tsx';
+import { useRead } from '../ui/use-read.tsx';
 import { rowKeys } from '../ui/use-row-keys.tsx';
 
 /** VMs (label, backend, accelerator, state, job), refreshed every 2 s, and each label's capacity per vm-runner. */
 export function VmsPage() {
   const { api } = useSession();
   const [cursor, setCursor] = useState('');
-  const [page, setPage] = useState<Page | null>(null);
-  const [error, setError] = useState<unknown>(null);
-
-  useEffect(() => {
-    const controller = new AbortController();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const read = async () => {
-      await api.vms(cursor, controller.signal).then((p) => (setPage(p), setError(null)), (e: unknown) => !controller.signal.aborted && setError(e));
-      if (!controller.signal.aborted) timer = setTimeout(read, 2000);
-    };
-    void read();
-    return () => (controller.abort(), clearTimeout(timer));
-  }, [api, cursor]);
+  const { value: page, error } = useRead((signal) => api.vms(cursor, signal), [api, cursor], () => 2000);
 
   const vms = page?.vms ?? [];
   return (
