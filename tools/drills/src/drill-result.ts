@@ -1,6 +1,6 @@
 /** What one drill reports: its figures (printed and written to docs/RELIABILITY.md) and why it failed, if it did. */
 export interface DrillResult {
-  drill: 'chaos' | 'fuzz' | 'load' | 'soak';
+  drill: 'chaos' | 'fuzz' | 'load' | 'soak' | 'hosts';
   /** True when every pass condition held. */
   passed: boolean;
   /** Counts and measures, in print order. */

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { runChaosDrill, chaosDefaults } from './chaos/run-chaos-drill.ts';
 import { printDrillResult, type DrillResult } from './drill-result.ts';
-import { parseDrillArgs, type DrillArgs, type DrillName } from './parse-drill-args.ts';
+import { drillNames, parseDrillArgs, type DrillArgs, type DrillName } from './parse-drill-args.ts';
 import { writeReliabilityReport } from './report/write-reliability-report.ts';
 
 if (Number(process.versions.node.split('.')[0]) < 24) {
@@ -22,6 +22,10 @@ async function runDrill(name: DrillName, args: DrillArgs): Promise<DrillResult> 
       return (await import('./load/run-load-drill.ts')).runLoadDrill(args.quick ? { submitters: 200, followers: 40 } : { submitters: 1000, followers: 200 });
     case 'soak':
       return (await import('./soak/run-soak-drill.ts')).runSoakDrill({ minutes: args.quick ? Math.min(args.minutes, 1) : args.minutes });
+    case 'hosts': {
+      const { runHostsDrill, hostsDefaults } = await import('./hosts/run-hosts-drill.ts');
+      return runHostsDrill(hostsDefaults(args.quick));
+    }
   }
 }
 
@@ -46,7 +50,7 @@ for (const name of args.drills) {
   }
 }
 // A quick run writes nowhere in the repo unless told where; a full run of all drills updates docs/.
-const outDir = args.outDir ?? (args.quick ? undefined : args.drills.length === 4 ? `${repoRoot}docs` : undefined);
+const outDir = args.outDir ?? (args.quick ? undefined : args.drills.length === drillNames.length ? `${repoRoot}docs` : undefined);
 if (outDir) process.stdout.write(`wrote ${await writeReliabilityReport(outDir, results, args)}\n`);
 const failed = results.filter((r) => !r.passed).map((r) => r.drill);
 process.stdout.write(failed.length ? `drills FAILED: ${failed.join(', ')}\n` : `drills passed: ${results.map((r) => r.drill).join(', ')}\n`);

@@ -1,11 +1,11 @@
 /** The drills `main.ts` knows. */
-export const drillNames = ['chaos', 'fuzz', 'load', 'soak'] as const;
+export const drillNames = ['chaos', 'fuzz', 'load', 'soak', 'hosts'] as const;
 /** One drill's name. */
 export type DrillName = (typeof drillNames)[number];
 
 /** Parsed command line. */
 export interface DrillArgs {
-  /** Drills to run, in order; all four when none is named. */
+  /** Drills to run, in order; all of them when none is named. */
   drills: DrillName[];
   quick: boolean;
   /** Soak duration. @default 10 */
@@ -28,7 +28,7 @@ export function parseDrillArgs(argv: string[]): DrillArgs {
       if (!argv[i + 1]) throw new Error('--out needs a folder');
       args.outDir = argv[++i];
     } else if ((drillNames as readonly string[]).includes(arg)) args.drills.push(arg as DrillName);
-    else throw new Error(`unknown argument ${arg}; usage: main.ts [chaos|fuzz|load|soak ...] [--quick] [--minutes N] [--out DIR]`);
+    else throw new Error(`unknown argument ${arg}; usage: main.ts [chaos|fuzz|load|soak|hosts ...] [--quick] [--minutes N] [--out DIR]`);
   }
   if (args.drills.length === 0) args.drills = [...drillNames];
   return args;

@@ -4,7 +4,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 
 const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
-const test = suite('drills --quick (chaos and fuzz, as .ci/run runs them)');
+const test = suite('drills --quick (chaos, hosts and fuzz, as .ci/run runs them)');
 
 /**
  * Runs one drill as a child process with the pinned Node; @returns its exit code and output. A
@@ -33,6 +33,13 @@ test('chaos --quick: every job ends right, once, with nothing left behind, under
   assert.match(output, /== chaos: PASS/, summary(output));
   assert.match(output, /jobs run more than once\s+0/, summary(output));
   assert.match(output, /Postgres restarts\s+2/);
+  assert.is(code, 0, summary(output));
+});
+
+test('hosts --quick: a VM host killed under two orchestrator replicas: its jobs fail with HOST_LOST and run again elsewhere, never twice at once', async () => {
+  const { code, output } = await runDrill('hosts', 300_000);
+  assert.match(output, /== hosts: PASS/, summary(output));
+  assert.match(output, /jobs run twice at once\s+0/, summary(output));
   assert.is(code, 0, summary(output));
 });
 

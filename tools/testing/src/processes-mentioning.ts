@@ -1,6 +1,6 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
-/** Pids of live processes whose command line mentions `text` (e.g. a test's state dir). */
+/** Pids of live processes whose command line mentions `text` (e.g. a test's state dir), or that run in a folder under it. */
 export function processesMentioning(text: string): number[] {
   const pids: number[] = [];
   for (const entry of readdirSync('/proc')) {
@@ -8,7 +8,10 @@ export function processesMentioning(text: string): number[] {
     try {
       const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (cmdline.includes(text) && stat[stat.lastIndexOf(')') + 2] !== 'Z') pids.push(Number(entry));
+      const cwd = (() => {
+        try { return readlinkSync(`/proc/${entry}/cwd`); } catch { return ''; }
+      })();
+      if ((cmdline.includes(text) || cwd.startsWith(text)) && stat[stat.lastIndexOf(')') + 2] !== 'Z') pids.push(Number(entry));
     } catch { /* gone */ }
   }
   return pids;

@@ -195,7 +195,7 @@ export function createRunJobWorkflow({ clients, vmReadyTimeoutMs, secrets, artif
       } else if (vmMayExist) {
         // The Prepare's answer was lost (vm-runner or this orchestrator killed, or the job ended
         // while it ran): destroy whatever VM of this job any vm-runner holds.
-        await tryCleanup(() => ctx.step(steps.destroyVm, async () => void (await destroyJobVms(clients, requestId)), { cleanup: true, retry: serviceCall }));
+        await tryCleanup(() => ctx.step(steps.destroyVm, async () => void (await onHost(() => destroyJobVms(clients, requestId, host))), { cleanup: true, retry: serviceCall }));
       }
       if (groupMayBeHeld && link) {
         await tryCleanup(() => ctx.step(steps.releaseGroup, async () => releaseConcurrencyGroup(clients, link.concurrency, requestId), { cleanup: true, retry: serviceCall }));
@@ -227,14 +227,16 @@ export function createRunJobWorkflow({ clients, vmReadyTimeoutMs, secrets, artif
 const gone = new Set<number>([VmState.VM_STATE_DESTROYED]);
 
 /**
- * Destroys every VM of the job on every vm-runner (a missing VM is fine). Every runner is tried
+ * Destroys every VM of the job on the vm-runners of its host (a missing VM is fine). Every runner is tried
  * even when one is away; the first failure is thrown afterwards, so the step retries.
  * @returns how many
  */
-async function destroyJobVms(clients: MeshClients, requestId: string): Promise<number> {
+async function destroyJobVms(clients: MeshClients, requestId: string, host: string): Promise<number> {
   let destroyed = 0;
   let failure: unknown;
-  for (const runner of clients.vmRunners.values()) {
+  // The job's VM can only be on its host's vm-runners (any, for workflows recorded before hosts).
+  const runners = host && clients.vmRunners.has(host) ? clients.sameHostRunners(host).map((a) => clients.vmRunnerAt(a)) : [...clients.vmRunners.values()];
+  for (const runner of runners) {
     try {
       // Only this job's VMs, a page at a time: a vm-runner's list grows with its history.
       let pageToken = '';

@@ -54,7 +54,8 @@ const capacities = new WeakMap<VmRunnerClient, { at: number; answer: Promise<Cap
 function sharedCapacity(runner: VmRunnerClient): Promise<Capacity> {
   const cached = capacities.get(runner);
   if (cached && Date.now() - cached.at < capacityTtlMs) return cached.answer;
-  const answer = runner.capacity({});
+  // A short deadline: a vm-runner that is gone must not hold every waiting job for the default 10 s.
+  const answer = runner.capacity({}, { deadlineMs: 2000 });
   capacities.set(runner, { at: Date.now(), answer });
   // A failed answer is not kept beyond this round.
   answer.catch(() => capacities.get(runner)?.answer === answer && capacities.delete(runner));

@@ -44,6 +44,12 @@ export interface TestMeshOptions {
   database?: TestDatabase;
   /** More catalog labels besides `local` (e.g. a qemu label). @default none */
   labels?: Record<string, unknown>[];
+  /**
+   * VM hosts: each a vm-runner and an fsops sharing a workspace root of their own (host 0 is the
+   * `vm-runner` and `fsops` services; hosts 1… live under `<dataDir>/host-<i>`), all sharing the
+   * artifact root. @default 1
+   */
+  hosts?: number;
 }
 
 /** The four real services as processes on free ports, with clients of the public API and of persistence. */
@@ -73,6 +79,10 @@ export interface TestMesh {
   history(name: ServiceName): string;
   /** Pid of a service's current process (drills read its RSS and open fds). */
   pid(name: ServiceName): number | undefined;
+  /** vm-runner addresses of the hosts, host 0 first. */
+  hostAddresses: string[];
+  /** Kills VM host `index` (1…): its vm-runner, its fsops and every process of its folder (its jobs). */
+  killHost(index: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -91,6 +101,12 @@ export async function startTestMesh(options: TestMeshOptions = {}): Promise<Test
   // Output of the processes a restart replaced, so a drill's log dump covers every life of a service.
   const past = new Map<ServiceName, string[]>();
   const extra: ServiceProcess[] = [];
+  // Hosts 1…: their vm-runner and fsops processes and addresses.
+  const moreHosts: Array<{ dir: string; vmRunner: ServiceProcess; fsops: ServiceProcess; vmRunnerAddress: string; fsopsAddress: string }> = [];
+  const hostLists = (): Record<string, string> => moreHosts.length === 0 ? {} : {
+    JOBMESH_VMRUNNER_ADDR: [address['vm-runner'], ...moreHosts.map((h) => h.vmRunnerAddress)].join(','),
+    JOBMESH_FSOPS_ADDR: [address.fsops, ...moreHosts.map((h) => h.fsopsAddress)].join(','),
+  };
   const envOf = (name: ServiceName): Record<string, string> => ({
     JOBMESH_LOG_LEVEL: 'info',
     JOBMESH_DATA_DIR: dataDir,
@@ -111,8 +127,25 @@ export async function startTestMesh(options: TestMeshOptions = {}): Promise<Test
     JOBMESH_LEASE_MS: String(options.leaseMs ?? 2000),
     JOBMESH_SHUTDOWN_GRACE_MS: '2000',
     ...options.env,
+    ...(name === 'orchestrator' ? hostLists() : {}),
     JOBMESH_SERVICE: name,
   });
+  /** Starts the vm-runner and fsops of host `index` (1…) under their own folder. */
+  const startHost = async (index: number) => {
+    const dir = join(dataDir, `host-${index}`);
+    const own = {
+      JOBMESH_VMRUNNER_ADDR: '127.0.0.1:0', JOBMESH_FSOPS_ADDR: '127.0.0.1:0',
+      JOBMESH_VMRUNNER_STATE_DIR: join(dir, 'vm-runner'), JOBMESH_FSOPS_WORKSPACE_ROOT: join(dir, 'workspaces'), JOBMESH_VMRUNNER_WORKSPACE_ROOT: join(dir, 'workspaces'),
+      JOBMESH_FSOPS_STAGING_ROOT: join(dir, 'staging'), JOBMESH_VMRUNNER_OUTPUT_ROOT: join(dir, 'staging', 'outputs'), JOBMESH_FSOPS_MIRRORS_DIR: join(dir, 'mirrors'),
+    };
+    const vmRunner = spawnService('vm-runner', join(repoRoot, entries['vm-runner']), { ...envOf('vm-runner'), ...own, JOBMESH_SERVICE: 'vm-runner' });
+    const fsops = spawnService('fsops', join(repoRoot, entries.fsops), { ...envOf('fsops'), ...own, JOBMESH_SERVICE: 'fsops' });
+    extra.push(vmRunner, fsops);
+    const [vmPort, fsPort] = await withDeadline(Promise.all([vmRunner.serving, fsops.serving]), 120_000, `host ${index} serving`).catch((error: Error) => {
+      throw new Error(`${error.message}\n--- vm-runner ---\n${vmRunner.output().slice(-3000)}\n--- fsops ---\n${fsops.output().slice(-3000)}`);
+    });
+    moreHosts.push({ dir, vmRunner, fsops, vmRunnerAddress: `127.0.0.1:${vmPort}`, fsopsAddress: `127.0.0.1:${fsPort}` });
+  };
   const start = async (name: ServiceName, env: Record<string, string> = {}) => {
     const service = spawnService(name, join(repoRoot, entries[name]), { ...envOf(name), ...env });
     const previous = processes.get(name);
@@ -134,6 +167,7 @@ export async function startTestMesh(options: TestMeshOptions = {}): Promise<Test
     await start('persistence');
     const both = await Promise.allSettled([start('vm-runner'), start('fsops')]);
     for (const r of both) if (r.status === 'rejected') throw r.reason;
+    for (let index = 1; index < (options.hosts ?? 1); index++) await startHost(index);
     await start('orchestrator');
   } catch (error) {
     await stopAll();
@@ -172,6 +206,16 @@ export async function startTestMesh(options: TestMeshOptions = {}): Promise<Test
     output: (name) => processes.get(name)?.output() ?? '',
     history: (name) => [...(past.get(name) ?? []), processes.get(name)?.output() ?? ''].map((text, i) => `----- process ${i + 1} -----\n${text}`).join('\n'),
     pid: (name) => processes.get(name)?.child.pid,
+    get hostAddresses() {
+      return [address['vm-runner'], ...moreHosts.map((h) => h.vmRunnerAddress)];
+    },
+    async killHost(index) {
+      const host = moreHosts[index - 1]!;
+      host.vmRunner.child.kill('SIGKILL');
+      host.fsops.child.kill('SIGKILL');
+      await Promise.all([host.vmRunner.exited, host.fsops.exited]);
+      killProcessesMentioning(host.dir);
+    },
     async stop() {
       for (const client of [...Object.values(api), ...Object.values(store)]) client.close();
       await stopAll();

@@ -10,7 +10,7 @@ const intro = `## Drills
 
 Figures of the last \`npm run drills\` (tools/drills): the real services as processes on
 127.0.0.1, process backend, embedded Postgres. Each drill runs alone with
-\`npx node tools/drills/src/main.ts <chaos|fuzz|load|soak> [--quick] [--minutes N] [--out DIR]\`;
+\`npx node tools/drills/src/main.ts <chaos|fuzz|load|soak|hosts> [--quick] [--minutes N] [--out DIR]\`;
 a failing drill exits non-zero and says why.
 `;
 
