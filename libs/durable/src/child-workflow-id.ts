@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 
-/** A UUID (version 8, name-based) derived from a step key, so a replayed child step finds the same child. */
+/** A UUID (version 8, name-based) derived from a key (a step key: a replayed child step finds the same child; any stable name). */
 export function childWorkflowId(stepKey: string): string {
   const hex = createHash('sha256').update(`jobmesh.durable.child:${stepKey}`).digest('hex').slice(0, 32).split('');
   hex[12] = '8';
