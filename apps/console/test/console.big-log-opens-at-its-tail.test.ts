@@ -6,7 +6,7 @@ import { skipTest } from '@jobmesh/testing-tools';
 import type { Browser } from 'playwright-core';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { launchBrowser, noChromium, screenshotDir, startConsole, type TestConsole } from './support/index.ts';
+import { launchBrowser, loudHook, noChromium, screenshotDir, startConsole, type TestConsole } from './support/index.ts';
 
 // A job writes 100 MB of log. Its page must show the last line at once while the browser
 // receives only a bounded part of the log (counted through the DevTools protocol), page back on
@@ -18,7 +18,7 @@ const maxReceivedBytes = 4 * 1024 * 1024;
 interface Ctx { mesh: TestMesh; console: TestConsole; browser: Browser | undefined; jobId: string }
 const test = suite<Ctx>('console: a 100 MB log opens at its tail');
 
-test.before(async (ctx) => {
+test.before(loudHook(async (ctx) => {
   const repo = await makeGitRepo({ 'README.md': 'big log\n' });
   ctx.mesh = await withDeadline(startTestMesh({ localSlots: 1 }), 180_000, 'mesh up');
   ctx.console = await startConsole(ctx.mesh.address.orchestrator);
@@ -29,7 +29,7 @@ test.before(async (ctx) => {
   ctx.jobId = job!.requestId;
   const ended = await waitForJobEnd(ctx.mesh.api.jobs.getJob, ctx.jobId, 400_000);
   assert.is(ended.state, JobState.JOB_STATE_SUCCEEDED, ended.error);
-});
+}));
 test.after(async (ctx) => {
   await ctx.browser?.close();
   await ctx.console?.stop();

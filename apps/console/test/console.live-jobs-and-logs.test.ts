@@ -8,14 +8,14 @@ import { skipTest } from '@jobmesh/testing-tools';
 import type { Browser, Page } from 'playwright-core';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { launchBrowser, noChromium, screenshotDir, startConsole, type TestConsole } from './support/index.ts';
+import { launchBrowser, loudHook, noChromium, screenshotDir, startConsole, type TestConsole } from './support/index.ts';
 
 // The console against a real mesh on the process backend, driven by Debian's Chromium: the jobs
 // table and the log follow the API live, and cancel works from the page.
 interface Ctx { mesh: TestMesh; console: TestConsole; browser: Browser | undefined; repo: { url: string; commit: string }; shots: string }
 const test = suite<Ctx>('console: live jobs table, live log, cancel, every page');
 
-test.before(async (ctx) => {
+test.before(loudHook(async (ctx) => {
   ctx.repo = await makeGitRepo({
     'README.md': 'console test\n',
     '.jobmesh.yml': 'jobs:\n  build:\n    runs_on: local\n    steps:\n      - name: compile\n        run: echo compiling\n      - name: check\n        run: echo checking\n',
@@ -24,7 +24,7 @@ test.before(async (ctx) => {
   ctx.console = await startConsole(ctx.mesh.address.orchestrator);
   ctx.browser = await launchBrowser();
   ctx.shots = await screenshotDir();
-});
+}));
 test.after(async (ctx) => {
   await ctx.browser?.close();
   await ctx.console?.stop();
@@ -61,6 +61,13 @@ test('a job submitted through the API appears in the jobs table and turns succee
     await page.locator(`tr[data-job-id="${id}"]`).focus();
     await page.keyboard.press('Enter');
     await page.waitForURL(`**/jobs/${id}`);
+    // Retry: the same spec as a new job, which the page then shows.
+    await page.getByRole('button', { name: 'Retry as a new job' }).click();
+    await page.waitForURL((url) => /\/jobs\/[0-9a-f-]{36}$/.test(url.pathname) && !url.pathname.endsWith(id));
+    const retried = page.url().split('/').pop()!;
+    const again = await waitForJobEnd(ctx.mesh.api.jobs.getJob, retried, 60_000);
+    assert.is(again.state, JobState.JOB_STATE_SUCCEEDED);
+    assert.is(again.script, 'echo hello; sleep 1');
   } finally {
     await page.close();
   }
@@ -172,6 +179,13 @@ test('every page renders at 1280×800 and on a narrow window (screenshots)', asy
     await page.goto(`${ctx.console.url}/jobs`);
     await page.locator(`tr[data-job-id="${sleepers[5]}"]`).getByText('#2').waitFor();
     await page.locator(`tr[data-job-id="${sleepers[4]}"]`).getByText('#1').waitFor();
+    // An artifact downloads through a short-lived link, byte for byte.
+    const artifact = await page.evaluate(async ([jobId]) => {
+      const ticket = await fetch('/api/downloads', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'artifact', jobId, path: 'out/app.txt' }) });
+      const { url } = (await ticket.json()) as { url: string };
+      return (await fetch(url)).text();
+    }, [id] as const);
+    assert.is(artifact, 'built\n');
     for (const [name, path, text] of shots) {
       await page.goto(`${ctx.console.url}${path}`);
       await page.getByText(text, { exact: true }).first().waitFor();

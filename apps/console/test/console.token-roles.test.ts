@@ -9,7 +9,7 @@ import { skipTest } from '@jobmesh/testing-tools';
 import type { Browser, Page } from 'playwright-core';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { launchBrowser, noChromium, screenshotDir, startConsole, type TestConsole } from './support/index.ts';
+import { launchBrowser, loudHook, noChromium, screenshotDir, startConsole, type TestConsole } from './support/index.ts';
 
 // With JOBMESH_TOKENS_FILE the console asks for a token, shows what its proven role allows, and
 // the API itself refuses the rest: a forged cancel with a read token is 403 PERMISSION_DENIED.
@@ -17,7 +17,7 @@ const tokens = { read: `r-${randomBytes(12).toString('hex')}`, submit: `s-${rand
 interface Ctx { dir: string; mesh: TestMesh; console: TestConsole; browser: Browser | undefined; jobId: string }
 const test = suite<Ctx>('console: tokens and roles');
 
-test.before(async (ctx) => {
+test.before(loudHook(async (ctx) => {
   ctx.dir = await mkdtemp(join(tmpdir(), 'jobmesh-console-tokens-'));
   await chmod(ctx.dir, 0o755);
   const file = join(ctx.dir, 'tokens');
@@ -28,7 +28,7 @@ test.before(async (ctx) => {
   ctx.browser = await launchBrowser();
   const { job } = await ctx.mesh.api.jobs.submitJob({ repoUrl: repo.url, commitSha: repo.commit, runsOn: 'local', script: 'echo waiting; sleep 300', env: {}, secretEnv: {}, timeoutMs: 600_000, artifactPatterns: [], artifactWhen: 0, requestId: '' });
   ctx.jobId = job!.requestId;
-});
+}));
 test.after(async (ctx) => {
   await ctx.browser?.close();
   await ctx.console?.stop();
@@ -99,6 +99,16 @@ test('a read token sees no cancel button, and a forged cancel with it is 403 PER
     assert.is(forged.body.code, 'PERMISSION_DENIED');
     assert.is(forged.body.reason, 'ROLE_INSUFFICIENT');
     assert.is((await ctx.mesh.api.jobs.getJob({ requestId: ctx.jobId })).job!.state, JobState.JOB_STATE_RUNNING, 'the job still runs');
+
+    // Reading is allowed: the raw log downloads through a short-lived link (links cannot carry the header).
+    const raw = await page.evaluate(async ([id, token]) => {
+      const ticket = await fetch('/api/downloads', { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'log', jobId: id }) });
+      const { url } = (await ticket.json()) as { url: string };
+      const response = await fetch(url);
+      return { type: response.headers.get('content-disposition'), text: await response.text() };
+    }, [ctx.jobId, tokens.read] as const);
+    assert.match(raw.type ?? '', /attachment/);
+    assert.is(raw.text, 'waiting\n');
   } finally {
     await page.close();
   }
