@@ -32,4 +32,3 @@ export { defaultKeepaliveTimeMs, defaultKeepaliveTimeoutMs, keepaliveChannelOpti
 export type { KeepaliveOptions } from './keepalive-options.ts';
 export { status, Metadata } from '@grpc/grpc-js';
 export { addReflectionService, reflectionServiceNames } from './reflection/add-reflection-service.ts';
-export { createReflectionIndex } from './reflection/create-reflection-index.ts';

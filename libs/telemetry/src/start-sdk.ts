@@ -4,24 +4,19 @@ import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { addLogFieldSource } from '@jobmesh/logger';
-import type { Telemetry } from './start-telemetry.ts';
+import { wantsExport, type Telemetry } from './start-telemetry.ts';
 
 /** A span processor that keeps nothing: the SDK registers a tracer provider only when it has one. */
 const discardSpans = { onStart() {}, onEnd() {}, forceFlush: async () => {}, shutdown: async () => {} };
-
-/** True when the OTEL_* variables ask for spans to be exported. */
-function wantsExport(env: NodeJS.ProcessEnv): boolean {
-  const exporter = env.OTEL_TRACES_EXPORTER;
-  if (exporter) return exporter !== 'none';
-  return Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
-}
 
 /**
  * Starts the NodeSDK with the gRPC instrumentation, and the pg one when spans
  * are exported. Exporters follow
  * the standard OTEL_* variables (OTLP over HTTP or gRPC); with none set,
  * nothing is exported (spans still exist, so logs and the API carry trace
- * ids). Metrics and log exporters stay off unless asked for.
+ * ids). Metrics and log exporters stay off unless asked for. startTelemetry
+ * calls it only when spans are exported; the other case stays for callers
+ * that want the SDK regardless.
  */
 export function startSdk(serviceName: string, env: NodeJS.ProcessEnv): Telemetry {
   const exporting = wantsExport(env);

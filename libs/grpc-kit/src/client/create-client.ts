@@ -3,6 +3,7 @@ import { fromServiceError } from '../errors/from-service-error.ts';
 import type { ServiceDefinitionShape } from '../server/service-implementation.ts';
 import { tlsChannelOptions, toChannelCredentials, type TlsOptions } from '../tls/tls-credentials.ts';
 import { isIdempotentMethod } from './method-idempotency.ts';
+import { withTraceContext } from '../trace-context.ts';
 import { keepaliveChannelOptions, type KeepaliveOptions } from '../keepalive-options.ts';
 
 /** Per-call options. */
@@ -68,11 +69,11 @@ export function createClient<D extends ServiceDefinitionShape>(
     ...keepaliveChannelOptions(options),
     ...tlsChannelOptions(options.tls),
   });
+  // A copy per call: the trace context goes into it, never into the caller's Metadata object.
   const metadataOf = (callOptions: CallOptions): Metadata => {
-    if (!options.metadata) return callOptions.metadata ?? new Metadata();
-    const merged = options.metadata.clone();
-    if (callOptions.metadata) merged.merge(callOptions.metadata);
-    return merged;
+    const merged = options.metadata?.clone() ?? callOptions.metadata?.clone() ?? new Metadata();
+    if (options.metadata && callOptions.metadata) merged.merge(callOptions.metadata);
+    return withTraceContext(merged);
   };
   const deadlineMs = options.deadlineMs ?? 10_000;
   const maxAttempts = options.maxAttempts ?? 4;

@@ -10,6 +10,7 @@ import type { Logger } from '@jobmesh/logger';
 import { toStatusObject } from '../errors/to-status-object.ts';
 import { meshIdentityOf } from './mesh-identity-of.ts';
 import { refuseUndecodable } from './tolerate-undecodable-requests.ts';
+import { inCallSpan } from '../trace-context.ts';
 import type { CallContext, ServiceRegistration } from './service-implementation.ts';
 
 /**
@@ -108,7 +109,7 @@ export function adaptHandlers(registration: ServiceRegistration, logger: Logger,
     const handler = (registration.implementation as Record<string, Function>)[key];
     if (typeof handler !== 'function') throw new Error(`${registration.name}: no handler for ${key}`);
     if (!method.requestStream && !method.responseStream) {
-      adapted[key] = (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
+      adapted[key] = (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => inCallSpan(call.metadata, method.path, () => {
         const { context, finish } = contextOf(call, method.path);
         // The header goes out with the response, in the same write: sent up front, it cost every
         // call a second packet and a second wake-up of the client while the handler ran.
@@ -129,9 +130,9 @@ export function adaptHandlers(registration: ServiceRegistration, logger: Logger,
               callback(toStatusObject(error, logger, method.path));
             },
           );
-      };
+      });
     } else if (!method.requestStream && method.responseStream) {
-      adapted[key] = (call: ServerWritableStream<unknown, unknown>) => {
+      adapted[key] = (call: ServerWritableStream<unknown, unknown>) => inCallSpan(call.metadata, method.path, () => {
         const { context } = contextOf(call, method.path);
         sendTraceId(call);
         Promise.resolve()
@@ -144,7 +145,7 @@ export function adaptHandlers(registration: ServiceRegistration, logger: Logger,
               if (!context.signal.aborted) call.emit('error', toStatusObject(error, logger, method.path));
             },
           );
-      };
+      });
     } else {
       throw new Error(`${registration.name}.${key}: client and bidi streaming are not served by adaptHandlers`);
     }

@@ -1,9 +1,8 @@
 import { Server, type ServiceDefinition } from '@grpc/grpc-js';
-import { readDescriptorSet } from '@jobmesh/contracts/descriptor-set';
+import { readContractIndex, readDescriptorSet } from '@jobmesh/contracts/descriptor-set';
 import type { Logger } from '@jobmesh/logger';
 import { HealthImplementation, type ServingStatus } from 'grpc-health-check';
 import { addReflectionService } from '../reflection/add-reflection-service.ts';
-import { createReflectionIndex } from '../reflection/create-reflection-index.ts';
 import { toServerCredentials, type TlsOptions } from '../tls/tls-credentials.ts';
 import { keepaliveChannelOptions, type KeepaliveOptions } from '../keepalive-options.ts';
 import { adaptHandlers, type Authorizer } from './adapt-handlers.ts';
@@ -66,7 +65,12 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
   for (const registration of options.services) {
     server.addService(tolerateUndecodableRequests(registration.definition) as unknown as ServiceDefinition, adaptHandlers(registration, options.logger, options.authorize));
   }
-  addReflectionService(server, createReflectionIndex(readDescriptorSet()), [...names, 'grpc.health.v1.Health']);
+  // The descriptor set is decoded only when a client asks for reflection (grpcurl): @bufbuild/protobuf's
+  // reflection and the decoded set cost every server tens of MiB it would otherwise never use.
+  addReflectionService(server, {
+    serviceNames: readContractIndex().services,
+    load: async () => (await import('../reflection/create-reflection-index.ts')).createReflectionIndex(readDescriptorSet()),
+  }, [...names, 'grpc.health.v1.Health']);
 
   const setServing = (serving: boolean) => {
     const value: ServingStatus = serving ? 'SERVING' : 'NOT_SERVING';
