@@ -43,6 +43,16 @@ async function signIn(page: Page, url: string, token: string) {
   await page.getByRole('button', { name: 'Sign in' }).click();
 }
 
+/** A new page signed in with `token`, once the console shows the role the API proved. */
+async function signedInPage(ctx: Ctx, token: string, role: string): Promise<Page> {
+  const page = await ctx.browser!.newPage();
+  page.setDefaultTimeout(60_000);
+  await signIn(page, ctx.console.url, token);
+  await page.getByText('token role:').waitFor();
+  assert.is(await page.locator('.who strong').innerText(), role);
+  return page;
+}
+
 test('GET /api/session: each role is proven by the API (no browser needed); without a token nothing is', async (ctx) => {
   const session = async (token?: string) => {
     const response = await fetch(`${ctx.console.url}/api/session`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
@@ -77,12 +87,8 @@ test('without a token the console asks for one; a wrong one is refused', async (
 
 test('a read token sees no cancel button, and a forged cancel with it is 403 PERMISSION_DENIED', async (ctx) => {
   if (!ctx.browser) return skipTest(noChromium);
-  const page = await ctx.browser.newPage();
-  page.setDefaultTimeout(60_000);
+  const page = await signedInPage(ctx, tokens.read, 'read');
   try {
-    await signIn(page, ctx.console.url, tokens.read);
-    await page.getByText('token role:').waitFor();
-    assert.is(await page.locator('.who strong').innerText(), 'read');
     await page.locator(`tr[data-job-id="${ctx.jobId}"][data-state="running"]`).waitFor();
     assert.is(await page.getByRole('button', { name: 'Cancel selected' }).count(), 0, 'no bulk cancel');
     assert.is(await page.getByRole('checkbox').count(), 0, 'nothing to select');
@@ -116,11 +122,8 @@ test('a read token sees no cancel button, and a forged cancel with it is 403 PER
 
 test('an admin token sees the cancel button, and cancelling works', async (ctx) => {
   if (!ctx.browser) return skipTest(noChromium);
-  const page = await ctx.browser.newPage();
-  page.setDefaultTimeout(60_000);
+  const page = await signedInPage(ctx, tokens.admin, 'admin');
   try {
-    await signIn(page, ctx.console.url, tokens.admin);
-    assert.is(await page.locator('.who strong').innerText(), 'admin');
     await page.goto(`${ctx.console.url}/jobs/${ctx.jobId}`);
     await page.getByRole('button', { name: 'Cancel job' }).click();
     assert.is((await waitForJobEnd(ctx.mesh.api.jobs.getJob, ctx.jobId, 60_000)).state, JobState.JOB_STATE_CANCELLED);
