@@ -9,7 +9,7 @@
 // of the container, with `{service}` in the certificate paths read as NAME: the service's own
 // certificate, which under mutual TLS may call health like any certificate of the mesh CA.
 import { readFileSync } from 'node:fs';
-import { credentials, type ChannelCredentials, type ChannelOptions } from '@grpc/grpc-js';
+import { credentials, Metadata, type ChannelCredentials, type ChannelOptions } from '@grpc/grpc-js';
 import { loadTlsConfig, type TlsConfig } from '@jobmesh/config';
 import { HealthCheckResponse_ServingStatus, HealthClient } from '@jobmesh/contracts/grpc/health/v1/health.ts';
 
@@ -32,7 +32,7 @@ function channel(tls: TlsConfig | undefined): { creds: ChannelCredentials; optio
 
 const { creds, options } = channel(loadTlsConfig(process.env, name));
 const client = new HealthClient(address, creds, options);
-client.check({ service: '' }, { deadline: Date.now() + deadlineMs }, (error, response) => {
+client.check({ service: '' }, new Metadata(), { deadline: Date.now() + deadlineMs }, (error, response) => {
   client.close();
   if (error) {
     process.stderr.write(`${address}: ${error.message}\n`);

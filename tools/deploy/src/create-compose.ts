@@ -15,7 +15,7 @@ export interface Compose {
  */
 export function createCompose(root: string, project: string, files: readonly string[], env: Record<string, string>): Compose {
   const run = async (args: readonly string[], timeoutMs = 10 * 60_000) => {
-    const flags = ['-p', project, ...files.flatMap((file) => ['-f', file]), '--no-ansi'];
+    const flags = ['-p', project, ...files.flatMap((file) => ['-f', file]), '--ansi', 'never'];
     return (await runCommand('docker-compose', [...flags, ...args], { cwd: root, env, timeoutMs })).stdout;
   };
   return {
