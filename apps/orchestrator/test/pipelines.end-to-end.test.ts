@@ -159,9 +159,9 @@ test.after(async (ctx) => ctx.mesh?.stop());
 const submit = (ctx: Ctx, extra: { manifestPath?: string; env?: Record<string, string>; secretEnv?: Record<string, string> } = {}) =>
   ctx.mesh.api.pipelines.submitPipeline({ repoUrl: ctx.repo.url, commitSha: ctx.repo.commit, manifestPath: extra.manifestPath ?? '', env: { MARKERS: ctx.markers, ...extra.env }, secretEnv: extra.secretEnv ?? {}, requestId: '' });
 
-async function logOf(ctx: Ctx, requestId: string, step?: number): Promise<string> {
+async function logOf(ctx: Ctx, requestId: string, step?: number, fromOffset = 0): Promise<string> {
   const parts: string[] = [];
-  for await (const chunk of ctx.mesh.api.jobs.streamJobLogs({ requestId, fromOffset: 0, follow: false, step })) parts.push(Buffer.from(chunk.data).toString());
+  for await (const chunk of ctx.mesh.api.jobs.streamJobLogs({ requestId, fromOffset, follow: false, step })) parts.push(Buffer.from(chunk.data).toString());
   return parts.join('');
 }
 
@@ -209,6 +209,7 @@ test('matrix builds run within the slots, test reads every artifact, deploy wait
   assert.ok(build.steps[0]!.finishedAt!.getTime() - build.steps[0]!.startedAt!.getTime() >= 900, 'compile took its second');
   assert.is(await logOf(ctx, build.jobRequestId, 1), 'checked built b-22\n');
   assert.is(await logOf(ctx, build.jobRequestId, 0), '');
+  assert.is(await logOf(ctx, build.jobRequestId, 1, build.steps[1]!.logOffset + 1000), '', 'from_offset past the step: nothing');
   assert.not.match(await logOf(ctx, build.jobRequestId), 'jobmesh-step');
   const { job: buildJob } = await ctx.mesh.api.jobs.getJob({ requestId: build.jobRequestId });
   assert.is(buildJob!.pipelineId, pipeline!.id);

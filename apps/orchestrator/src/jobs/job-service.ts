@@ -103,7 +103,7 @@ export function createJobService({ clients, runtime, defaultJobTimeoutMs, secret
       const toResponses = (chunks: { seq: number; stream: number; data: Uint8Array }[]) =>
         chunks.map((c) => ({ offset: c.seq, stream: c.stream as never, data: Buffer.from(c.data) }));
       if (request.step !== undefined) {
-        yield* streamStepLog(clients, requestId, request.step, request.follow, call.signal);
+        yield* streamStepLog(clients, requestId, request.step, request.follow, call.signal, request.fromOffset);
         return;
       }
       if (request.follow) {

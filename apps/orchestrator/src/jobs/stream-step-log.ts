@@ -55,13 +55,15 @@ function passedEnd(step: JobStep, seq: number): boolean {
  * boundaries its own markers recorded (the two streams are read apart, so their chunks interleave
  * in an order neither controls). Without `follow`, what is there now (the whole step once it
  * ended); with `follow`, new output as it comes, until the step ended. A step the job's end closed
- * without its end markers runs to the end of the log.
+ * without its end markers runs to the end of the log. Chunks before `fromOffset` are left out.
  */
-export async function* streamStepLog(clients: MeshClients, requestId: string, index: number, follow: boolean, signal: AbortSignal): AsyncGenerator<StreamJobLogsResponse> {
+export async function* streamStepLog(clients: MeshClients, requestId: string, index: number, follow: boolean, signal: AbortSignal, fromOffset = 0): AsyncGenerator<StreamJobLogsResponse> {
   if (index < 0) throw invalidArgument('step', 'must be 0 or more');
   let step = await readStep(clients, requestId, index);
   if (step.kind !== JobStepKind.JOB_STEP_KIND_RUN) throw failedPrecondition('NOT_A_RUN_STEP', `step: step ${index} of job ${requestId} is not a run step; it has no log`, { field: 'step' });
-  let fromSeq = firstSeqOf(step);
+  // from_offset resumes a step's stream: no chunk before it is sent again.
+  const startAt = (first: number | undefined) => (first === undefined ? undefined : Math.max(first, fromOffset));
+  let fromSeq = startAt(firstSeqOf(step));
   for (;;) {
     if (fromSeq !== undefined) {
       const page = await clients.logs.readLog({ requestId, fromSeq, maxChunks: 0, maxBytes: 0 });
@@ -77,6 +79,6 @@ export async function* streamStepLog(clients: MeshClients, requestId: string, in
     if (!follow || signal.aborted) return;
     await sleepUnlessAborted(250, signal);
     step = await readStep(clients, requestId, index);
-    fromSeq ??= firstSeqOf(step);
+    fromSeq ??= startAt(firstSeqOf(step));
   }
 }
