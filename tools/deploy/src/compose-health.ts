@@ -39,3 +39,18 @@ export async function composeProjectLeftovers(env: Record<string, string>, proje
     ...(await list('volume', ['volume', 'ls', '--filter', filter, '--format', '{{.Name}}'])),
   ];
 }
+
+/**
+ * Removes what an aborted earlier run of `project` left in a kept engine (containers, then
+ * networks and volumes, found by compose's project label), so a run never starts on old data.
+ */
+export async function removeComposeProjectLeftovers(env: Record<string, string>, project: string): Promise<void> {
+  const filter = `label=com.docker.compose.project=${project}`;
+  const ids = async (args: string[]) => (await commandOutput('docker', [...args, '--filter', filter, '-q'], { env })).split('\n').filter(Boolean);
+  const remove = async (args: string[], found: string[]) => {
+    if (found.length) await commandOutput('docker', [...args, ...found], { env });
+  };
+  await remove(['rm', '-f', '-v'], await ids(['ps', '-a']));
+  await remove(['network', 'rm'], await ids(['network', 'ls']));
+  await remove(['volume', 'rm', '-f'], await ids(['volume', 'ls']));
+}

@@ -13,7 +13,7 @@ import { ensureStandinImages } from '../src/ensure-standin-images.ts';
 import { commandOutput, runCommand } from '../src/run-command.ts';
 import { privateDockerUnavailable, startPrivateDocker, type PrivateDocker } from '../src/start-private-docker.ts';
 import { containerRssMiB } from '../src/container-rss.ts';
-import { composeProjectLeftovers, waitForHealthy, waitUntil as until } from '../src/compose-health.ts';
+import { composeProjectLeftovers, removeComposeProjectLeftovers, waitForHealthy, waitUntil as until } from '../src/compose-health.ts';
 
 // The README's "Run with docker-compose" recipe, for real: a private dockerd, the images built
 // from ./Dockerfile on a base made offline, `docker-compose up -d`, a job through the published
@@ -72,12 +72,13 @@ suiteOf.before(async (ctx) => {
   ctx.commit = await git('rev-parse', 'HEAD');
   for (const path of [repos, repo, ...(await readdir(repo, { recursive: true })).map((p) => join(repo, p))]) await chown(path, 10001, 10001);
 
-  ctx.compose = createCompose(root, `jobmesh-compose-test`, ['docker-compose.yml', 'deploy/docker/compose.local-repos.yml'], {
+  await removeComposeProjectLeftovers(ctx.docker.env, 'jobmesh-compose-test');
+  ctx.compose = createCompose(root, 'jobmesh-compose-test', ['docker-compose.yml', 'deploy/docker/compose.local-repos.yml'], {
     ...ctx.docker.env,
-    JOBMESH_REPOS_DIR: repos,
+    JM_REPOS_DIR: repos,
     // Free host ports on loopback: nothing else on this machine is disturbed.
-    JOBMESH_ORCHESTRATOR_PUBLISH: '127.0.0.1:',
-    JOBMESH_JAEGER_UI_PUBLISH: '127.0.0.1:',
+    JM_ORCHESTRATOR_PUBLISH: '127.0.0.1:',
+    JM_JAEGER_UI_PUBLISH: '127.0.0.1:',
   });
 });
 
@@ -141,6 +142,10 @@ test('the CLI submits through the published port with JOBMESH_TOKEN and follows 
   assert.match(stdout, /^jobmesh$/m, 'the job runs as the unprivileged user of the vm-runner container');
   assert.match(stdout, /hello from compose/);
   assert.match(stderr + stdout, /job \S+ succeeded/);
+  // What the labels look like in the container (the qemu label's state is reported, not asserted).
+  const labels = await commandOutput(join(root, 'node_modules/.bin/node'), [join(root, 'apps/cli/src/main.ts'), 'labels'], { env: { JOBMESH_ADDR: ctx.address, JOBMESH_TOKEN: ctx.token } });
+  log(`jobmesh labels:\n${labels.replace(/^/gm, '    ')}`);
+  assert.match(labels, /\blocal\b/);
 });
 
 test('reflection alone: list, describe and call SubmitJob; the job finishes although persistence is killed mid-job', async (ctx) => {
