@@ -10,10 +10,26 @@ import type { FsJobRecorder } from '../records/create-fs-job-recorder.ts';
 import type { KeyLock } from '../transfers/create-key-lock.ts';
 import { manifestSha256 } from '@jobmesh/artifacts';
 import { optionalUuid } from '../transfers/validate-transfer-fields.ts';
-import { ensureMirror } from './ensure-mirror.ts';
+import { ensureMirror, mirrorPathOf, touchMirror } from './ensure-mirror.ts';
 import { mapGitError } from './map-git-error.ts';
-import { runGit } from './run-git.ts';
+import { GitError, runGit, runGitScript } from './run-git.ts';
 import { requireCommitSha, requireRepoUrl, requireWorkspaceKey } from './validate-checkout-fields.ts';
+
+/** Exit code of the checkout script when the mirror lacks the commit. */
+const commitMissing = 97;
+
+/**
+ * A detached checkout of `$3` from the mirror `$1` into `$2`, its origin set to `$4`. A local
+ * clone hard-links the mirror's objects (same filesystem), so it costs little whatever the
+ * repository's size; no template (sample hooks nobody runs, which every VM would copy too).
+ */
+const checkoutScript = `set -e
+git -C "$1" cat-file -e "$3^{commit}" 2>/dev/null || exit ${commitMissing}
+git clone --template= --no-checkout --quiet -- "$1" "$2"
+cd "$2"
+git -c advice.detachedHead=false checkout --quiet --detach "$3"
+git remote set-url origin "$4"
+git config fsops.repourl "$4"`;
 
 /** What checkouts need. */
 export interface WorkspaceDeps {
@@ -54,12 +70,19 @@ export function createPrepareWorkspaceHandler(deps: WorkspaceDeps) {
       const temp = join(deps.roots.workspace, `.${key}.${randomBytes(6).toString('hex')}.fsops-tmp`);
       try {
         await removeStaleCheckouts(deps.roots.workspace, key);
-        const mirror = await ensureMirror({ mirrorsDir: deps.mirrorsDir, gitTimeoutMs: timeoutMs, lock: deps.lock, sshAgentFor: deps.sshAgentFor }, url, sha);
-        // A local clone hard-links the mirror's objects (same filesystem), so it costs little whatever the repository's size.
-        await runGit(['clone', '--no-checkout', '--quiet', '--', mirror.path, temp], { timeoutMs });
-        await runGit(['-c', 'advice.detachedHead=false', 'checkout', '--quiet', '--detach', sha], { cwd: temp, timeoutMs });
-        await runGit(['remote', 'set-url', 'origin', url], { cwd: temp, timeoutMs });
-        await runGit(['config', 'fsops.repourl', url], { cwd: temp, timeoutMs });
+        const mirrorPath = mirrorPathOf(deps.mirrorsDir, url);
+        const checkout = () => runGitScript('checkout', checkoutScript, [mirrorPath, temp, sha, url], { timeoutMs });
+        // The usual case, a mirror that holds the commit: one process does it all. Otherwise (no
+        // mirror, or the commit is new) ensureMirror clones or fetches first, and it runs again.
+        const done = (await touchMirror(deps, mirrorPath)) && (await checkout().then(() => true, async (error: unknown) => {
+          if (!(error instanceof GitError && error.exitCode === commitMissing)) throw error;
+          await rm(temp, { recursive: true, force: true });
+          return false;
+        }));
+        if (!done) {
+          await ensureMirror({ mirrorsDir: deps.mirrorsDir, gitTimeoutMs: timeoutMs, lock: deps.lock, sshAgentFor: deps.sshAgentFor }, url, sha);
+          await checkout();
+        }
         await rename(temp, workspace);
       } catch (caught) {
         await rm(temp, { recursive: true, force: true });

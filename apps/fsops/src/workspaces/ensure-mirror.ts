@@ -17,6 +17,22 @@ export interface MirrorOptions {
 /** Names of mirrors in the mirrors folder: `<first 32 hex digits of sha256(url)>.git`. */
 export const mirrorPathPattern = /^[0-9a-f]{32}\.git$/;
 
+/** Where the mirror of `url` lives (whether or not it exists yet). */
+export function mirrorPathOf(mirrorsDir: string, url: string): string {
+  return join(mirrorsDir, `${createHash('sha256').update(url).digest('hex').slice(0, 32)}.git`);
+}
+
+/**
+ * Marks an existing mirror as used now, under its lock (PruneMirrors, under the same lock,
+ * then leaves it alone). @returns false when there is no mirror
+ */
+export async function touchMirror(options: Pick<MirrorOptions, 'lock'>, path: string): Promise<boolean> {
+  return options.lock.run(`mirror:${path}`, async () => {
+    const now = new Date();
+    return utimes(path, now, now).then(() => true, () => false);
+  });
+}
+
 const hasCommit = (mirror: string, sha: string, timeoutMs: number) =>
   runGit(['cat-file', '-e', `${sha}^{commit}`], { cwd: mirror, timeoutMs }).then(() => true, () => false);
 
@@ -29,7 +45,7 @@ const hasCommit = (mirror: string, sha: string, timeoutMs: number) =>
  * @throws MeshError FAILED_PRECONDITION (REPOSITORY_UNREACHABLE), NOT_FOUND (COMMIT_NOT_FOUND)
  */
 export async function ensureMirror(options: MirrorOptions, url: string, sha: string): Promise<{ path: string; fetched: boolean }> {
-  const path = join(options.mirrorsDir, `${createHash('sha256').update(url).digest('hex').slice(0, 32)}.git`);
+  const path = mirrorPathOf(options.mirrorsDir, url);
   return options.lock.run(`mirror:${path}`, async () => {
     const found = await ensureMirrorLocked(options, url, sha, path);
     // The mirror's mtime is its last use: retention (PruneMirrors) removes mirrors unused past its cutoff.

@@ -49,9 +49,25 @@ export async function runGit(args: readonly string[], options: RunGitOptions): P
  * @throws GitError on a non-zero exit, a timeout or more output than maxOutputBytes
  */
 export function runGitBytes(args: readonly string[], options: RunGitOptions & { maxOutputBytes: number }): Promise<{ stdout: Buffer; stderr: string }> {
+  return runInGitEnv('git', args, args, options);
+}
+
+/**
+ * Runs a POSIX sh script of several git commands as one process, `$1`… being `args` (never
+ * interpolated into the script), with runGit's environment. One spawn from this process instead
+ * of one per command: spawning from a Node process of 100+ MiB costs milliseconds of its CPU,
+ * while sh forks git cheaply.
+ * @throws GitError on a non-zero exit (the script's own code) or a timeout
+ */
+export async function runGitScript(name: string, script: string, args: readonly string[], options: RunGitOptions): Promise<GitOutput> {
+  const { stdout, stderr } = await runInGitEnv('sh', ['-c', script, `fsops-${name}`, ...args], [name, ...args], { ...options, maxOutputBytes: 64 * 1024 * 1024 });
+  return { stdout: stdout.toString('utf8'), stderr };
+}
+
+function runInGitEnv(file: string, argv: readonly string[], described: readonly string[], options: RunGitOptions & { maxOutputBytes: number }): Promise<{ stdout: Buffer; stderr: string }> {
   const agent = options.sshAgent === true && process.env.SSH_AUTH_SOCK ? { SSH_AUTH_SOCK: process.env.SSH_AUTH_SOCK } : {};
   return new Promise((resolve, reject) => {
-    execFile('git', [...args], {
+    execFile(file, [...argv], {
       cwd: options.cwd,
       timeout: options.timeoutMs,
       killSignal: 'SIGKILL',
@@ -69,7 +85,7 @@ export function runGitBytes(args: readonly string[], options: RunGitOptions & { 
         LC_ALL: 'C',
       },
     }, (error, stdout, stderr) => {
-      if (error) reject(new GitError(args, (error as { code?: number | string }).code, String(stderr), error));
+      if (error) reject(new GitError(described, (error as { code?: number | string }).code, String(stderr), error));
       else resolve({ stdout, stderr: String(stderr) });
     });
   });

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Backend, ExecOptions, ExecOutcome } from '../backend.ts';
 import type { VmRecord } from '../../vms/vm-record.ts';
@@ -7,6 +7,7 @@ import { findVmProcessGroups } from './find-vm-process-groups.ts';
 import { killProcessGroup } from './kill-process-group.ts';
 import { isSameProcess, processStartTicks } from './process-identity.ts';
 import { collectHostOutputs } from './collect-host-outputs.ts';
+import { copyTree } from './copy-tree.ts';
 import { detachedRunFiles } from './detached-run-files.ts';
 import { runDetachedJob, type OpenedRun } from './run-detached-job.ts';
 
@@ -38,8 +39,8 @@ export function createProcessBackend(): Backend {
     name: 'process',
     async prepare(record, _label, payload) {
       const workspace = join(record.vmDir, 'workspace');
-      await mkdir(workspace, { recursive: true });
-      if (payload.workspacePath) await cp(payload.workspacePath, workspace, { recursive: true, verbatimSymlinks: true });
+      if (payload.workspacePath) await copyTree(payload.workspacePath, workspace);
+      else await mkdir(workspace, { recursive: true });
       const scriptPath = join(record.vmDir, 'job.sh');
       await writeFile(scriptPath, payload.script, { mode: 0o700 });
       await writeFile(join(record.vmDir, 'env.json'), JSON.stringify(payload.env), { mode: 0o600 });

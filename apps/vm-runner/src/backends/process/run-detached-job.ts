@@ -164,10 +164,12 @@ async function begin(record: VmRecord, options: ExecOptions, files: DetachedRunF
     let ended = false;
     void exited.then(() => (ended = true));
     try {
+      // Output is indexed every pollMs while the job runs; its end is seen at once (a short job
+      // used to wait out a whole poll interval, 50 ms, before its outcome went back).
       for (;;) {
         await cut();
         if (ended) break;
-        await sleep(pollMs);
+        await Promise.race([sleep(pollMs), exited]);
       }
       const exit = await exited;
       await killProcessGroup(pgid, { graceMs: 0, force: true }); // background children it left
