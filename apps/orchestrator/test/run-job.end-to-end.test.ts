@@ -46,8 +46,15 @@ test('a job succeeds: checkout, VM, exec with its log, artifacts, clean-up', asy
   const read: string[] = [];
   for await (const chunk of ctx.mesh.api.jobs.streamJobLogs({ requestId: job!.requestId, fromOffset: 0, follow: false })) read.push(Buffer.from(chunk.data).toString());
   assert.match(read.join(''), /hello from the repo/);
-  const { operation } = await ctx.mesh.api.operations.getOperation({ id: job!.requestId });
-  const names = operation!.steps.map((s) => s.name);
+  // The job is final inside job.finish, before that step's checkpoint: wait for the operation to record it.
+  const names = await withDeadline((async () => {
+    for (;;) {
+      const { operation } = await ctx.mesh.api.operations.getOperation({ id: job!.requestId });
+      const recorded = operation!.steps.map((s) => s.name);
+      if (recorded.includes('job.finish')) return recorded;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })(), 30_000, 'job.finish recorded');
   for (const step of ['fs.prepare-workspace', 'vm.prepare', 'vm.exec', 'vm.collect-outputs', 'fs.collect-artifacts', 'job.record-artifacts', 'vm.destroy', 'job.finish']) assert.ok(names.includes(step), `${step} ran`);
   // The artifact the job wrote comes back with its content (not just a step name).
   const { artifacts } = await ctx.mesh.api.artifacts.listArtifacts({ requestId: job!.requestId, pageSize: 0, pageToken: '' });

@@ -33,9 +33,10 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The manifest: `jobs` combinations of one job on two axes, retried twice after infrastructure failures. */
 function manifestOf(jobs: number, jobSeconds: number): string {
-  const b = Math.min(64, jobs);
-  const a = Math.ceil(jobs / b);
-  if (a * b !== jobs) throw new Error(`jobs must be a product of two numbers up to 64 (got ${jobs})`);
+  // Two axes of at most 64 values each: b the largest divisor of `jobs` up to 64.
+  const b = [...Array(64).keys()].map((i) => 64 - i).find((n) => jobs % n === 0)!;
+  const a = jobs / b;
+  if (a > 64) throw new Error(`jobs must be a product of two numbers up to 64 (got ${jobs})`);
   const values = (n: number) => `[${Array.from({ length: n }, (_, i) => i).join(', ')}]`;
   return `
 jobs:
