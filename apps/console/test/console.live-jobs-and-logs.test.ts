@@ -174,7 +174,6 @@ test('every page renders at 1280×800 and on a narrow window (screenshots)', asy
       ['operation', `/operations/${id}`, 'vm.exec'],
       ['vms', '/vms', 'Capacity by label'],
       ['artifacts', `/jobs/${id}/artifacts`, 'out/app.txt'],
-      ['pipelines', '/pipelines', 'Pipelines'],
     ];
     await page.goto(`${ctx.console.url}/jobs`);
     await page.locator(`tr[data-job-id="${sleepers[5]}"]`).getByText('#2').waitFor();

@@ -12,6 +12,8 @@ import { jobActionRoutes } from './jobs/job-action-routes.ts';
 import { jobRoutes } from './jobs/job-routes.ts';
 import { logRoutes } from './logs/log-routes.ts';
 import { operationRoutes } from './operations/operation-routes.ts';
+import { pipelineActionRoutes } from './pipelines/pipeline-action-routes.ts';
+import { pipelineRoutes } from './pipelines/pipeline-routes.ts';
 import { sessionRoutes } from './session/session-routes.ts';
 import { securityHeaders, serveStatic } from './static/serve-static.ts';
 import { vmRoutes } from './vms/vm-routes.ts';
@@ -22,7 +24,7 @@ export interface ConsoleServerDeps {
   /** Folder of the built front end. */
   webDir: string;
   logger: Logger;
-  /** Interval of the live jobs table's reads, in ms. */
+  /** Interval of the live tables' reads (jobs, pipelines), in ms. */
   pollMs: number;
   /** Host names answered besides loopback ones (lower-case). */
   allowedHosts: Iterable<string>;
@@ -49,7 +51,8 @@ export function createConsoleServer(deps: ConsoleServerDeps) {
     ...downloadRoutes(deps.api, createTicketStore()),
     ...operationRoutes(deps.api),
     ...vmRoutes(deps.api),
-    // Pipelines (DAG, retry, approve) get their routes here once the public API has them.
+    ...pipelineActionRoutes(deps.api),
+    ...pipelineRoutes(deps.api, deps.pollMs),
   ]);
   const allowedHosts = new Set(deps.allowedHosts);
 

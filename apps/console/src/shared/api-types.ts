@@ -59,6 +59,66 @@ export interface JobsPage {
   nextCursor: string;
 }
 
+/** A pipeline state's name as the console shows it. */
+export type PipelineStateName = 'unspecified' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+/** Pipeline states after which only RetryPipeline changes a pipeline. */
+export const terminalPipelineStates: readonly PipelineStateName[] = ['succeeded', 'failed', 'cancelled'];
+
+/** A pipeline job's state: `blocked` waits for an approval, `skipped` never ran (its reason says why). */
+export type PipelineJobStateName = 'unspecified' | 'pending' | 'blocked' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'skipped';
+
+/** One job of a pipeline (one matrix combination), a node of its graph. */
+export interface PipelineJobView {
+  /** Unique in the pipeline: `build`, `build-a-22`. */
+  key: string;
+  /** Display name, e.g. `build (os=a, node=22)`. */
+  name: string;
+  matrix: Record<string, string>;
+  label: string;
+  /** Keys of the jobs it needs: the graph's edges. */
+  needs: string[];
+  /** `success`, `failure` or `always`. */
+  condition: string;
+  concurrency: string;
+  state: PipelineJobStateName;
+  /** Why it was skipped, failed or cancelled. */
+  reason: string;
+  /** Its latest run's job; empty before it ran. */
+  jobId: string;
+  /** Runs over all attempts. */
+  runs: number;
+  startedAt: string | null;
+  finishedAt: string | null;
+  steps: JobStepView[];
+}
+
+/** A pipeline as the console shows it (the public API's Pipeline, times as ISO strings). */
+export interface PipelineView {
+  id: string;
+  state: PipelineStateName;
+  /** From 1; each RetryPipeline adds one. */
+  attempt: number;
+  repoUrl: string;
+  commitSha: string;
+  manifestPath: string;
+  error: string;
+  traceId: string;
+  operationId: string;
+  createdAt: string | null;
+  updatedAt: string | null;
+  finishedAt: string | null;
+  /** Its jobs in plan order; empty in a list (ListPipelines carries no jobs). */
+  jobs: PipelineJobView[];
+}
+
+/** One page of the pipelines table. */
+export interface PipelinesPage {
+  pipelines: PipelineView[];
+  /** Cursor of the next (older) page; empty on the last page. */
+  nextCursor: string;
+}
+
 /** What the console knows of the caller: whether the API needs a token and what the token may do. */
 export interface SessionView {
   /** True when the orchestrator answers without a token (JOBMESH_TOKENS_FILE unset). */

@@ -5,6 +5,7 @@ import { ArtifactsPage } from './artifacts/artifacts-page.tsx';
 import { JobPage } from './job/job-page.tsx';
 import { JobsPage } from './jobs/jobs-page.tsx';
 import { OperationPage } from './operation/operation-page.tsx';
+import { PipelinePage } from './pipeline/pipeline-page.tsx';
 import { PipelinesPage } from './pipelines/pipelines-page.tsx';
 import { Link, navigate, useLocation } from './router/router.tsx';
 import { roleAllows, SessionContext } from './session/session-context.tsx';
@@ -22,7 +23,8 @@ function pageFor(path: string) {
   if (parts[0] === 'jobs' && parts[2] === 'artifacts') return <ArtifactsPage id={parts[1]!} />;
   if (parts[0] === 'operations' && parts.length === 2) return <OperationPage id={parts[1]!} />;
   if (parts[0] === 'vms') return <VmsPage />;
-  if (parts[0] === 'pipelines') return <PipelinesPage />;
+  if (parts[0] === 'pipelines' && parts.length === 1) return <PipelinesPage />;
+  if (parts[0] === 'pipelines' && parts.length === 2) return <PipelinePage id={parts[1]!} />;
   return null;
 }
 

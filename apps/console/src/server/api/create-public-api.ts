@@ -1,6 +1,7 @@
 import { ArtifactServiceService } from '@jobmesh/contracts/jobmesh/orchestrator/v1/artifacts.ts';
 import { JobServiceService } from '@jobmesh/contracts/jobmesh/orchestrator/v1/jobs.ts';
 import { OperationServiceService } from '@jobmesh/contracts/jobmesh/orchestrator/v1/operations.ts';
+import { PipelineServiceService } from '@jobmesh/contracts/jobmesh/orchestrator/v1/pipelines.ts';
 import { VmServiceService } from '@jobmesh/contracts/jobmesh/orchestrator/v1/vms.ts';
 import { createClient, type TlsOptions } from '@jobmesh/grpc-kit';
 
@@ -18,7 +19,8 @@ export function createPublicApi(address: string, tls?: TlsOptions) {
     operations: createClient(OperationServiceService, address, options),
     vms: createClient(VmServiceService, address, options),
     artifacts: createClient(ArtifactServiceService, address, options),
-    close: () => [api.jobs, api.operations, api.vms, api.artifacts].forEach((client) => client.close()),
+    pipelines: createClient(PipelineServiceService, address, options),
+    close: () => [api.jobs, api.operations, api.vms, api.artifacts, api.pipelines].forEach((client) => client.close()),
   };
   return api;
 }

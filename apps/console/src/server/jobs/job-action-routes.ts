@@ -1,6 +1,7 @@
 import type { CallOptions } from '@jobmesh/grpc-kit';
 import type { ActionResult } from '../../shared/api-types.ts';
 import type { PublicApi } from '../api/create-public-api.ts';
+import { cancelReasonOf } from '../http/cancel-reason.ts';
 import type { Route } from '../http/create-router.ts';
 import { readJsonBody } from '../http/read-json-body.ts';
 import { HttpError, toErrorBody } from '../http/to-error-body.ts';
@@ -11,11 +12,6 @@ import { resubmissionOf } from './resubmission-of.ts';
 const maxBulk = 500;
 /** Cancels in flight at once during a bulk cancel. */
 const bulkConcurrency = 8;
-
-const reasonOf = (body: unknown) => {
-  const reason = (body as { reason?: unknown }).reason;
-  return typeof reason === 'string' && reason.trim() ? reason.trim().slice(0, 1000) : 'cancelled from the web console';
-};
 
 async function cancelOne(api: PublicApi, id: string, reason: string, call: CallOptions): Promise<ActionResult> {
   try {
@@ -43,7 +39,7 @@ export function jobActionRoutes(api: PublicApi): Route[] {
         const queue = [...new Set(ids as string[])];
         const results: ActionResult[] = [];
         await Promise.all(Array.from({ length: bulkConcurrency }, async () => {
-          for (let id = queue.shift(); id !== undefined; id = queue.shift()) results.push(await cancelOne(api, id, reasonOf(body), call));
+          for (let id = queue.shift(); id !== undefined; id = queue.shift()) results.push(await cancelOne(api, id, cancelReasonOf(body), call));
         }));
         return { results: results.sort((a, b) => ids.indexOf(a.id) - ids.indexOf(b.id)) };
       },
@@ -51,7 +47,7 @@ export function jobActionRoutes(api: PublicApi): Route[] {
     {
       method: 'POST', path: '/api/jobs/:id/cancel', async handler({ request, params, call }) {
         const body = await readJsonBody(request);
-        const { job } = await api.jobs.cancelJob({ requestId: params.id!, reason: reasonOf(body) }, call);
+        const { job } = await api.jobs.cancelJob({ requestId: params.id!, reason: cancelReasonOf(body) }, call);
         return { id: params.id!, ok: true, job: toJobView(job!) } satisfies ActionResult;
       },
     },

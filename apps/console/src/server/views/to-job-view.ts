@@ -1,8 +1,9 @@
 import type { Job } from '@jobmesh/contracts/jobmesh/orchestrator/v1/jobs.ts';
-import { ArtifactWhen, JobState, JobStepKind, JobStepState } from '@jobmesh/contracts/jobmesh/types/v1/states.ts';
+import { ArtifactWhen, JobState } from '@jobmesh/contracts/jobmesh/types/v1/states.ts';
 import type { JobStateName, JobView } from '../../shared/api-types.ts';
 import { enumName } from './enum-name.ts';
 import { isoTime } from './iso-time.ts';
+import { toStepView } from './to-step-view.ts';
 
 /** The console's view of a public API job. */
 export function toJobView(job: Job, queuePosition: number | null = null): JobView {
@@ -27,9 +28,6 @@ export function toJobView(job: Job, queuePosition: number | null = null): JobVie
     finishedAt: isoTime(job.finishedAt),
     queuePosition,
     pipelineId: job.pipelineId,
-    steps: job.steps.map((step) => ({
-      index: step.index, name: step.name, kind: enumName(JobStepKind, 'JOB_STEP_KIND_', step.kind), state: enumName(JobStepState, 'JOB_STEP_STATE_', step.state),
-      exitCode: step.exitCode ?? null, startedAt: isoTime(step.startedAt), finishedAt: isoTime(step.finishedAt), logOffset: step.logOffset, prompt: step.prompt, approvedBy: step.approvedBy,
-    })),
+    steps: job.steps.map(toStepView),
   };
 }

@@ -1,4 +1,5 @@
-import type { ActionResult, ApiErrorBody, ArtifactsPage, JobsPage, JobView, LogPage, OperationView, SessionView, VmsPage } from '../../shared/api-types.ts';
+import type { ActionResult, ApiErrorBody, ArtifactsPage, JobsPage, JobView, LogPage, OperationView, PipelinesPage, PipelineView, SessionView, VmsPage } from '../../shared/api-types.ts';
+import { queryOf, type ListFilter } from './list-filter.ts';
 import { createEventStreamParser } from './parse-event-stream.ts';
 
 /** An error answer of the console's API: the public API's status name and reason. */
@@ -14,16 +15,10 @@ export class ApiError extends Error {
 }
 
 /** The jobs table's filters. */
-export interface JobFilter { states: string[]; label: string; repo: string; cursor: string }
+export type JobFilter = ListFilter<'label' | 'repo'>;
 
-const filterQuery = (filter: JobFilter) => {
-  const query = new URLSearchParams();
-  if (filter.states.length) query.set('state', filter.states.join(','));
-  if (filter.label) query.set('label', filter.label);
-  if (filter.repo) query.set('repo', filter.repo);
-  if (filter.cursor) query.set('cursor', filter.cursor);
-  return query.toString();
-};
+/** The pipelines table's filters. */
+export type PipelineFilter = ListFilter<'repo'>;
 
 /**
  * The console's HTTP API as the front end calls it. The token (from `getToken`) goes as an
@@ -57,11 +52,14 @@ export function createConsoleApi(getToken: () => string, base = '') {
       for (const item of parse(decoder.decode(value, { stream: true }))) onEvent(item.event, JSON.parse(item.data));
     }
   };
+  /** Follows a stream whose `name` events carry a T and whose `error` events say the console cannot read it for now. */
+  const live = <T>(path: string, name: string, onValue: (value: T) => void, onError: (error: ApiErrorBody) => void, signal: AbortSignal) =>
+    stream(path, (event, value) => (event === name ? onValue(value as T) : event === 'error' && onError(value as ApiErrorBody)), signal);
   return {
     session: (signal?: AbortSignal) => request<SessionView>('/api/session', { signal }),
-    jobs: (filter: JobFilter, signal?: AbortSignal) => request<JobsPage>(`/api/jobs?${filterQuery(filter)}`, { signal }),
+    jobs: (filter: JobFilter, signal?: AbortSignal) => request<JobsPage>(`/api/jobs?${queryOf(filter)}`, { signal }),
     liveJobs: (filter: JobFilter, onPage: (page: JobsPage) => void, onError: (error: ApiErrorBody) => void, signal: AbortSignal) =>
-      stream(`/api/jobs/live?${filterQuery(filter)}`, (event, value) => (event === 'page' ? onPage(value as JobsPage) : event === 'error' && onError(value as ApiErrorBody)), signal),
+      live(`/api/jobs/live?${queryOf(filter)}`, 'page', onPage, onError, signal),
     job: (id: string, signal?: AbortSignal) => request<JobView>(`/api/jobs/${encodeURIComponent(id)}`, { signal }),
     liveJob: (id: string, onJob: (job: JobView) => void, signal: AbortSignal) =>
       stream(`/api/jobs/${encodeURIComponent(id)}/live`, (event, value) => event === 'job' && onJob(value as JobView), signal),
@@ -76,6 +74,15 @@ export function createConsoleApi(getToken: () => string, base = '') {
     operation: (id: string, signal?: AbortSignal) => request<OperationView>(`/api/operations/${encodeURIComponent(id)}`, { signal }),
     vms: (cursor: string, signal?: AbortSignal) => request<VmsPage>(`/api/vms${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ''}`, { signal }),
     artifacts: (id: string, cursor: string, signal?: AbortSignal) => request<ArtifactsPage>(`/api/jobs/${encodeURIComponent(id)}/artifacts${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ''}`, { signal }),
+    pipelines: (filter: PipelineFilter, signal?: AbortSignal) => request<PipelinesPage>(`/api/pipelines?${queryOf(filter)}`, { signal }),
+    livePipelines: (filter: PipelineFilter, onPage: (page: PipelinesPage) => void, onError: (error: ApiErrorBody) => void, signal: AbortSignal) =>
+      live(`/api/pipelines/live?${queryOf(filter)}`, 'page', onPage, onError, signal),
+    livePipeline: (id: string, onPipeline: (pipeline: PipelineView) => void, onError: (error: ApiErrorBody) => void, signal: AbortSignal) =>
+      live(`/api/pipelines/${encodeURIComponent(id)}/live`, 'pipeline', onPipeline, onError, signal),
+    submitPipeline: (submission: { repoUrl: string; commitSha: string; manifestPath: string; requestId: string }) => request<PipelineView>('/api/pipelines', { method: 'POST', body: submission }),
+    cancelPipeline: (id: string) => request<PipelineView>(`/api/pipelines/${encodeURIComponent(id)}/cancel`, { method: 'POST', body: {} }),
+    retryPipeline: (id: string, failedOnly: boolean) => request<PipelineView>(`/api/pipelines/${encodeURIComponent(id)}/retry`, { method: 'POST', body: { failedOnly } }),
+    approveStep: (id: string, jobKey: string, step: string) => request<{ approvedNow: boolean }>(`/api/pipelines/${encodeURIComponent(id)}/approve`, { method: 'POST', body: { jobKey, step } }),
     downloadUrl: (target: { kind: 'log'; jobId: string } | { kind: 'artifact'; jobId: string; path: string }) => request<{ url: string }>('/api/downloads', { method: 'POST', body: target }),
   };
 }

@@ -1,5 +1,6 @@
 import type { ComponentChildren } from 'preact';
 import type { JobView } from '../../shared/api-types.ts';
+import { Link } from '../router/router.tsx';
 import { between, formatDuration, formatTime } from '../ui/format.ts';
 import { StateBadge } from '../ui/state-badge.tsx';
 
@@ -19,7 +20,7 @@ export function JobHeader(props: { job: JobView }) {
     ['Duration', formatDuration(between(job.createdAt, job.finishedAt)) + (job.finishedAt ? '' : ' so far')],
     ['Timeout', formatDuration(job.timeoutMs)],
     ['Trace id', <code>{job.traceId || '—'}</code>],
-    ...(job.pipelineId ? [['Pipeline', <code>{job.pipelineId}</code>] as [string, ComponentChildren]] : []),
+    ...(job.pipelineId ? [['Pipeline', <Link href={`/pipelines/${job.pipelineId}`}><code>{job.pipelineId}</code></Link>] as [string, ComponentChildren]] : []),
   ];
   return (
     <>

@@ -1,57 +1,36 @@
-import { useEffect, useState } from 'preact/hooks';
-import { terminalJobStates, type ActionResult, type ApiErrorBody, type JobsPage as Page } from '../../shared/api-types.ts';
+import { useState } from 'preact/hooks';
+import { terminalJobStates, type ActionResult, type JobsPage as Page } from '../../shared/api-types.ts';
 import type { JobFilter } from '../api/create-console-api.ts';
+import { filterOf, queryOf } from '../api/list-filter.ts';
 import { navigate, useLocation } from '../router/router.tsx';
 import { useSession } from '../session/session-context.tsx';
+import { CursorPager } from '../ui/cursor-pager.tsx';
 import { ErrorNote } from '../ui/error-note.tsx';
-import { JobsFilters } from './jobs-filters.tsx';
+import { ListFilters } from '../ui/list-filters.tsx';
+import { useLive } from '../ui/use-live.tsx';
+import { filterableStates } from './job-states.ts';
 import { JobsTable } from './jobs-table.tsx';
 
-const filterOf = (query: URLSearchParams): JobFilter => ({
-  states: (query.get('state') ?? '').split(',').filter(Boolean), label: query.get('label') ?? '', repo: query.get('repo') ?? '', cursor: query.get('cursor') ?? '',
-});
-const queryOf = (filter: JobFilter) => {
-  const query = new URLSearchParams();
-  if (filter.states.length) query.set('state', filter.states.join(','));
-  for (const key of ['label', 'repo', 'cursor'] as const) if (filter[key]) query.set(key, filter[key]);
-  const text = query.toString();
-  return text ? `?${text}` : '';
-};
+const filterFields = [{ key: 'label', label: 'Label' }, { key: 'repo', label: 'Repository', size: 28 }] as const;
 
 /** Jobs: a table that follows the API live, filtered by state, label and repository, with cursor paging and bulk cancel. */
 export function JobsPage() {
   const { api, can } = useSession();
   const { query } = useLocation();
-  const filter = filterOf(query);
+  const filter: JobFilter = filterOf(query, ['label', 'repo']);
   const filterKey = queryOf(filter);
-  const [page, setPage] = useState<Page | null>(null);
-  const [streamError, setStreamError] = useState<ApiErrorBody | null>(null);
-  const [error, setError] = useState<unknown>(null);
+  const live = useLive<Page>((onPage, onError, signal) => api.liveJobs(filter, onPage, onError, signal), [api, filterKey]);
+  const page = live.value;
+  const [actionError, setError] = useState<unknown>(null);
+  const error = live.error ?? actionError;
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [confirming, setConfirming] = useState(false);
   const [results, setResults] = useState<ActionResult[] | null>(null);
-  // Cursors of the pages before this one, so "Newer" goes back (cursors only lead to older pages).
-  const [previous, setPrevious] = useState<string[]>([]);
 
-  useEffect(() => {
-    const controller = new AbortController();
-    setError(null);
-    const follow = async () => {
-      while (!controller.signal.aborted) {
-        await api.liveJobs(filter, (p) => (setPage(p), setStreamError(null)), setStreamError, controller.signal).catch((e: unknown) => {
-          if (!controller.signal.aborted) setError(e);
-        });
-        await new Promise((r) => setTimeout(r, 1000)); // the stream ended (console restarted): open it again
-      }
-    };
-    void follow();
-    return () => controller.abort();
-  }, [api, filterKey]);
-
-  const setFilter = (next: JobFilter, keepHistory = false) => {
-    if (!keepHistory) setPrevious([]);
+  const setFilter = (next: JobFilter) => {
     setSelected(new Set());
-    navigate(`/jobs${queryOf(next)}`, true);
+    const text = queryOf(next);
+    navigate(`/jobs${text ? `?${text}` : ''}`, true);
   };
   const cancellable = can('admin');
   const cancellableSelected = [...selected].filter((id) => page?.jobs.some((j) => j.id === id && !terminalJobStates.includes(j.state)) ?? true);
@@ -71,9 +50,9 @@ export function JobsPage() {
     <main class="page" id="main">
       <div class="page-head">
         <h1>Jobs</h1>
-        <span class="live" role="status">{streamError ? `live updates paused: ${streamError.message}` : page ? 'live' : 'connecting…'}</span>
+        <span class="live" role="status">{live.paused ? `live updates paused: ${live.paused.message}` : page ? 'live' : 'connecting…'}</span>
       </div>
-      <JobsFilters filter={filter} onChange={setFilter} />
+      <ListFilters name="jobs" states={filterableStates} fields={filterFields} filter={filter} onChange={setFilter} />
       <ErrorNote error={error} />
       {cancellable && (
         <div class="bulk" role="group" aria-label="Selected jobs">
@@ -109,17 +88,7 @@ export function JobsPage() {
           })}
         />
       )}
-      <nav class="pager" aria-label="Pages">
-        <button type="button" disabled={!filter.cursor} onClick={() => {
-          const back = previous.slice(0, -1);
-          setFilter({ ...filter, cursor: previous[previous.length - 1] ?? '' }, true);
-          setPrevious(back);
-        }}>← Newer</button>
-        <button type="button" disabled={!page?.nextCursor} onClick={() => {
-          setPrevious([...previous, filter.cursor]);
-          setFilter({ ...filter, cursor: page!.nextCursor }, true);
-        }}>Older →</button>
-      </nav>
+      <CursorPager cursor={filter.cursor} nextCursor={page?.nextCursor} onCursor={(cursor) => setFilter({ ...filter, cursor })} />
     </main>
   );
 }
