@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { JobState } from '@jobmesh/contracts/jobmesh/types/v1/states.ts';
+import { JobState, PipelineJobState } from '@jobmesh/contracts/jobmesh/types/v1/states.ts';
 import { withDeadline } from '@jobmesh/grpc-kit/testing';
 import { makeGitRepo, startTestMesh, waitForJobEnd, type TestMesh } from '@jobmesh/orchestrator/testing';
 import { skipTest } from '@jobmesh/testing-tools';
@@ -14,7 +14,7 @@ import { launchBrowser, loudHook, noChromium, screenshotDir, startConsole, type 
 // With JOBMESH_TOKENS_FILE the console asks for a token, shows what its proven role allows, and
 // the API itself refuses the rest: a forged cancel with a read token is 403 PERMISSION_DENIED.
 const tokens = { read: `r-${randomBytes(12).toString('hex')}`, submit: `s-${randomBytes(12).toString('hex')}`, admin: `a-${randomBytes(12).toString('hex')}` };
-interface Ctx { dir: string; mesh: TestMesh; console: TestConsole; browser: Browser | undefined; jobId: string }
+interface Ctx { dir: string; mesh: TestMesh; console: TestConsole; browser: Browser | undefined; jobId: string; pipelineId: string }
 const test = suite<Ctx>('console: tokens and roles');
 
 test.before(loudHook(async (ctx) => {
@@ -22,17 +22,20 @@ test.before(loudHook(async (ctx) => {
   await chmod(ctx.dir, 0o755);
   const file = join(ctx.dir, 'tokens');
   await writeFile(file, `read ${tokens.read}\nsubmit ${tokens.submit}\nadmin ${tokens.admin}\n`, { mode: 0o600 });
-  const repo = await makeGitRepo({ 'README.md': 'tokens\n' });
+  const repo = await makeGitRepo({ 'README.md': 'tokens\n', '.jobmesh.yml': 'jobs:\n  deploy:\n    runs_on: local\n    steps:\n      - block: Ship it?\n      - run: echo shipped\n' });
   ctx.mesh = await withDeadline(startTestMesh({ localSlots: 2, env: { JOBMESH_TOKENS_FILE: file }, token: tokens.admin }), 180_000, 'mesh up');
   ctx.console = await startConsole(ctx.mesh.address.orchestrator);
   ctx.browser = await launchBrowser();
   const { job } = await ctx.mesh.api.jobs.submitJob({ repoUrl: repo.url, commitSha: repo.commit, runsOn: 'local', script: 'echo waiting; sleep 300', env: {}, secretEnv: {}, timeoutMs: 600_000, artifactPatterns: [], artifactWhen: 0, requestId: '' });
   ctx.jobId = job!.requestId;
+  const { pipeline } = await ctx.mesh.api.pipelines.submitPipeline({ repoUrl: repo.url, commitSha: repo.commit, manifestPath: '', env: {}, secretEnv: {}, requestId: '' });
+  ctx.pipelineId = pipeline!.id;
 }));
 test.after(async (ctx) => {
   await ctx.browser?.close();
   await ctx.console?.stop();
   if (ctx.jobId) await ctx.mesh?.api.jobs.cancelJob({ requestId: ctx.jobId, reason: 'test over' }).catch(() => undefined);
+  if (ctx.pipelineId) await ctx.mesh?.api.pipelines.cancelPipeline({ id: ctx.pipelineId, reason: 'test over' }).catch(() => undefined);
   await ctx.mesh?.stop();
   await rm(ctx.dir, { recursive: true, force: true });
 });
@@ -117,6 +120,46 @@ test('a read token sees no cancel button, and a forged cancel with it is 403 PER
     assert.is(raw.text, 'waiting\n');
   } finally {
     await page.close();
+  }
+});
+
+test('a read token sees no approve, retry or cancel on a pipeline, and a forged approve with it is 403 PERMISSION_DENIED', async (ctx) => {
+  if (!ctx.browser) return skipTest(noChromium);
+  const page = await signedInPage(ctx, tokens.read, 'read');
+  try {
+    await page.goto(`${ctx.console.url}/pipelines/${ctx.pipelineId}`);
+    await page.locator('g.node[data-key="deploy"][data-state="blocked"]').waitFor();
+    const waiting = page.getByRole('region', { name: 'Waiting for approval' });
+    await waiting.getByText('an admin token approves it').waitFor();
+    for (const name of [/Approve/, /Retry/, 'Cancel pipeline']) assert.is(await page.getByRole('button', { name }).count(), 0, `no ${name} button for a read token`);
+    const forged = await page.evaluate(async ([id, token]) => {
+      const response = await fetch(`/api/pipelines/${id}/approve`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ jobKey: 'deploy', step: '0' }) });
+      return { status: response.status, body: (await response.json()) as { code: string; reason: string } };
+    }, [ctx.pipelineId, tokens.read] as const);
+    assert.is(forged.status, 403);
+    assert.is(forged.body.code, 'PERMISSION_DENIED');
+    assert.is(forged.body.reason, 'ROLE_INSUFFICIENT');
+    const { pipeline } = await ctx.mesh.api.pipelines.getPipeline({ id: ctx.pipelineId });
+    assert.is(pipeline!.jobs[0]!.state, PipelineJobState.PIPELINE_JOB_STATE_BLOCKED, 'still waiting');
+    assert.is(pipeline!.jobs[0]!.steps[0]!.approvedBy, '', 'not approved');
+  } finally {
+    await page.close();
+  }
+});
+
+test('a submit token may not approve or cancel a pipeline either; an admin token gets both buttons', async (ctx) => {
+  if (!ctx.browser) return skipTest(noChromium);
+  for (const [token, role, buttons] of [[tokens.submit, 'submit', 0], [tokens.admin, 'admin', 1]] as const) {
+    const page = await signedInPage(ctx, token, role);
+    try {
+      await page.goto(`${ctx.console.url}/pipelines/${ctx.pipelineId}`);
+      await page.locator('g.node[data-key="deploy"][data-state="blocked"]').waitFor();
+      await page.getByRole('region', { name: 'Waiting for approval' }).waitFor();
+      assert.is(await page.getByRole('button', { name: /Approve/ }).count(), buttons, role);
+      assert.is(await page.getByRole('button', { name: 'Cancel pipeline' }).count(), buttons, role);
+    } finally {
+      await page.close();
+    }
   }
 });
 
