@@ -15,7 +15,15 @@ import type { WorkflowStore } from './workflow-store.ts';
 
 const tracer = trace.getTracer('jobmesh.durable');
 
+/** How long waitForEvent keeps the lease, polling, before it gives the workflow back to wait. */
+const defaultEventHoldMs = 30_000;
+
 export interface ExecutionHooks {
+  /**
+   * How long `waitForEvent` keeps polling for a missing event (20 ms growing to 500 ms) while it
+   * holds the lease, before it releases the workflow to be woken by the event. @default 30000
+   */
+  eventHoldMs?: number;
   /** Called after a step ran and before its checkpoint is written: crash drills kill the process here. */
   beforeCheckpoint?: (stepName: string) => void;
   /** Called after a step's checkpoint was written. */
@@ -38,12 +46,32 @@ const terminal = new Set<number>([WorkflowStatus.WORKFLOW_STATUS_SUCCEEDED, Work
 /** Step names are at most 200 characters: an event name leaves room for this prefix. */
 const eventStepPrefix = 'durable.event:';
 
+/** The context of one execution, with what the runtime needs at its end. */
+export interface ExecutionContext extends WorkflowContext {
+  /**
+   * The checkpoints of the last steps, not written yet, for CompleteWorkflow to write in its
+   * transaction (hand each to `checkpointed` once that succeeded). @returns none when nothing is pending
+   * @throws what an earlier checkpoint write met (LeaseLostError, NondeterminismError)
+   */
+  takePendingCheckpoints(): Promise<WorkflowStep[]>;
+  /** Calls the afterCheckpoint hook of a checkpoint written by CompleteWorkflow. */
+  checkpointed(step: WorkflowStep): void;
+  /** Calls the beforeCheckpoint hook of a checkpoint CompleteWorkflow is about to write. */
+  checkpointing(step: WorkflowStep): void;
+}
+
 /**
  * Builds the context of one execution: step numbers count from 0 in call
- * order; a recorded step replays, a new one runs and is checkpointed with the
- * claim's fencing token before the workflow goes on.
+ * order; a recorded step replays, a new one runs and its checkpoint is written
+ * with the claim's fencing token before anything else can act on it: before
+ * the next step runs, before the workflow suspends, or with its completion.
+ * The workflow's own code between two steps runs before the earlier one's
+ * checkpoint is durable; it must have no side effects (the contract of a
+ * workflow function), so a crash there only repeats the step, as a crash
+ * between a step and its checkpoint always did. The completion carrying the
+ * last checkpoint saves a round trip and a commit per workflow.
  */
-export function createWorkflowContext(workflow: Workflow, recorded: WorkflowStep[], store: WorkflowStore, signals: ExecutionSignals, hooks: ExecutionHooks = {}, stepsInFlight = new Set<Promise<unknown>>()): WorkflowContext {
+export function createWorkflowContext(workflow: Workflow, recorded: WorkflowStep[], store: WorkflowStore, signals: ExecutionSignals, hooks: ExecutionHooks = {}, stepsInFlight = new Set<Promise<unknown>>()): ExecutionContext {
   const history = new Map(recorded.map((s) => [s.stepNumber, s]));
   let next = 0;
   // Calls of waitForEvent per event name so far in this execution (replayed ones included).
@@ -64,6 +92,31 @@ export function createWorkflowContext(workflow: Workflow, recorded: WorkflowStep
     }
   };
 
+  // Checkpoints of finished steps waiting for the next step, a suspension or the completion
+  // (several when steps ran side by side), and the write of those taken before.
+  const pending: WorkflowStep[] = [];
+  let flushing: Promise<void> = Promise.resolve();
+  // The first failed write (LEASE_LOST, NONDETERMINISM): every later write and the completion see it.
+  let flushFailure: unknown;
+  /** Writes the pending checkpoints (their hooks around each), after any earlier write. */
+  const flush = (): Promise<void> => {
+    const steps = pending.splice(0);
+    const earlier = flushing;
+    const written = earlier.then(async () => {
+      if (flushFailure) throw flushFailure;
+      await Promise.all(steps.map(async (step) => {
+        hooks.beforeCheckpoint?.(step.name);
+        await checkpoint(step);
+        hooks.afterCheckpoint?.(step.name);
+      }));
+    }).catch((error: unknown) => {
+      flushFailure ??= error;
+      throw error;
+    });
+    flushing = written.catch(() => undefined);
+    return written;
+  };
+
   const replay = (step: WorkflowStep) => {
     if (step.status === StepStatus.STEP_STATUS_SUCCEEDED) return step.outputJson ? JSON.parse(step.outputJson) : undefined;
     throw fromRecordedError(JSON.parse(step.errorJson) as RecordedError);
@@ -82,6 +135,8 @@ export function createWorkflowContext(workflow: Workflow, recorded: WorkflowStep
     signals.checkLease?.();
     const outer = options.cleanup ? signals.lease : signals.workflow;
     if (outer.aborted) throw outer.reason;
+    // The previous step's result is durable before this one acts.
+    await flush();
     const startedAt = new Date();
     const outcome = await tracer.startActiveSpan(`step ${name}`, { attributes: { 'jobmesh.step.number': stepNumber } }, async (span) => {
       try {
@@ -104,8 +159,7 @@ export function createWorkflowContext(workflow: Workflow, recorded: WorkflowStep
     });
     // Interrupted by cancellation or lease loss: not a result of the step, so nothing is recorded.
     if (!outcome.ok && outer.aborted) throw outer.reason;
-    hooks.beforeCheckpoint?.(name);
-    const stored = await checkpoint({
+    const finished: WorkflowStep = {
       stepNumber,
       name,
       status: outcome.ok ? StepStatus.STEP_STATUS_SUCCEEDED : StepStatus.STEP_STATUS_FAILED,
@@ -114,9 +168,16 @@ export function createWorkflowContext(workflow: Workflow, recorded: WorkflowStep
       attempts: outcome.attempts,
       startedAt,
       finishedAt: new Date(),
+    };
+    pending.push(finished);
+    // The workflow's next step or its end, when they come in this turn of the event loop, take the
+    // checkpoint with them (the end in its CompleteWorkflow); when the workflow waits for something
+    // else first, it is written now rather than held.
+    setImmediate(() => {
+      if (pending.length) flush().catch(() => undefined);
     });
-    hooks.afterCheckpoint?.(name);
-    return replay(stored) as T;
+    // What the workflow gets is what a replay will return: the step's result through its JSON.
+    return replay(finished) as T;
   };
   const step: WorkflowContext['step'] = (name, fn, options) => runStep(next++, name, fn, options);
 
@@ -137,6 +198,7 @@ export function createWorkflowContext(workflow: Workflow, recorded: WorkflowStep
     // Set before the release: a wait running beside this one must not release the lease again.
     if (suspended) throw suspended;
     suspended = new WorkflowSuspended(until);
+    await flush();
     await call(() => store.releaseWorkflow({
       id: workflow.id, fencingToken: workflow.fencingToken, resumeAt, waitEventName: wait?.name ?? '', waitEventIndex: wait?.index ?? 0,
     }), false);
@@ -147,6 +209,14 @@ export function createWorkflowContext(workflow: Workflow, recorded: WorkflowStep
     workflowId: workflow.id,
     name: workflow.name,
     signal: signals.workflow,
+    async takePendingCheckpoints() {
+      // A write already under way (a step starting beside the end) goes first.
+      await flushing;
+      if (flushFailure) throw flushFailure;
+      return pending.splice(0);
+    },
+    checkpointing: (step) => hooks.beforeCheckpoint?.(step.name),
+    checkpointed: (step) => hooks.afterCheckpoint?.(step.name),
     step,
     now: async () => new Date(await step('durable.now', async () => new Date().toISOString())),
     uuid: () => step('durable.uuid', async () => randomUUID()),
@@ -169,14 +239,25 @@ export function createWorkflowContext(workflow: Workflow, recorded: WorkflowStep
       signals.checkLease?.();
       if (signals.workflow.aborted) throw signals.workflow.reason;
       if (workflow.deadlineAt && workflow.deadlineAt.getTime() <= Date.now()) throw new WorkflowTimedOutError(workflow.deadlineAt);
-      const { event } = await call(() => store.getWorkflowEvent({ workflowId: workflow.id, name, index }), true);
+      const read = () => call(() => store.getWorkflowEvent({ workflowId: workflow.id, name, index }), true).then((r) => r.event);
+      let event = await read();
+      // Hold the lease a while before giving the workflow back: an event due soon (the next job of a
+      // running pipeline ending) is then taken here, without a new claim that replays every step.
+      const holdMs = hooks.eventHoldMs ?? defaultEventHoldMs;
+      for (let waited = 0, pause = 20; !event && waited < holdMs; waited += pause, pause = Math.min(500, pause * 2)) {
+        await sleepUnlessAborted(pause, signals.workflow);
+        if (signals.workflow.aborted) throw signals.workflow.reason;
+        signals.checkLease?.();
+        if (workflow.deadlineAt && workflow.deadlineAt.getTime() <= Date.now()) throw new WorkflowTimedOutError(workflow.deadlineAt);
+        event = await read();
+      }
       if (!event) await suspend(`event ${name} #${index}`, undefined, { name, index });
       return runStep<T>(stepNumber, stepName, async () => JSON.parse(event!.payloadJson) as T);
     },
     child: (name, input) =>
       step(`durable.child:${name}`, async (run) => {
         const id = childWorkflowId(run.key);
-        await store.createWorkflow({ id, name, inputJson: JSON.stringify(input), parentId: workflow.id, jobRequestId: '', scheduledAt: undefined, deadlineAt: undefined });
+        await store.createWorkflow({ id, name, inputJson: JSON.stringify(input), parentId: workflow.id, jobRequestId: '', scheduledAt: undefined, deadlineAt: undefined, claimOwner: '', claimLeaseMs: 0 });
         try {
           for (;;) {
             const { workflow: child } = await store.getWorkflow({ id });

@@ -8,8 +8,9 @@ import { childEndedEvent, createWorkflowRuntime, type ChildEndedPayload, type Wo
 import { logger, runtimeSuite, sleep, uniqueName } from './support/runtime-suite.ts';
 
 const test = runtimeSuite('durable runtime events');
-const runtime = (ctx: { p: TestPersistence; runtimes: WorkflowRuntime[] }, options: { leaseMs?: number; store?: WorkflowStore } = {}) => {
-  const r = createWorkflowRuntime({ store: options.store ?? ctx.p.clients.workflows, logger, leaseMs: options.leaseMs ?? 5000, pollIntervalMs: 50 });
+// These tests watch the release-and-wake path: a wait gives the workflow back at once (no hold).
+const runtime = (ctx: { p: TestPersistence; runtimes: WorkflowRuntime[] }, options: { leaseMs?: number; store?: WorkflowStore; eventHoldMs?: number } = {}) => {
+  const r = createWorkflowRuntime({ store: options.store ?? ctx.p.clients.workflows, logger, leaseMs: options.leaseMs ?? 5000, pollIntervalMs: 50, hooks: { eventHoldMs: options.eventHoldMs ?? 0 } });
   ctx.runtimes.push(r);
   return r;
 };
@@ -56,6 +57,20 @@ test('an event raised after the workflow suspended wakes it; k waits get the k e
   const done = await withDeadline(r.waitFor(id), 20_000, 'ends');
   assert.equal(JSON.parse(done.outputJson), [1, 2, 3]);
   assert.ok(done.claimCount >= 2);
+});
+
+test('a wait holds its lease a while: an event raised meanwhile is taken by the same claim, without a release and a replay', async (ctx) => {
+  const name = uniqueName('hold');
+  const r = runtime(ctx, { eventHoldMs: 10_000 });
+  r.register(name, async (wf) => wf.waitForEvent<string>('soon'));
+  r.run();
+  const id = await r.start(name, null);
+  await until(ctx.p, id, 'running', (w) => w.status === 2 /* RUNNING */);
+  await sleep(300);
+  await ctx.p.clients.workflows.raiseWorkflowEvent({ workflowId: id, name: 'soon', payloadJson: '"here"', dedupeKey: '' });
+  const done = await withDeadline(r.waitFor(id), 10_000, 'ends');
+  assert.is(JSON.parse(done.outputJson), 'here');
+  assert.is(done.claimCount, 1, 'claimed once: no release, no replay');
 });
 
 test('waits side by side keep their call order as step numbers, whichever event came first', async (ctx) => {
