@@ -6,7 +6,7 @@ import { skipTest } from '@jobmesh/testing-tools';
 import type { Browser } from 'playwright-core';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { launchBrowser, loudHook, noChromium, screenshotDir, startConsole, type TestConsole } from './support/index.ts';
+import { launchBrowser, loudHook, noChromium, screenshotDir, startConsole, tearDown, type TestConsole } from './support/index.ts';
 
 // A job writes 100 MB of log. Its page must show the last line at once while the browser
 // receives only a bounded part of the log (counted through the DevTools protocol), page back on
@@ -30,11 +30,7 @@ test.before(loudHook(async (ctx) => {
   const ended = await waitForJobEnd(ctx.mesh.api.jobs.getJob, ctx.jobId, 400_000);
   assert.is(ended.state, JobState.JOB_STATE_SUCCEEDED, ended.error);
 }));
-test.after(async (ctx) => {
-  await ctx.browser?.close();
-  await ctx.console?.stop();
-  await ctx.mesh?.stop();
-});
+test.after(tearDown);
 
 test('the page shows the last line having received a few MB at most, pages back on scroll and answers clicks', async (ctx) => {
   if (!ctx.browser) return skipTest(noChromium);

@@ -8,7 +8,7 @@ import { skipTest } from '@jobmesh/testing-tools';
 import type { Browser, Page } from 'playwright-core';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { launchBrowser, loudHook, noChromium, screenshotDir, startConsole, type TestConsole } from './support/index.ts';
+import { launchBrowser, loudHook, noChromium, screenshotDir, startConsole, tearDown, type TestConsole } from './support/index.ts';
 
 // The console against a real mesh on the process backend, driven by Debian's Chromium: the jobs
 // table and the log follow the API live, and cancel works from the page.
@@ -25,11 +25,7 @@ test.before(loudHook(async (ctx) => {
   ctx.browser = await launchBrowser();
   ctx.shots = await screenshotDir();
 }));
-test.after(async (ctx) => {
-  await ctx.browser?.close();
-  await ctx.console?.stop();
-  await ctx.mesh?.stop();
-});
+test.after(tearDown);
 
 const submit = (ctx: Ctx, script: string, extra: { artifactPatterns?: string[] } = {}) =>
   ctx.mesh.api.jobs.submitJob({ repoUrl: ctx.repo.url, commitSha: ctx.repo.commit, runsOn: 'local', script, env: { CI: '1' }, secretEnv: {}, timeoutMs: 120_000, artifactPatterns: extra.artifactPatterns ?? [], artifactWhen: 0, requestId: '' }).then((r) => r.job!.requestId);

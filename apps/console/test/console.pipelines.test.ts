@@ -2,11 +2,10 @@ import { join } from 'node:path';
 import { PipelineJobState, PipelineState } from '@jobmesh/contracts/jobmesh/types/v1/states.ts';
 import { withDeadline } from '@jobmesh/grpc-kit/testing';
 import { makeGitRepo, startTestMesh, waitForPipeline, type TestMesh } from '@jobmesh/orchestrator/testing';
-import { skipTest } from '@jobmesh/testing-tools';
 import type { Browser, Page } from 'playwright-core';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { launchBrowser, loudHook, noChromium, screenshotDir, startConsole, type TestConsole } from './support/index.ts';
+import { launchBrowser, loudHook, screenshotDir, startConsole, tearDown, withPage, type TestConsole } from './support/index.ts';
 
 // The Pipelines pages against a real mesh on the process backend, driven by Debian's Chromium:
 // the list and a pipeline's graph follow the API live, Approve, Retry failed and Cancel work
@@ -63,170 +62,136 @@ test.before(loudHook(async (ctx) => {
   ctx.browser = await launchBrowser();
   ctx.shots = await screenshotDir();
 }));
-test.after(async (ctx) => {
-  await ctx.browser?.close();
-  await ctx.console?.stop();
-  await ctx.mesh?.stop();
-});
-
-async function newPage(ctx: Ctx): Promise<Page> {
-  const page = await ctx.browser!.newPage({ viewport: { width: 1280, height: 800 } });
-  page.setDefaultTimeout(60_000);
-  return page;
-}
+test.after(tearDown);
 
 const node = (page: Page, key: string, state?: string) => page.locator(`g.node[data-key="${key}"]${state ? `[data-state="${state}"]` : ''}`);
 
-test('a pipeline appears in the list live; its graph turns states without a reload; Approve unblocks it and it ends succeeded', async (ctx) => {
-  if (!ctx.browser) return skipTest(noChromium);
-  const page = await newPage(ctx);
-  try {
-    await page.goto(`${ctx.console.url}/pipelines`);
-    await page.getByRole('table', { name: 'Pipelines' }).waitFor();
-    await page.evaluate(() => ((globalThis as unknown as { marker: number }).marker = 42));
-    const { pipeline } = await ctx.mesh.api.pipelines.submitPipeline({ repoUrl: ctx.repo.url, commitSha: ctx.repo.commit, manifestPath: '', env: {}, secretEnv: {}, requestId: '' });
-    ctx.chainId = pipeline!.id;
-    const row = page.locator(`tr[data-pipeline-id="${ctx.chainId}"][data-state="running"]`);
-    await row.waitFor();
-    await row.focus();
-    await page.keyboard.press('Enter');
-    await page.waitForURL(`**/pipelines/${ctx.chainId}`);
-    await node(page, 'build').waitFor();
-    await node(page, 'deploy', 'pending').waitFor();
-    await page.locator('path.edge[data-edge="build>deploy"]').waitFor({ state: 'attached' });
-    await node(page, 'build', 'running').waitFor();
-    assert.match((await node(page, 'build').getAttribute('aria-label'))!, /^build: running, 1 run/);
-    await node(page, 'build', 'succeeded').waitFor();
-    await node(page, 'deploy', 'blocked').waitFor();
-    assert.match((await node(page, 'deploy').textContent())!, /blocked/, 'the state is written, not only coloured');
-    assert.is(await page.evaluate(() => (globalThis as unknown as { marker?: number }).marker), 42, 'the page was not reloaded');
+test('a pipeline appears in the list live; its graph turns states without a reload; Approve unblocks it and it ends succeeded', (ctx) => withPage(ctx.browser, async (page) => {
+  await page.goto(`${ctx.console.url}/pipelines`);
+  await page.getByRole('table', { name: 'Pipelines' }).waitFor();
+  await page.evaluate(() => ((globalThis as unknown as { marker: number }).marker = 42));
+  const { pipeline } = await ctx.mesh.api.pipelines.submitPipeline({ repoUrl: ctx.repo.url, commitSha: ctx.repo.commit, manifestPath: '', env: {}, secretEnv: {}, requestId: '' });
+  ctx.chainId = pipeline!.id;
+  const row = page.locator(`tr[data-pipeline-id="${ctx.chainId}"][data-state="running"]`);
+  await row.waitFor();
+  await row.focus();
+  await page.keyboard.press('Enter');
+  await page.waitForURL(`**/pipelines/${ctx.chainId}`);
+  await node(page, 'build').waitFor();
+  await node(page, 'deploy', 'pending').waitFor();
+  await page.locator('path.edge[data-edge="build>deploy"]').waitFor({ state: 'attached' });
+  await node(page, 'build', 'running').waitFor();
+  assert.match((await node(page, 'build').getAttribute('aria-label'))!, /^build: running, 1 run/);
+  await node(page, 'build', 'succeeded').waitFor();
+  await node(page, 'deploy', 'blocked').waitFor();
+  assert.match((await node(page, 'deploy').textContent())!, /blocked/, 'the state is written, not only coloured');
+  assert.is(await page.evaluate(() => (globalThis as unknown as { marker?: number }).marker), 42, 'the page was not reloaded');
 
-    const waiting = page.getByRole('region', { name: 'Waiting for approval' });
-    await waiting.getByText('Ship it?', { exact: true }).waitFor();
-    await waiting.getByRole('button', { name: /Approve/ }).click();
-    await node(page, 'deploy', 'succeeded').waitFor();
-    await page.locator('.facts .state-succeeded').waitFor();
-    const done = await waitForPipeline(ctx.mesh.api.pipelines.getPipeline, ctx.chainId, undefined, 60_000);
-    assert.is(done.state, PipelineState.PIPELINE_STATE_SUCCEEDED, done.error);
-    assert.ok(done.jobs.find((j) => j.key === 'deploy')!.steps[0]!.approvedBy, 'the approval is recorded');
-    assert.is(await page.evaluate(() => (globalThis as unknown as { marker?: number }).marker), 42, 'still no reload');
-  } finally {
-    await page.close();
+  const waiting = page.getByRole('region', { name: 'Waiting for approval' });
+  await waiting.getByText('Ship it?', { exact: true }).waitFor();
+  await waiting.getByRole('button', { name: /Approve/ }).click();
+  await node(page, 'deploy', 'succeeded').waitFor();
+  await page.locator('.facts .state-succeeded').waitFor();
+  const done = await waitForPipeline(ctx.mesh.api.pipelines.getPipeline, ctx.chainId, undefined, 60_000);
+  assert.is(done.state, PipelineState.PIPELINE_STATE_SUCCEEDED, done.error);
+  assert.ok(done.jobs.find((j) => j.key === 'deploy')!.steps[0]!.approvedBy, 'the approval is recorded');
+  assert.is(await page.evaluate(() => (globalThis as unknown as { marker?: number }).marker), 42, 'still no reload');
+}));
+
+test('a pipeline run from the form fails; a skipped job shows why; Retry failed starts attempt 2; Cancel ends it', (ctx) => withPage(ctx.browser, async (page) => {
+  await page.goto(`${ctx.console.url}/pipelines`);
+  await page.getByText('Run a pipeline').click();
+  const form = page.getByRole('form', { name: 'Run a pipeline' });
+  await form.getByLabel('Repository URL').fill(ctx.repo.url);
+  await form.getByLabel('Commit').fill(ctx.repo.commit);
+  await form.getByLabel('Manifest').fill('flaky.yml');
+  await form.getByRole('button', { name: 'Run pipeline' }).click();
+  await page.waitForURL((url) => /\/pipelines\/[0-9a-f-]{36}$/.test(url.pathname));
+  const id = page.url().split('/').pop()!;
+  await page.locator('.facts .state-failed').waitFor();
+  await node(page, 'build-b', 'failed').waitFor();
+  await node(page, 'build-a', 'succeeded').waitFor();
+  await node(page, 'test', 'skipped').waitFor();
+  await node(page, 'deploy', 'skipped').waitFor();
+  await node(page, 'test').click();
+  const panel = page.getByRole('region', { name: 'Job test' });
+  await panel.getByText(/build-b \(failed\)/).waitFor();
+  assert.match(page.url(), new RegExp(`/pipelines/${id}$`), 'a job that never ran has no job page to open');
+  assert.is(await page.getByRole('button', { name: 'Retry all' }).count(), 1);
+  assert.is(await page.getByRole('button', { name: 'Cancel pipeline' }).count(), 0, 'nothing to cancel in an ended pipeline');
+
+  await page.getByRole('button', { name: 'Retry failed' }).click();
+  await page.locator('.facts .state-running').waitFor();
+  await page.locator('.facts div', { hasText: 'Attempt' }).locator('dd', { hasText: /^2$/ }).waitFor();
+  await node(page, 'deploy', 'blocked').waitFor();
+  const retried = (await ctx.mesh.api.pipelines.getPipeline({ id })).pipeline!;
+  assert.is(retried.attempt, 2);
+  assert.is(retried.jobs.find((j) => j.key === 'build-b')!.runs, 2, 'build b ran again');
+  assert.is(retried.jobs.find((j) => j.key === 'build-a')!.runs, 1, 'build a kept its result');
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: join(ctx.shots, 'pipeline.png'), fullPage: true });
+
+  await page.getByRole('button', { name: 'Cancel pipeline' }).click();
+  await page.locator('.facts .state-cancelled').waitFor();
+  await node(page, 'deploy', 'cancelled').waitFor();
+  assert.is((await waitForPipeline(ctx.mesh.api.pipelines.getPipeline, id, undefined, 60_000)).state, PipelineState.PIPELINE_STATE_CANCELLED);
+}));
+
+test('keyboard: Tab reaches a node and Enter opens its job page with its steps', (ctx) => withPage(ctx.browser, async (page) => {
+  const { pipeline } = await ctx.mesh.api.pipelines.getPipeline({ id: ctx.chainId });
+  const build = pipeline!.jobs.find((j) => j.key === 'build')!;
+  assert.is(build.state, PipelineJobState.PIPELINE_JOB_STATE_SUCCEEDED);
+  await page.goto(`${ctx.console.url}/pipelines/${ctx.chainId}`);
+  await node(page, 'build', 'succeeded').waitFor();
+  let focused = '';
+  for (let i = 0; i < 80 && focused !== 'build'; i++) {
+    await page.keyboard.press('Tab');
+    focused = await page.evaluate<string>("document.activeElement?.getAttribute('data-key') ?? ''");
   }
-});
+  assert.is(focused, 'build', 'Tab reached the node');
+  await page.keyboard.press('ArrowDown');
+  assert.is(await page.evaluate<string>("document.activeElement?.getAttribute('data-key')"), 'deploy', '↓ moves to the next node');
+  await page.keyboard.press('ArrowUp');
+  await page.keyboard.press('Enter');
+  await page.waitForURL(`**/jobs/${build.jobRequestId}`);
+  await page.getByRole('navigation', { name: 'Steps of this job' }).getByRole('button', { name: /compile/ }).waitFor();
+  await page.getByRole('log', { name: 'Job log output' }).getByText('compiling', { exact: true }).waitFor();
+  await page.getByRole('link', { name: ctx.chainId }).click();
+  await page.waitForURL(`**/pipelines/${ctx.chainId}`);
+}));
 
-test('a pipeline run from the form fails; a skipped job shows why; Retry failed starts attempt 2; Cancel ends it', async (ctx) => {
-  if (!ctx.browser) return skipTest(noChromium);
-  const page = await newPage(ctx);
-  try {
-    await page.goto(`${ctx.console.url}/pipelines`);
-    await page.getByText('Run a pipeline').click();
-    const form = page.getByRole('form', { name: 'Run a pipeline' });
-    await form.getByLabel('Repository URL').fill(ctx.repo.url);
-    await form.getByLabel('Commit').fill(ctx.repo.commit);
-    await form.getByLabel('Manifest').fill('flaky.yml');
-    await form.getByRole('button', { name: 'Run pipeline' }).click();
-    await page.waitForURL((url) => /\/pipelines\/[0-9a-f-]{36}$/.test(url.pathname));
-    const id = page.url().split('/').pop()!;
-    await page.locator('.facts .state-failed').waitFor();
-    await node(page, 'build-b', 'failed').waitFor();
-    await node(page, 'build-a', 'succeeded').waitFor();
-    await node(page, 'test', 'skipped').waitFor();
-    await node(page, 'deploy', 'skipped').waitFor();
-    await node(page, 'test').click();
-    const panel = page.getByRole('region', { name: 'Job test' });
-    await panel.getByText(/build-b \(failed\)/).waitFor();
-    assert.match(page.url(), new RegExp(`/pipelines/${id}$`), 'a job that never ran has no job page to open');
-    assert.is(await page.getByRole('button', { name: 'Retry all' }).count(), 1);
-    assert.is(await page.getByRole('button', { name: 'Cancel pipeline' }).count(), 0, 'nothing to cancel in an ended pipeline');
-
-    await page.getByRole('button', { name: 'Retry failed' }).click();
-    await page.locator('.facts .state-running').waitFor();
-    await page.locator('.facts div', { hasText: 'Attempt' }).locator('dd', { hasText: /^2$/ }).waitFor();
-    await node(page, 'deploy', 'blocked').waitFor();
-    const retried = (await ctx.mesh.api.pipelines.getPipeline({ id })).pipeline!;
-    assert.is(retried.attempt, 2);
-    assert.is(retried.jobs.find((j) => j.key === 'build-b')!.runs, 2, 'build b ran again');
-    assert.is(retried.jobs.find((j) => j.key === 'build-a')!.runs, 1, 'build a kept its result');
-    await page.waitForTimeout(300);
-    await page.screenshot({ path: join(ctx.shots, 'pipeline.png'), fullPage: true });
-
-    await page.getByRole('button', { name: 'Cancel pipeline' }).click();
-    await page.locator('.facts .state-cancelled').waitFor();
-    await node(page, 'deploy', 'cancelled').waitFor();
-    assert.is((await waitForPipeline(ctx.mesh.api.pipelines.getPipeline, id, undefined, 60_000)).state, PipelineState.PIPELINE_STATE_CANCELLED);
-  } finally {
-    await page.close();
-  }
-});
-
-test('keyboard: Tab reaches a node and Enter opens its job page with its steps', async (ctx) => {
-  if (!ctx.browser) return skipTest(noChromium);
-  const page = await newPage(ctx);
-  try {
-    const { pipeline } = await ctx.mesh.api.pipelines.getPipeline({ id: ctx.chainId });
-    const build = pipeline!.jobs.find((j) => j.key === 'build')!;
-    assert.is(build.state, PipelineJobState.PIPELINE_JOB_STATE_SUCCEEDED);
-    await page.goto(`${ctx.console.url}/pipelines/${ctx.chainId}`);
-    await node(page, 'build', 'succeeded').waitFor();
-    let focused = '';
-    for (let i = 0; i < 80 && focused !== 'build'; i++) {
-      await page.keyboard.press('Tab');
-      focused = await page.evaluate<string>("document.activeElement?.getAttribute('data-key') ?? ''");
-    }
-    assert.is(focused, 'build', 'Tab reached the node');
-    await page.keyboard.press('ArrowDown');
-    assert.is(await page.evaluate<string>("document.activeElement?.getAttribute('data-key')"), 'deploy', '↓ moves to the next node');
-    await page.keyboard.press('ArrowUp');
-    await page.keyboard.press('Enter');
-    await page.waitForURL(`**/jobs/${build.jobRequestId}`);
-    await page.getByRole('navigation', { name: 'Steps of this job' }).getByRole('button', { name: /compile/ }).waitFor();
-    await page.getByRole('log', { name: 'Job log output' }).getByText('compiling', { exact: true }).waitFor();
-    await page.getByRole('link', { name: ctx.chainId }).click();
-    await page.waitForURL(`**/pipelines/${ctx.chainId}`);
-  } finally {
-    await page.close();
-  }
-});
-
-test('the list filters by state and repository and pages by cursor (screenshot)', async (ctx) => {
-  if (!ctx.browser) return skipTest(noChromium);
-  const page = await newPage(ctx);
-  try {
-    await page.goto(`${ctx.console.url}/pipelines`);
-    const rows = page.locator('tr[data-pipeline-id]');
-    await page.locator(`tr[data-pipeline-id="${ctx.chainId}"][data-state="succeeded"]`).waitFor();
-    assert.is(await rows.count(), 2);
-    await page.getByRole('button', { name: 'cancelled', exact: true }).click();
-    await page.waitForURL('**/pipelines?state=cancelled');
-    await page.locator(`tr[data-pipeline-id="${ctx.chainId}"]`).waitFor({ state: 'detached' });
-    assert.is(await rows.count(), 1);
-    await page.getByRole('button', { name: 'cancelled', exact: true }).click();
-    await page.getByLabel('Repository', { exact: true }).fill('file:///nowhere');
-    await page.getByLabel('Repository', { exact: true }).press('Enter');
-    await page.getByText('No pipelines match.').waitFor();
-    await page.getByLabel('Repository', { exact: true }).fill(ctx.repo.url);
-    await page.getByLabel('Repository', { exact: true }).press('Enter');
-    await page.locator(`tr[data-pipeline-id="${ctx.chainId}"]`).waitFor();
-    // Pages of one: the cursor leads to the older one.
-    const pages = await page.evaluate(async () => {
-      const first = (await (await fetch('/api/pipelines?limit=1')).json()) as { pipelines: Array<{ id: string }>; nextCursor: string };
-      const second = (await (await fetch(`/api/pipelines?limit=1&cursor=${encodeURIComponent(first.nextCursor)}`)).json()) as { pipelines: Array<{ id: string }> };
-      const bad = await fetch('/api/pipelines?state=sleeping');
-      return { first: first.pipelines.map((p) => p.id), second: second.pipelines.map((p) => p.id), bad: bad.status };
-    });
-    assert.is(pages.first.length, 1);
-    assert.is(pages.second.length, 1);
-    assert.is.not(pages.first[0], pages.second[0]);
-    assert.is(pages.second[0], ctx.chainId, 'newest first');
-    assert.is(pages.bad, 400);
-    await page.goto(`${ctx.console.url}/pipelines`);
-    await rows.nth(1).waitFor();
-    await page.waitForTimeout(300);
-    await page.screenshot({ path: join(ctx.shots, 'pipelines.png') });
-  } finally {
-    await page.close();
-  }
-});
+test('the list filters by state and repository and pages by cursor (screenshot)', (ctx) => withPage(ctx.browser, async (page) => {
+  await page.goto(`${ctx.console.url}/pipelines`);
+  const rows = page.locator('tr[data-pipeline-id]');
+  await page.locator(`tr[data-pipeline-id="${ctx.chainId}"][data-state="succeeded"]`).waitFor();
+  assert.is(await rows.count(), 2);
+  await page.getByRole('button', { name: 'cancelled', exact: true }).click();
+  await page.waitForURL('**/pipelines?state=cancelled');
+  await page.locator(`tr[data-pipeline-id="${ctx.chainId}"]`).waitFor({ state: 'detached' });
+  assert.is(await rows.count(), 1);
+  await page.getByRole('button', { name: 'cancelled', exact: true }).click();
+  await page.getByLabel('Repository', { exact: true }).fill('file:///nowhere');
+  await page.getByLabel('Repository', { exact: true }).press('Enter');
+  await page.getByText('No pipelines match.').waitFor();
+  await page.getByLabel('Repository', { exact: true }).fill(ctx.repo.url);
+  await page.getByLabel('Repository', { exact: true }).press('Enter');
+  await page.locator(`tr[data-pipeline-id="${ctx.chainId}"]`).waitFor();
+  // Pages of one: the cursor leads to the older one.
+  const pages = await page.evaluate(async () => {
+    const first = (await (await fetch('/api/pipelines?limit=1')).json()) as { pipelines: Array<{ id: string }>; nextCursor: string };
+    const second = (await (await fetch(`/api/pipelines?limit=1&cursor=${encodeURIComponent(first.nextCursor)}`)).json()) as { pipelines: Array<{ id: string }> };
+    const bad = await fetch('/api/pipelines?state=sleeping');
+    return { first: first.pipelines.map((p) => p.id), second: second.pipelines.map((p) => p.id), bad: bad.status };
+  });
+  assert.is(pages.first.length, 1);
+  assert.is(pages.second.length, 1);
+  assert.is.not(pages.first[0], pages.second[0]);
+  assert.is(pages.second[0], ctx.chainId, 'newest first');
+  assert.is(pages.bad, 400);
+  await page.goto(`${ctx.console.url}/pipelines`);
+  await rows.nth(1).waitFor();
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: join(ctx.shots, 'pipelines.png') });
+}));
 
 test.run();

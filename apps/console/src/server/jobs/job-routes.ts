@@ -2,6 +2,7 @@ import { terminalJobStates, type JobView } from '../../shared/api-types.ts';
 import type { PublicApi } from '../api/create-public-api.ts';
 import type { Route } from '../http/create-router.ts';
 import { openEventStream } from '../http/open-event-stream.ts';
+import { pageRoutes } from '../http/page-routes.ts';
 import { parseJobFilter } from './parse-job-filter.ts';
 import { pollIntoStream } from './poll-into-stream.ts';
 import { readJob, readJobsPage } from './read-jobs-page.ts';
@@ -14,15 +15,10 @@ import { readJob, readJobsPage } from './read-jobs-page.ts';
  */
 export function jobRoutes(api: PublicApi, pollMs: number): Route[] {
   return [
-    { method: 'GET', path: '/api/jobs', handler: ({ query, call }) => readJobsPage(api, parseJobFilter(query), call) },
-    {
-      method: 'GET', path: '/api/jobs/live', async handler({ query, call, response }) {
-        const request = parseJobFilter(query);
-        const stream = openEventStream(response);
-        await pollIntoStream(stream, 'page', pollMs, () => readJobsPage(api, request, { ...call, signal: stream.signal }));
-        stream.end();
-      },
-    },
+    ...pageRoutes('/api/jobs', pollMs, (query) => {
+      const request = parseJobFilter(query);
+      return (call) => readJobsPage(api, request, call);
+    }),
     { method: 'GET', path: '/api/jobs/:id', handler: ({ params, call }) => readJob(api, params.id!, call) },
     {
       method: 'GET', path: '/api/jobs/:id/live', async handler({ params, call, response }) {

@@ -4,7 +4,7 @@ import type { PipelinesPage, PipelineView } from '../../shared/api-types.ts';
 import type { PublicApi } from '../api/create-public-api.ts';
 import type { Route } from '../http/create-router.ts';
 import { openEventStream } from '../http/open-event-stream.ts';
-import { pollIntoStream } from '../jobs/poll-into-stream.ts';
+import { pageRoutes } from '../http/page-routes.ts';
 import { toPipelineView } from '../views/to-pipeline-view.ts';
 import { followPipeline } from './follow-pipeline.ts';
 import { parsePipelineFilter } from './parse-pipeline-filter.ts';
@@ -27,15 +27,10 @@ async function readPipeline(api: PublicApi, id: string, call: CallOptions): Prom
  */
 export function pipelineRoutes(api: PublicApi, pollMs: number): Route[] {
   return [
-    { method: 'GET', path: '/api/pipelines', handler: ({ query, call }) => readPipelinesPage(api, parsePipelineFilter(query), call) },
-    {
-      method: 'GET', path: '/api/pipelines/live', async handler({ query, call, response }) {
-        const request = parsePipelineFilter(query);
-        const stream = openEventStream(response);
-        await pollIntoStream(stream, 'page', pollMs, () => readPipelinesPage(api, request, { ...call, signal: stream.signal }));
-        stream.end();
-      },
-    },
+    ...pageRoutes('/api/pipelines', pollMs, (query) => {
+      const request = parsePipelineFilter(query);
+      return (call) => readPipelinesPage(api, request, call);
+    }),
     { method: 'GET', path: '/api/pipelines/:id', handler: ({ params, call }) => readPipeline(api, params.id!, call) },
     {
       method: 'GET', path: '/api/pipelines/:id/live', async handler({ params, call, response }) {

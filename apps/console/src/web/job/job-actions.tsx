@@ -1,8 +1,8 @@
-import { useState } from 'preact/hooks';
 import { terminalJobStates, type JobView } from '../../shared/api-types.ts';
 import { navigate } from '../router/router.tsx';
 import { useSession } from '../session/session-context.tsx';
 import { ErrorNote } from '../ui/error-note.tsx';
+import { useAction } from '../ui/use-action.tsx';
 
 /** Starts a download through a short-lived link (links cannot carry the bearer header). */
 export async function download(api: ReturnType<typeof useSession>['api'], target: Parameters<typeof api.downloadUrl>[0]): Promise<void> {
@@ -19,15 +19,8 @@ export async function download(api: ReturnType<typeof useSession>['api'], target
 export function JobActions(props: { job: JobView; onChanged: (job: JobView) => void }) {
   const { api, can } = useSession();
   const { job } = props;
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run: act } = useAction();
   const ended = terminalJobStates.includes(job.state);
-  const act = async (action: () => Promise<void>) => {
-    setBusy(true);
-    setError(null);
-    await action().catch(setError);
-    setBusy(false);
-  };
   return (
     <div class="actions" role="group" aria-label="Job actions">
       {can('admin') && !ended && (

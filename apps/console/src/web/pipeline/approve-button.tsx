@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import type { JobStepView, PipelineJobView } from '../../shared/api-types.ts';
 import { useSession } from '../session/session-context.tsx';
 import { ErrorNote } from '../ui/error-note.tsx';
+import { useAction } from '../ui/use-action.tsx';
 
 /**
  * Approves a block step (ApproveStep; admin). Shown only when the orchestrator proved the role:
@@ -9,21 +10,13 @@ import { ErrorNote } from '../ui/error-note.tsx';
  */
 export function ApproveButton(props: { pipelineId: string; job: PipelineJobView; step: JobStepView }) {
   const { api, can } = useSession();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
   const [done, setDone] = useState(false);
-  const [error, setError] = useState<unknown>(null);
   if (!can('admin')) return <span class="muted">an admin token approves it</span>;
-  const approve = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      await api.approveStep(props.pipelineId, props.job.key, String(props.step.index));
-      setDone(true);
-    } catch (e) {
-      setError(e);
-    }
-    setBusy(false);
-  };
+  const approve = () => run(async () => {
+    await api.approveStep(props.pipelineId, props.job.key, String(props.step.index));
+    setDone(true);
+  });
   return (
     <>
       <button type="button" class="approve" disabled={busy || done} onClick={approve}>

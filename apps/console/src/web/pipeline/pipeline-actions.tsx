@@ -1,7 +1,7 @@
-import { useState } from 'preact/hooks';
 import { terminalPipelineStates, type PipelineView } from '../../shared/api-types.ts';
 import { useSession } from '../session/session-context.tsx';
 import { ErrorNote } from '../ui/error-note.tsx';
+import { useAction } from '../ui/use-action.tsx';
 
 /**
  * What may be done with a pipeline, each shown only when the token's proven role allows it:
@@ -10,15 +10,9 @@ import { ErrorNote } from '../ui/error-note.tsx';
 export function PipelineActions(props: { pipeline: PipelineView; onChanged: (pipeline: PipelineView) => void }) {
   const { api, can } = useSession();
   const { pipeline } = props;
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
   const ended = terminalPipelineStates.includes(pipeline.state);
-  const act = async (action: () => Promise<PipelineView>) => {
-    setBusy(true);
-    setError(null);
-    await action().then(props.onChanged, setError);
-    setBusy(false);
-  };
+  const act = (action: () => Promise<PipelineView>) => run(async () => props.onChanged(await action()));
   if (!(can('submit') && ended) && !(can('admin') && !ended)) return null;
   return (
     <div class="actions" role="group" aria-label="Pipeline actions">

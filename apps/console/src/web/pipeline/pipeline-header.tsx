@@ -1,13 +1,13 @@
-import type { ComponentChildren } from 'preact';
 import type { PipelineView } from '../../shared/api-types.ts';
 import { Link } from '../router/router.tsx';
 import { between, formatDuration, formatTime } from '../ui/format.ts';
+import { Facts, type Fact } from '../ui/facts.tsx';
 import { StateBadge } from '../ui/state-badge.tsx';
 
 /** The facts of a pipeline: state, attempt, repository, commit, manifest, times, trace id, error. */
 export function PipelineHeader(props: { pipeline: PipelineView }) {
   const { pipeline } = props;
-  const facts: Array<[string, ComponentChildren]> = [
+  const facts: Fact[] = [
     ['State', <StateBadge state={pipeline.state} />],
     ['Attempt', pipeline.attempt],
     ['Repository', <span class="truncate" title={pipeline.repoUrl}>{pipeline.repoUrl}</span>],
@@ -20,14 +20,5 @@ export function PipelineHeader(props: { pipeline: PipelineView }) {
     ['Trace id', <code>{pipeline.traceId || '—'}</code>],
     ['Operation', pipeline.operationId ? <Link href={`/operations/${pipeline.operationId}`}><code>{pipeline.operationId.slice(0, 8)}</code> timeline</Link> : '—'],
   ];
-  return (
-    <>
-      <dl class="facts">
-        {facts.map(([name, value]) => (
-          <div key={name}><dt>{name}</dt><dd>{value}</dd></div>
-        ))}
-      </dl>
-      {pipeline.error && <p class="error" role="note"><strong>Error:</strong> {pipeline.error}</p>}
-    </>
-  );
+  return <Facts facts={facts} error={pipeline.error} />;
 }

@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { navigate } from '../router/router.tsx';
 import { useSession } from '../session/session-context.tsx';
 import { ErrorNote } from '../ui/error-note.tsx';
+import { useAction } from '../ui/use-action.tsx';
 
 /**
  * Runs a repository's pipeline (SubmitPipeline; submit role): repository URL, commit and
@@ -12,8 +13,7 @@ export function SubmitPipelineForm() {
   const { api } = useSession();
   const [fields, setFields] = useState({ repoUrl: '', commitSha: '', manifestPath: '' });
   const [requestId, setRequestId] = useState(() => crypto.randomUUID());
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useAction();
   const field = (name: keyof typeof fields, label: string, extra: { placeholder?: string; required?: boolean; size?: number }) => (
     <label>
       {label}{' '}
@@ -26,16 +26,9 @@ export function SubmitPipelineForm() {
       <form
         class="filters"
         aria-label="Run a pipeline"
-        onSubmit={async (event) => {
+        onSubmit={(event) => {
           event.preventDefault();
-          setBusy(true);
-          setError(null);
-          try {
-            navigate(`/pipelines/${(await api.submitPipeline({ ...fields, requestId })).id}`);
-          } catch (e) {
-            setError(e);
-          }
-          setBusy(false);
+          void run(async () => navigate(`/pipelines/${(await api.submitPipeline({ ...fields, requestId })).id}`));
         }}
       >
         {field('repoUrl', 'Repository URL', { placeholder: 'https://… or file:///…', required: true, size: 36 })}
