@@ -7,26 +7,43 @@ export const workflowNames = {
 /** The event name a pipeline's workflow waits on: job endings, approvals, cancellation. */
 export const pipelineEventName = 'pipeline';
 
-/** Step names of run-job, in the order they run. */
+/**
+ * Step names of run-job (step layout 2, every workflow started now), in the order they run.
+ * A step that was only a state write went into its neighbour: QUEUED → PREPARING into take-slot,
+ * PREPARING → RUNNING (with Prepare, Start and WaitReady) into vm.boot, RUNNING → COLLECTING into
+ * vm.collect-outputs; the VM and the workspace are removed in one clean-up step; job.finish's
+ * checkpoint goes with CompleteWorkflow. A no-op job writes 5 checkpoints instead of 11.
+ */
 export const runJobSteps = {
   acquireGroup: 'schedule.acquire-group',
-  acquireSlot: 'schedule.acquire-slot',
-  markPreparing: 'job.mark-preparing',
+  takeSlot: 'schedule.take-slot',
   prepareWorkspace: 'fs.prepare-workspace',
   fetchNeeds: 'fs.fetch-needs',
+  boot: 'vm.boot',
+  exec: 'vm.exec',
+  collectOutputs: 'vm.collect-outputs',
+  collectArtifacts: 'fs.collect-artifacts',
+  recordArtifacts: 'job.record-artifacts',
+  cleanUp: 'job.clean-up',
+  releaseGroup: 'schedule.release-group',
+  finish: 'job.finish',
+} as const;
+
+/**
+ * Step names only run-job workflows recorded with step layout 1 (input without `stepLayout`,
+ * started before layout 2) take: such a workflow still replays with them, and runs its
+ * remaining steps as it started (with the names of runJobSteps it shares).
+ */
+export const legacyRunJobSteps = {
+  acquireSlot: 'schedule.acquire-slot',
+  markPreparing: 'job.mark-preparing',
   prepareVm: 'vm.prepare',
   startVm: 'vm.start',
   waitReady: 'vm.wait-ready',
   markRunning: 'job.mark-running',
-  exec: 'vm.exec',
   markCollecting: 'job.mark-collecting',
-  collectOutputs: 'vm.collect-outputs',
-  collectArtifacts: 'fs.collect-artifacts',
-  recordArtifacts: 'job.record-artifacts',
   destroyVm: 'vm.destroy',
   removeWorkspace: 'fs.remove-workspace',
-  releaseGroup: 'schedule.release-group',
-  finish: 'job.finish',
 } as const;
 
 /** Step names of run-pipeline. */

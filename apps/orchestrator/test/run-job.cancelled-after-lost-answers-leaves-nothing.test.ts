@@ -21,14 +21,14 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const waitForEnd = (mesh: TestMesh, requestId: string) => waitForJobEnd((r) => mesh.store.jobs.getJob(r), requestId);
 const workspaces = async (mesh: TestMesh) => (existsSync(join(mesh.dataDir, 'workspaces')) ? await readdir(join(mesh.dataDir, 'workspaces')) : []);
 
-for (const step of [runJobSteps.prepareWorkspace, runJobSteps.prepareVm]) {
+for (const step of [runJobSteps.prepareWorkspace, runJobSteps.boot]) {
   test(`orchestrator SIGKILLed after ${step} did its work, job cancelled while it was down: cancelled, nothing left`, async ({ mesh, repo }) => {
     await mesh.kill('orchestrator');
     await mesh.restart('orchestrator', { JOBMESH_FAULT_CRASH_AT: `before-checkpoint:${step}` });
     const { job } = await mesh.api.jobs.submitJob({ repoUrl: repo.url, commitSha: repo.commit, runsOn: 'local', script: 'echo never', env: {}, secretEnv: {}, timeoutMs: 120_000, artifactPatterns: [], artifactWhen: 0, requestId: '' });
     const id = job!.requestId;
     await withDeadline(mesh.exited('orchestrator'), 60_000, `orchestrator crashes at ${step}`);
-    // The work of the step is done (a workspace, and for vm.prepare a VM too) but never recorded.
+    // The work of the step is done (a workspace, and for vm.boot a VM too) but never recorded.
     assert.ok((await workspaces(mesh)).includes(id), 'the lost checkout made the workspace');
     await mesh.store.workflows.requestWorkflowCancel({ id, reason: 'cancelled while the orchestrator was down' });
     await mesh.restart('orchestrator');

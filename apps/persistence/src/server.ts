@@ -34,7 +34,7 @@ export function createPersistenceServer({ pool, notifications, logger, tls }: Pe
       createJobLogStoreService({ pool, notifications }),
       createVmStoreService(pool),
       createFsJobStoreService(pool),
-      createWorkflowStoreService(pool),
+      createWorkflowStoreService(pool, { notifications }),
       createArtifactStoreService(pool),
       createRetentionStoreService(pool),
       createPipelineStoreService(pool),

@@ -29,7 +29,7 @@ test('a burst of checkpoints: stale tokens get LEASE_LOST, unknown workflows NOT
   const name = `wf.batch.${randomUUID()}`;
   const count = 24;
   for (let i = 0; i < count; i++) {
-    await p.clients.workflows.createWorkflow({ id: randomUUID(), name, inputJson: '{}', parentId: '', jobRequestId: '', scheduledAt: undefined, deadlineAt: undefined });
+    await p.clients.workflows.createWorkflow({ id: randomUUID(), name, inputJson: '{}', parentId: '', jobRequestId: '', scheduledAt: undefined, deadlineAt: undefined, claimOwner: '', claimLeaseMs: 0 });
   }
   // Every workflow claimed with a short lease, then claimed again: token 1 is stale, token 2 holds.
   const first = (await p.clients.workflows.claimWorkflows({ owner: 'old', leaseMs: 100, limit: 100, names: [name] })).workflows;
@@ -77,7 +77,7 @@ test('a burst of checkpoints: stale tokens get LEASE_LOST, unknown workflows NOT
 
 test('concurrent retries of one checkpoint: exactly one records it, the others get it back; another name is NONDETERMINISM', async ({ p }) => {
   const name = `wf.batch-dup.${randomUUID()}`;
-  await p.clients.workflows.createWorkflow({ id: randomUUID(), name, inputJson: '{}', parentId: '', jobRequestId: '', scheduledAt: undefined, deadlineAt: undefined });
+  await p.clients.workflows.createWorkflow({ id: randomUUID(), name, inputJson: '{}', parentId: '', jobRequestId: '', scheduledAt: undefined, deadlineAt: undefined, claimOwner: '', claimLeaseMs: 0 });
   const [w] = (await p.clients.workflows.claimWorkflows({ owner: 'o', leaseMs: 60_000, limit: 1, names: [name] })).workflows;
   const same = step(0, 'vm.prepare');
   const results = await Promise.allSettled([

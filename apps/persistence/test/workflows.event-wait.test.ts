@@ -27,7 +27,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** A workflow of its own name, claimed: RUNNING under its first fencing token. */
 const running = async (p: TestPersistence, extra: { parentId?: string; deadlineAt?: Date } = {}) => {
   const name = `wf.wait.${randomUUID()}`;
-  await p.clients.workflows.createWorkflow({ id: randomUUID(), name, inputJson: 'null', parentId: extra.parentId ?? '', jobRequestId: '', scheduledAt: undefined, deadlineAt: extra.deadlineAt });
+  await p.clients.workflows.createWorkflow({ id: randomUUID(), name, inputJson: 'null', parentId: extra.parentId ?? '', jobRequestId: '', scheduledAt: undefined, deadlineAt: extra.deadlineAt, claimOwner: '', claimLeaseMs: 0 });
   const [w] = (await claim(p, name)).workflows;
   return w!;
 };
@@ -37,7 +37,7 @@ const waitFor = (p: TestPersistence, w: { id: string; fencingToken: number }, wa
 const raise = (p: TestPersistence, workflowId: string, name: string, payload: unknown = null) =>
   p.clients.workflows.raiseWorkflowEvent({ workflowId, name, payloadJson: JSON.stringify(payload), dedupeKey: '' });
 const complete = (p: TestPersistence, w: { id: string; fencingToken: number }, status: WorkflowStatus, error = '') =>
-  p.clients.workflows.completeWorkflow({ id: w.id, fencingToken: w.fencingToken, status, outputJson: status === WorkflowStatus.WORKFLOW_STATUS_SUCCEEDED ? '1' : '', error });
+  p.clients.workflows.completeWorkflow({ id: w.id, fencingToken: w.fencingToken, status, outputJson: status === WorkflowStatus.WORKFLOW_STATUS_SUCCEEDED ? '1' : '', error, finalSteps: [] });
 const isClaimable = async (p: TestPersistence, name: string) => (await claim(p, name)).workflows.length === 1;
 
 test('a waiting workflow is claimable only once the k-th event of its name arrived; the claim clears the wait', async ({ p }) => {

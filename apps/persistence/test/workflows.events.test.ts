@@ -14,7 +14,7 @@ test.before(async (ctx) => {
 test.after(async (ctx) => ctx.p?.stop());
 
 const create = async (p: TestPersistence) => (await p.clients.workflows.createWorkflow({
-  id: randomUUID(), name: `wf.events.${randomUUID()}`, inputJson: 'null', parentId: '', jobRequestId: '', scheduledAt: undefined, deadlineAt: undefined,
+  id: randomUUID(), name: `wf.events.${randomUUID()}`, inputJson: 'null', parentId: '', jobRequestId: '', scheduledAt: undefined, deadlineAt: undefined, claimOwner: '', claimLeaseMs: 0,
 })).workflow!;
 const raise = (p: TestPersistence, workflowId: string, name: string, payload: unknown, dedupeKey = '') =>
   p.clients.workflows.raiseWorkflowEvent({ workflowId, name, payloadJson: JSON.stringify(payload), dedupeKey });
@@ -55,7 +55,7 @@ test('a dedupe key makes a repeated raise one event, answered with the stored on
   assert.is((await raise(p, w.id, 'deploy', { n: 3 }, 'deploy-43')).created, true);
   assert.is(await get(p, w.id, 'deploy', 2), undefined, 'two events, not three');
   const [claimed] = (await p.clients.workflows.claimWorkflows({ owner: 'o', leaseMs: 60_000, limit: 1, names: [w.name] })).workflows;
-  await p.clients.workflows.completeWorkflow({ id: w.id, fencingToken: claimed!.fencingToken, status: WorkflowStatus.WORKFLOW_STATUS_SUCCEEDED, outputJson: '1', error: '' });
+  await p.clients.workflows.completeWorkflow({ id: w.id, fencingToken: claimed!.fencingToken, status: WorkflowStatus.WORKFLOW_STATUS_SUCCEEDED, outputJson: '1', error: '', finalSteps: [] });
   const retried = await raise(p, w.id, 'deploy', { n: 1 }, 'deploy-42');
   assert.is(retried.created, false, 'a retry whose answer was lost gets it after the end too');
   assert.is(retried.event!.seq, first.event!.seq);
@@ -66,7 +66,7 @@ test('an unknown workflow is NOT_FOUND; an ended one is FAILED_PRECONDITION WORK
   await expectStatus(p.clients.workflows.getWorkflowEvent({ workflowId: randomUUID(), name: 'x', index: 0 }), status.NOT_FOUND, { reason: 'WORKFLOW_NOT_FOUND' });
   const w = await create(p);
   const [claimed] = (await p.clients.workflows.claimWorkflows({ owner: 'o', leaseMs: 60_000, limit: 1, names: [w.name] })).workflows;
-  await p.clients.workflows.completeWorkflow({ id: w.id, fencingToken: claimed!.fencingToken, status: WorkflowStatus.WORKFLOW_STATUS_FAILED, outputJson: '', error: 'boom' });
+  await p.clients.workflows.completeWorkflow({ id: w.id, fencingToken: claimed!.fencingToken, status: WorkflowStatus.WORKFLOW_STATUS_FAILED, outputJson: '', error: 'boom', finalSteps: [] });
   const refused = await expectStatus(raise(p, w.id, 'x', 1), status.FAILED_PRECONDITION, { reason: 'WORKFLOW_ENDED' });
   assert.match(refused.message, /failed/);
   assert.is(await get(p, w.id, 'x', 0), undefined, 'an ended workflow can still be read');

@@ -14,7 +14,7 @@ test.after(async (ctx) => ctx.p?.stop());
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const create = (p: TestPersistence, name: string, extra: { id?: string; parentId?: string; inputJson?: string; scheduledAt?: Date } = {}) =>
-  p.clients.workflows.createWorkflow({ id: extra.id ?? randomUUID(), name, inputJson: extra.inputJson ?? '{"n":1}', parentId: extra.parentId ?? '', jobRequestId: '', scheduledAt: extra.scheduledAt, deadlineAt: undefined });
+  p.clients.workflows.createWorkflow({ id: extra.id ?? randomUUID(), name, inputJson: extra.inputJson ?? '{"n":1}', parentId: extra.parentId ?? '', jobRequestId: '', scheduledAt: extra.scheduledAt, deadlineAt: undefined, claimOwner: '', claimLeaseMs: 0 });
 const claim = (p: TestPersistence, name: string, owner: string, leaseMs = 60_000) =>
   p.clients.workflows.claimWorkflows({ owner, leaseMs, limit: 10, names: [name] });
 const step = (n: number, name: string, output: unknown = { n }) => ({
@@ -57,7 +57,7 @@ test('a claim leases a workflow to one owner with a new fencing token; others ge
   // The old holder is fenced off: no heartbeat, no checkpoint, no completion.
   await expectStatus(p.clients.workflows.heartbeatWorkflow({ id: claimed!.id, owner: 'orch-a', fencingToken: 1, leaseMs: 1000 }), status.FAILED_PRECONDITION, { reason: 'LEASE_LOST' });
   await expectStatus(p.clients.workflows.recordWorkflowStep({ workflowId: claimed!.id, fencingToken: 1, step: step(1, 'vm.start') }), status.FAILED_PRECONDITION, { reason: 'LEASE_LOST' });
-  await expectStatus(p.clients.workflows.completeWorkflow({ id: claimed!.id, fencingToken: 1, status: WorkflowStatus.WORKFLOW_STATUS_SUCCEEDED, outputJson: '1', error: '' }), status.FAILED_PRECONDITION, { reason: 'LEASE_LOST' });
+  await expectStatus(p.clients.workflows.completeWorkflow({ id: claimed!.id, fencingToken: 1, status: WorkflowStatus.WORKFLOW_STATUS_SUCCEEDED, outputJson: '1', error: '', finalSteps: [] }), status.FAILED_PRECONDITION, { reason: 'LEASE_LOST' });
   const { steps } = await p.clients.workflows.getWorkflow({ id: claimed!.id });
   assert.equal(steps.map((s) => s.name), ['vm.prepare']);
 });
@@ -99,7 +99,7 @@ test('CompleteWorkflow records the final status once; a retry with the same toke
   const name = `wf.complete.${randomUUID()}`;
   await create(p, name);
   const [w] = (await claim(p, name, 'orch')).workflows;
-  const req = { id: w!.id, fencingToken: w!.fencingToken, status: WorkflowStatus.WORKFLOW_STATUS_SUCCEEDED, outputJson: '{"exit":0}', error: '' };
+  const req = { id: w!.id, fencingToken: w!.fencingToken, status: WorkflowStatus.WORKFLOW_STATUS_SUCCEEDED, outputJson: '{"exit":0}', error: '', finalSteps: [] };
   const done = await p.clients.workflows.completeWorkflow(req);
   assert.is(done.workflow!.status, WorkflowStatus.WORKFLOW_STATUS_SUCCEEDED);
   assert.ok(done.workflow!.finishedAt);

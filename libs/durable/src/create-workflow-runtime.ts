@@ -6,6 +6,7 @@ import type { ExecutionHooks } from './create-workflow-context.ts';
 import { executeWorkflow, type ExecutionEnd } from './execute-workflow.ts';
 import type { Json, WorkflowFunction } from './workflow-context.ts';
 import type { WorkflowStore } from './workflow-store.ts';
+import { sleepUnlessAborted } from './sleep-unless-aborted.ts';
 
 /** Options of a runtime, with defaults. */
 export interface WorkflowRuntimeOptions {
@@ -95,30 +96,57 @@ export function createWorkflowRuntime(options: WorkflowRuntimeOptions): Workflow
   // instead of sleeping a whole poll interval (the work it was woken for may have missed that claim).
   let wokenDuringClaim = false;
   let loop: Promise<void> | undefined;
+  let watch: Promise<void> | undefined;
+
+  /**
+   * Claims as soon as persistence says a workflow of ours may be claimable (WatchClaimableWorkflows:
+   * one started by another process, woken by an event, released): the poll only covers leases
+   * that expire and times that come due. Reopened after a failure; absent from stores that lack it.
+   */
+  const watchForWork = async () => {
+    if (typeof store.watchClaimableWorkflows !== 'function' || registry.size === 0) return;
+    for (let backoffMs = 200; !stopper.signal.aborted; backoffMs = Math.min(backoffMs * 2, 5000)) {
+      try {
+        for await (const _hint of store.watchClaimableWorkflows({ names: [...registry.keys()] }, { signal: stopper.signal })) {
+          backoffMs = 200;
+          wakeLoop?.();
+        }
+      } catch (error) {
+        if (!stopper.signal.aborted) logger.debug('watching for claimable workflows failed; reopening', { error, inMs: backoffMs });
+      }
+      if (!stopper.signal.aborted) await sleepUnlessAborted(backoffMs, stopper.signal);
+    }
+  };
+
+  // Slots taken by start() calls waiting for their create-and-claim answer.
+  let reserved = 0;
+  const free = () => maxConcurrent - active.size - reserved;
 
   const claimOnce = async () => {
-    const free = maxConcurrent - active.size;
-    if (free <= 0 || registry.size === 0) return;
+    if (free() <= 0 || registry.size === 0) return;
     const claimedAt = performance.now();
-    const { workflows } = await store.claimWorkflows({ owner, leaseMs, limit: Math.min(free, 100), names: [...registry.keys()] });
-    for (const workflow of workflows) {
-      const fn = registry.get(workflow.name)!;
-      // Claimed again while an execution of it still runs here: that execution's lease expired
-      // (persistence was away longer than the lease), so it must stop; the new one heartbeats its
-      // lease at once but runs no step until the old one (and what it gave up on) has ended:
-      // two executions of one workflow never act side by side.
-      const previous = active.get(workflow.id);
-      previous?.abort.abort(new Error(`workflow ${workflow.id} was claimed again: the lease of its running execution expired`));
-      const abort = new AbortController();
-      const done: Promise<ExecutionEnd | undefined> = executeWorkflow(workflow, fn, { store, owner, leaseMs, logger, stop: stopper.signal, superseded: abort.signal, hooks: options.hooks, claimedAt, after: previous?.done })
-        .catch((error: unknown) => (logger.error('workflow execution crashed', { workflowId: workflow.id, error }), undefined))
-        .finally(() => {
-          if (active.get(workflow.id) === entry) active.delete(workflow.id);
-          wakeLoop?.();
-        });
-      const entry = { workflow, abort, done };
-      active.set(workflow.id, entry);
-    }
+    const { workflows } = await store.claimWorkflows({ owner, leaseMs, limit: Math.min(free(), 100), names: [...registry.keys()] });
+    for (const workflow of workflows) launch(workflow, claimedAt);
+  };
+
+  /** Runs a workflow this runtime holds the lease of (claimed, or created claimed). */
+  const launch = (workflow: Workflow, claimedAt: number) => {
+    const fn = registry.get(workflow.name)!;
+    // Claimed again while an execution of it still runs here: that execution's lease expired
+    // (persistence was away longer than the lease), so it must stop; the new one heartbeats its
+    // lease at once but runs no step until the old one (and what it gave up on) has ended:
+    // two executions of one workflow never act side by side.
+    const previous = active.get(workflow.id);
+    previous?.abort.abort(new Error(`workflow ${workflow.id} was claimed again: the lease of its running execution expired`));
+    const abort = new AbortController();
+    const done: Promise<ExecutionEnd | undefined> = executeWorkflow(workflow, fn, { store, owner, leaseMs, logger, stop: stopper.signal, superseded: abort.signal, hooks: options.hooks, claimedAt, after: previous?.done })
+      .catch((error: unknown) => (logger.error('workflow execution crashed', { workflowId: workflow.id, error }), undefined))
+      .finally(() => {
+        if (active.get(workflow.id) === entry) active.delete(workflow.id);
+        wakeLoop?.();
+      });
+    const entry = { workflow, abort, done };
+    active.set(workflow.id, entry);
   };
 
   return {
@@ -128,11 +156,28 @@ export function createWorkflowRuntime(options: WorkflowRuntimeOptions): Workflow
     },
     async start(name, input, start = {}) {
       const id = start.id ?? randomUUID();
-      await store.createWorkflow({ id, name, inputJson: JSON.stringify(input ?? null), parentId: start.parentId ?? '', jobRequestId: start.jobRequestId ?? '', scheduledAt: undefined, deadlineAt: start.deadlineAt });
-      wakeLoop?.();
+      const request = { id, name, inputJson: JSON.stringify(input ?? null), parentId: start.parentId ?? '', jobRequestId: start.jobRequestId ?? '', scheduledAt: undefined, deadlineAt: start.deadlineAt };
+      // Start and claim in one call when this runtime runs the workflow and has room for it: no
+      // claim round trip, no wait for a wake-up or a poll. Otherwise it waits, PENDING, for any runtime.
+      const runsHere = loop !== undefined && !stopper.signal.aborted && registry.has(name) && free() > 0 && !active.has(id);
+      if (!runsHere) {
+        await store.createWorkflow({ ...request, claimOwner: '', claimLeaseMs: 0 });
+        wakeLoop?.();
+        return id;
+      }
+      reserved++;
+      try {
+        const claimedAt = performance.now();
+        const { workflow, claimed } = await store.createWorkflow({ ...request, claimOwner: owner, claimLeaseMs: leaseMs });
+        if (claimed && workflow && !active.has(id) && !stopper.signal.aborted) launch(workflow, claimedAt);
+        else wakeLoop?.();
+      } finally {
+        reserved--;
+      }
       return id;
     },
     run() {
+      watch ??= watchForWork();
       loop ??= (async () => {
         while (!stopper.signal.aborted) {
           wokenDuringClaim = false;
@@ -168,6 +213,7 @@ export function createWorkflowRuntime(options: WorkflowRuntimeOptions): Workflow
       stopper.abort(new Error('runtime stopping'));
       wakeLoop?.();
       await loop;
+      await watch;
       const ends = await Promise.all(interrupted.map((a) => a.done));
       // A lease whose execution left a step function running is not handed over: it expires.
       await Promise.all(interrupted.filter((_, i) => ends[i] !== 'abandoned-busy').map(({ workflow }) =>

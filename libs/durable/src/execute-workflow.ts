@@ -3,7 +3,7 @@ import type { Workflow } from '@jobmesh/contracts/jobmesh/persistence/v1/workflo
 import { WorkflowStatus } from '@jobmesh/contracts/jobmesh/types/v1/states.ts';
 import { isMeshError, status } from '@jobmesh/grpc-kit';
 import type { Logger } from '@jobmesh/logger';
-import { createWorkflowContext, type ExecutionHooks } from './create-workflow-context.ts';
+import { createWorkflowContext, type ExecutionContext, type ExecutionHooks } from './create-workflow-context.ts';
 import { transientCodes } from './transient-codes.ts';
 import type { Json, WorkflowFunction } from './workflow-context.ts';
 import { LeaseLostError, NondeterminismError, WorkflowCancelledError, WorkflowSuspended, WorkflowTimedOutError } from './workflow-errors.ts';
@@ -121,10 +121,25 @@ async function runExecution(workflow: Workflow, input: Json, fn: WorkflowFunctio
     ? setTimeout(() => cancel.abort(new WorkflowTimedOutError(deadline)), Math.max(0, deadline.getTime() - Date.now()))
     : undefined;
 
+  let ctx: ExecutionContext | undefined;
   const complete = async (statusValue: number, outputJson: string, error: string): Promise<ExecutionEnd> => {
     if (lease.signal.aborted) return 'abandoned';
+    // The last steps' checkpoints go with the completion, in its transaction: one round trip less.
+    const taken = ctx ? await ctx.takePendingCheckpoints().then((steps) => ({ steps }), (failure: unknown) => ({ steps: [], failure })) : { steps: [] };
+    if (lease.signal.aborted) return 'abandoned';
+    if ('failure' in taken) {
+      // A checkpoint written in the background met another step at its position: this is not the recorded workflow.
+      if (!(taken.failure instanceof NondeterminismError)) return 'abandoned';
+      log.error('nondeterministic workflow', { error: taken.failure });
+      statusValue = WorkflowStatus.WORKFLOW_STATUS_FAILED;
+      outputJson = '';
+      error = `${taken.failure.message}`;
+    }
+    const finalSteps = taken.steps;
+    for (const step of finalSteps) ctx!.checkpointing(step);
     try {
-      await store.completeWorkflow({ id: workflow.id, fencingToken: workflow.fencingToken, status: statusValue as never, outputJson, error });
+      await store.completeWorkflow({ id: workflow.id, fencingToken: workflow.fencingToken, status: statusValue as never, outputJson, error, finalSteps });
+      for (const step of finalSteps) ctx!.checkpointed(step);
       return 'completed';
     } catch (caught) {
       log.warn('could not record the end of the workflow; another claim will finish it', { error: caught });
@@ -149,7 +164,7 @@ async function runExecution(workflow: Workflow, input: Json, fn: WorkflowFunctio
         if (transientCodes.some((code) => isMeshError(error, code))) throw new LeaseLostError(workflow.id, error);
         throw error;
       })).steps;
-      const ctx = createWorkflowContext(workflow, steps, store, { workflow: cancel.signal, lease: lease.signal, loseLease, checkLease }, deps.hooks, stepsInFlight);
+      ctx = createWorkflowContext(workflow, steps, store, { workflow: cancel.signal, lease: lease.signal, loseLease, checkLease }, deps.hooks, stepsInFlight);
       const output = await fn(ctx, input);
       return await complete(WorkflowStatus.WORKFLOW_STATUS_SUCCEEDED, JSON.stringify(output ?? null), '');
     } catch (error) {

@@ -4,7 +4,7 @@ import { isMeshError, status } from '@jobmesh/grpc-kit';
 import type { MeshClients } from '../clients/create-mesh-clients.ts';
 import { workflowNames } from '../names.ts';
 import type { PipelineJobLink } from '../run-job/pipeline-job-steps.ts';
-import type { RunJobInput } from '../run-job/run-job-workflow.ts';
+import { currentStepLayout, type RunJobInput } from '../run-job/run-job-workflow.ts';
 import { maskText } from '../secrets/create-log-masker.ts';
 import type { Submission } from './validate-submission.ts';
 
@@ -48,6 +48,7 @@ export async function createJobRun(clients: MeshClients, runtime: WorkflowRuntim
       deadline: deadline.toISOString(),
       traceparent: links.traceparent,
       ...(links.pipeline && { pipeline: pipeline as PipelineJobLink }),
+      stepLayout: currentStepLayout,
     };
     await runtime.start(workflowNames.runJob, input as never, { id: job.requestId, jobRequestId: job.requestId, deadlineAt: deadline, ...(parentWorkflowId && { parentId: parentWorkflowId }) });
   }

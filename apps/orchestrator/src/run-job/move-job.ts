@@ -25,17 +25,21 @@ const terminal = new Set<number>([JobState.JOB_STATE_SUCCEEDED, JobState.JOB_STA
 /**
  * Moves a job from whatever state it is in to its final state; a job already
  * final is left as it is. Retries the compare-and-set if the state moved meanwhile.
+ * @param expected the state the job is most likely in (the workflow's last move): tried first
+ *   without reading the job, one call instead of two; on a mismatch the job is read
  */
 export async function finishJob(clients: MeshClients, requestId: string, to: JobStateValue, message: string,
-  extra: { exitCode?: number; error?: string }): Promise<void> {
+  extra: { exitCode?: number; error?: string }, expected?: JobStateValue): Promise<void> {
+  let state = expected;
   for (let attempt = 0; attempt < 5; attempt++) {
-    const { job } = await clients.jobs.getJob({ requestId });
-    if (terminal.has(job!.state)) return;
+    if (state === undefined) state = (await clients.jobs.getJob({ requestId })).job!.state;
+    if (terminal.has(state)) return;
     try {
-      await clients.jobs.transitionJob({ requestId, expectedState: job!.state, newState: to, message, exitCode: extra.exitCode, error: extra.error ?? '' });
+      await clients.jobs.transitionJob({ requestId, expectedState: state, newState: to, message, exitCode: extra.exitCode, error: extra.error ?? '' });
       return;
     } catch (error) {
       if (!isMeshError(error, status.FAILED_PRECONDITION, 'STATE_MISMATCH')) throw error;
+      state = undefined;
     }
   }
 }

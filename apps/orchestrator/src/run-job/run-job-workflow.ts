@@ -1,8 +1,8 @@
 import { ArtifactWhen, JobState, type LogStream, VmState } from '@jobmesh/contracts/jobmesh/types/v1/states.ts';
-import { NondeterminismError, WorkflowCancelledError, WorkflowTimedOutError, type RetryPolicy, type WorkflowContext } from '@jobmesh/durable';
+import { NondeterminismError, WorkflowCancelledError, WorkflowTimedOutError, type RetryPolicy, type StepRun, type WorkflowContext } from '@jobmesh/durable';
 import { isMeshError, status } from '@jobmesh/grpc-kit';
 import type { MeshClients } from '../clients/create-mesh-clients.ts';
-import { runJobSteps as steps } from '../names.ts';
+import { legacyRunJobSteps as legacySteps, runJobSteps as steps } from '../names.ts';
 import { finishJob, moveJob } from './move-job.ts';
 import { createLogMasker } from '../secrets/create-log-masker.ts';
 import type { SecretBox } from '../secrets/create-secret-box.ts';
@@ -41,7 +41,16 @@ export interface RunJobInput {
   traceparent: string;
   /** Set for a job of a pipeline: its steps, needs, concurrency group and the workflow to tell when it ended. */
   pipeline?: PipelineJobLink;
+  /**
+   * Which steps the workflow takes: 2 (every workflow started now) merges the steps that were
+   * only a state write into their neighbours; absent (recorded before) = 1, the older steps,
+   * kept so workflows recorded with them replay (see names.ts).
+   */
+  stepLayout?: number;
 }
+
+/** The step layout new run-job workflows are started with. */
+export const currentStepLayout = 2;
 
 /** How a job ended: the workflow's output. */
 export interface RunJobOutput {
@@ -106,16 +115,25 @@ export function createRunJobWorkflow({ clients, vmReadyTimeoutMs, secrets, artif
     let fsops = clients.fsops;
     const watch = createHostWatch(hostLostAfterMs);
     const onHost = <T>(call: () => Promise<T>) => watch.guard(host, call);
+    const layout2 = (input.stepLayout ?? 1) >= 2;
     try {
       if (link?.concurrency) {
         groupMayBeHeld = true;
         await ctx.step(steps.acquireGroup, async (run) => acquireConcurrencyGroup(clients, link.concurrency, requestId, run.signal), { retry: serviceCall });
       }
-      const slot = await ctx.step(steps.acquireSlot, async (run) => waitForSlot(clients, requestId, input.runsOn, run.signal), { retry: serviceCall }) as { runner?: string };
+      const toPreparing = () => moveJob(clients, requestId, JobState.JOB_STATE_QUEUED, JobState.JOB_STATE_PREPARING, 'a slot is free; preparing');
+      const slot = (layout2
+        // The job leaves the queue in the step that found it a slot: no checkpoint for a state write alone.
+        ? await ctx.step(steps.takeSlot, async (run) => {
+          const found = await waitForSlot(clients, requestId, input.runsOn, run.signal);
+          await toPreparing();
+          return found;
+        }, { retry: serviceCall })
+        : await ctx.step(legacySteps.acquireSlot, async (run) => waitForSlot(clients, requestId, input.runsOn, run.signal), { retry: serviceCall })) as { runner?: string };
       vmRunner = clients.vmRunnerAt(slot.runner ?? '');
       host = slot.runner ?? '';
       fsops = clients.fsopsFor(host);
-      await ctx.step(steps.markPreparing, async () => moveJob(clients, requestId, JobState.JOB_STATE_QUEUED, JobState.JOB_STATE_PREPARING, 'a slot is free; preparing'), { retry: serviceCall });
+      if (!layout2) await ctx.step(legacySteps.markPreparing, toPreparing, { retry: serviceCall });
       workspaceMayExist = true;
       workspacePath = (await ctx.step(steps.prepareWorkspace, async () => {
         checkout = onHost(() => fsops.prepareWorkspace({ key: requestId, repoUrl: input.repoUrl, commitSha: input.commitSha, jobRequestId: requestId })).then((r) => r.workspacePath);
@@ -126,22 +144,41 @@ export function createRunJobWorkflow({ clients, vmReadyTimeoutMs, secrets, artif
         await ctx.step(steps.fetchNeeds, async () => onHost(() => fetchNeededArtifacts({ artifacts: clients.artifacts, fsops }, requestId, workspacePath, link.needs)), { retry: serviceCall });
       }
       vmMayExist = true;
-      const placed = (await ctx.step(steps.prepareVm, async (run) => {
+      const prepareVm = async (run: StepRun) => {
         const request = { key: run.key, runsOn: input.runsOn, jobRequestId: requestId, workspacePath, script: input.script, env: { ...input.env, ...openSecrets(input) } };
         const made = onHost(() => placeVm(clients, slot.runner ?? '', request)).then((p) => ((vmRunner = clients.vmRunnerAt(p.runner)), p));
         preparing = made.then((p) => p.vmId);
         // Only the clean-up reads `preparing`; the step itself reports a failure (an unhandled rejection would end the process).
         preparing.catch(() => undefined);
         return made;
-      }, { retry: slotWait })) as { vmId: string; runner: string } | string;
-      // Workflows recorded before placement kept only the VM id.
-      vmId = typeof placed === 'string' ? placed : placed.vmId;
-      if (typeof placed !== 'string') vmRunner = clients.vmRunnerAt(placed.runner);
-      await ctx.step(steps.startVm, async () => void (await onHost(() => vmRunner.start({ vmId }))), { retry: serviceCall });
-      await ctx.step(steps.waitReady, async () => void (await onHost(() => vmRunner.waitReady({ vmId, timeoutMs: vmReadyTimeoutMs }, { deadlineMs: vmReadyTimeoutMs + 10_000 }))),
+      };
+      const startVm = async () => void (await onHost(() => vmRunner.start({ vmId })));
+      const waitReady = async () => void (await onHost(() => vmRunner.waitReady({ vmId, timeoutMs: vmReadyTimeoutMs }, { deadlineMs: vmReadyTimeoutMs + 10_000 })));
+      const toRunning = () => moveJob(clients, requestId, JobState.JOB_STATE_PREPARING, JobState.JOB_STATE_RUNNING, 'the VM is ready; running');
+      if (layout2) {
+        // Prepare, Start, WaitReady and the move to RUNNING in one step, checkpointed once: each call is
+        // idempotent by the VM's key (a replay finds the VM made, started or ready). Retried as the
+        // Prepare was (slots may be full), but a guest not ready in time fails at once, as before.
+        const placed = (await ctx.step(steps.boot, async (run) => {
+          const made = await prepareVm(run);
+          vmId = made.vmId;
+          await startVm();
+          await waitReady();
+          await toRunning();
+          return made;
+        }, { retry: { ...slotWait, nonRetryableCodes: [...slotWait.nonRetryableCodes!, 4] } })) as { vmId: string; runner: string };
+        vmId = placed.vmId;
+        vmRunner = clients.vmRunnerAt(placed.runner);
+      } else {
+        const placed = (await ctx.step(legacySteps.prepareVm, prepareVm, { retry: slotWait })) as { vmId: string; runner: string } | string;
+        // Workflows recorded before placement kept only the VM id.
+        vmId = typeof placed === 'string' ? placed : placed.vmId;
+        if (typeof placed !== 'string') vmRunner = clients.vmRunnerAt(placed.runner);
+        await ctx.step(legacySteps.startVm, startVm, { retry: serviceCall });
         // Retried while vm-runner restarts (UNAVAILABLE), but a guest that was not ready in time (DEADLINE_EXCEEDED) fails at once.
-        { retry: { ...serviceCall, nonRetryableCodes: [3, 4, 5, 6, 7, 9, 16] } });
-      await ctx.step(steps.markRunning, async () => moveJob(clients, requestId, JobState.JOB_STATE_PREPARING, JobState.JOB_STATE_RUNNING, 'the VM is ready; running'), { retry: serviceCall });
+        await ctx.step(legacySteps.waitReady, waitReady, { retry: { ...serviceCall, nonRetryableCodes: [3, 4, 5, 6, 7, 9, 16] } });
+        await ctx.step(legacySteps.markRunning, toRunning, { retry: serviceCall });
+      }
       const result = await ctx.step(steps.exec, async (run) => {
         const leftMs = Math.max(1, Date.parse(input.deadline) - Date.now());
         const secretValues = Object.values(openSecrets(input));
@@ -159,10 +196,12 @@ export function createRunJobWorkflow({ clients, vmReadyTimeoutMs, secrets, artif
         : { state: ok ? 'succeeded' : 'failed', exitCode: result.exitCode, error: ok ? '' : `exited ${result.exitCode}${result.signal ? ` (${result.signal})` : ''}`, artifactManifest: '' };
       if (collectsArtifacts(input, ok)) {
         const how = result.timedOut ? 'timed out' : `exited ${result.exitCode}`;
-        await ctx.step(steps.markCollecting, async () => moveJob(clients, requestId, JobState.JOB_STATE_RUNNING, JobState.JOB_STATE_COLLECTING, `${how}; collecting artifacts`), { retry: serviceCall });
-        const staged = (await ctx.step(steps.collectOutputs, async () =>
-          onHost(() => stageOutputs({ logs: clients.logs, vmRunner }, requestId, vmId, input.artifactPatterns, artifactLimits, result.nextSeq ?? 0)) as Promise<never>,
-        { retry: serviceCall })) as StagedJobOutputs;
+        const toCollecting = () => moveJob(clients, requestId, JobState.JOB_STATE_RUNNING, JobState.JOB_STATE_COLLECTING, `${how}; collecting artifacts`);
+        if (!layout2) await ctx.step(legacySteps.markCollecting, toCollecting, { retry: serviceCall });
+        const staged = (await ctx.step(steps.collectOutputs, async () => {
+          if (layout2) await toCollecting();
+          return onHost(() => stageOutputs({ logs: clients.logs, vmRunner }, requestId, vmId, input.artifactPatterns, artifactLimits, result.nextSeq ?? 0)) as Promise<never>;
+        }, { retry: serviceCall })) as StagedJobOutputs;
         const committed = (await ctx.step(steps.collectArtifacts, async () => onHost(() => commitArtifacts(fsops, requestId, staged)), { retry: serviceCall })) as { artifactDir: string; manifestSha256: string };
         await ctx.step(steps.recordArtifacts, async () => void (await clients.artifacts.recordArtifacts({
           jobRequestId: requestId, artifactDir: committed.artifactDir, files: staged.files, manifestSha256: committed.manifestSha256, unmatchedPatterns: staged.unmatched,
@@ -188,33 +227,48 @@ export function createRunJobWorkflow({ clients, vmReadyTimeoutMs, secrets, artif
       };
       const settled = (made: Promise<string>) => Promise.race([made.catch(() => ''), new Promise<string>((r) => setTimeout(() => r(''), 120_000).unref())]);
       if (!vmId && preparing) vmId = await settled(preparing);
-      if (vmId) {
-        await tryCleanup(() => ctx.step(steps.destroyVm, async () => void (await onHost(() => vmRunner.destroy({ vmId })).catch((e: unknown) => {
-          if (!isMeshError(e, status.NOT_FOUND)) throw e;
-        })), { cleanup: true, retry: serviceCall }));
-      } else if (vmMayExist) {
-        // The Prepare's answer was lost (vm-runner or this orchestrator killed, or the job ended
-        // while it ran): destroy whatever VM of this job any vm-runner holds.
-        await tryCleanup(() => ctx.step(steps.destroyVm, async () => void (await onHost(() => destroyJobVms(clients, requestId, host))), { cleanup: true, retry: serviceCall }));
-      }
-      if (groupMayBeHeld && link) {
-        await tryCleanup(() => ctx.step(steps.releaseGroup, async () => releaseConcurrencyGroup(clients, link.concurrency, requestId), { cleanup: true, retry: serviceCall }));
-      }
       if (!workspacePath && checkout) workspacePath = await settled(checkout);
-      if (!workspacePath && workspaceMayExist) {
+      const destroy = vmId
+        ? async () => void (await onHost(() => vmRunner.destroy({ vmId })).catch((e: unknown) => {
+          if (!isMeshError(e, status.NOT_FOUND)) throw e;
+        }))
+        // The Prepare's answer was lost (vm-runner or this orchestrator killed, or the job ended
+        // while it ran): destroy whatever VM of this job any vm-runner of its host holds.
+        : vmMayExist ? async () => void (await onHost(() => destroyJobVms(clients, requestId, host))) : undefined;
+      const removeWorkspace = workspacePath
+        ? async () => void (await onHost(() => fsops.remove({ path: workspacePath })))
         // The checkout's answer was lost: its workspace (or a half-made temporary one) may exist.
         // PrepareWorkspace by the same key names it (and removes stale temporary checkouts).
-        await tryCleanup(() => ctx.step(steps.removeWorkspace, async () => {
+        : workspaceMayExist ? async () => {
           const found = await onHost(() => locateWorkspace(fsops, input));
           if (found) await onHost(() => fsops.remove({ path: found }));
-        }, { cleanup: true, retry: serviceCall }));
-      } else if (workspacePath) {
-        await tryCleanup(() => ctx.step(steps.removeWorkspace, async () => void (await onHost(() => fsops.remove({ path: workspacePath }))), { cleanup: true, retry: serviceCall }));
+        } : undefined;
+      const releaseGroup = groupMayBeHeld && link ? async () => releaseConcurrencyGroup(clients, link.concurrency, requestId) : undefined;
+      if (layout2) {
+        // One clean-up step: the VM and the workspace go side by side (each is removed by its own
+        // service, neither needs the other), checkpointed once; a retry repeats only what failed.
+        if (destroy || removeWorkspace) {
+          const done = new Set<string>();
+          await tryCleanup(() => ctx.step(steps.cleanUp, async () => {
+            const parts = Object.entries({ vm: destroy, workspace: removeWorkspace }).filter(([name, run]) => run && !done.has(name));
+            const results = await Promise.allSettled(parts.map(async ([name, run]) => (await run!(), done.add(name))));
+            const failed = results.find((r) => r.status === 'rejected');
+            if (failed) throw (failed as PromiseRejectedResult).reason;
+          }, { cleanup: true, retry: serviceCall }));
+        }
+        if (releaseGroup) await tryCleanup(() => ctx.step(steps.releaseGroup, releaseGroup, { cleanup: true, retry: serviceCall }));
+      } else {
+        if (destroy) await tryCleanup(() => ctx.step(legacySteps.destroyVm, destroy, { cleanup: true, retry: serviceCall }));
+        if (releaseGroup) await tryCleanup(() => ctx.step(steps.releaseGroup, releaseGroup, { cleanup: true, retry: serviceCall }));
+        if (removeWorkspace) await tryCleanup(() => ctx.step(legacySteps.removeWorkspace, removeWorkspace, { cleanup: true, retry: serviceCall }));
       }
     }
     const message = (output.error || output.state) + (cleanupProblems.length ? `; clean-up failed: ${cleanupProblems.join('; ')}` : '');
+    // The last step: its checkpoint goes with the workflow's CompleteWorkflow (libs/durable).
     await ctx.step(steps.finish, async () => {
-      await finishJob(clients, requestId, finalState[output.state], message, { exitCode: output.exitCode ?? undefined, error: output.error });
+      // The state the job was last moved to, tried first (one call); finishJob reads the job only when it moved meanwhile.
+      const expected = !layout2 ? undefined : output.artifactManifest ? JobState.JOB_STATE_COLLECTING : vmId && output.exitCode !== null ? JobState.JOB_STATE_RUNNING : undefined;
+      await finishJob(clients, requestId, finalState[output.state], message, { exitCode: output.exitCode ?? undefined, error: output.error }, expected);
       if (link) await notifyPipeline(clients, link, { kind: 'job-ended', key: link.key, jobRequestId: requestId, state: output.state, exitCode: output.exitCode, error: message });
     }, { cleanup: true, retry: serviceCall });
     // Cancellation and timeouts also end the workflow itself that way; a job that failed is a workflow that did its work.

@@ -1,22 +1,24 @@
 import type { Logger } from '@jobmesh/logger';
 import pg from 'pg';
 
-/** Channels persistence NOTIFYs on; the payload is the job's request_id. */
-export const channels = { log: 'jobmesh_log', job: 'jobmesh_job' } as const;
+/** Channels persistence NOTIFYs on; the payload is the job's request_id (log, job) or the workflow's name (workflow: it may be claimable). */
+export const channels = { log: 'jobmesh_log', job: 'jobmesh_job', workflow: 'jobmesh_workflow' } as const;
 
 /** A subscription to the notifications of one key. */
 export interface Subscription {
   /**
    * Resolves at the next notification for the key (at once if one came since
    * the last call), after `timeoutMs` (a safety poll), or when `signal` aborts.
+   * @returns true when a notification (or a reconnect) woke it
    */
-  wait(timeoutMs: number, signal?: AbortSignal): Promise<void>;
+  wait(timeoutMs: number, signal?: AbortSignal): Promise<boolean>;
   close(): void;
 }
 
 /** Fans Postgres notifications out to in-process subscribers by key. */
 export interface NotificationHub {
-  subscribe(key: string): Subscription;
+  /** Subscribes to one key, or to several at once (any of them wakes it). */
+  subscribe(key: string | readonly string[]): Subscription;
   close(): Promise<void>;
 }
 
@@ -53,7 +55,7 @@ export function createNotificationHub(databaseUrl: string, logger: Logger): Noti
     next.on('notification', (message) => wake(message.payload));
     try {
       await next.connect();
-      await next.query(`LISTEN ${channels.log}; LISTEN ${channels.job}`);
+      await next.query(`LISTEN ${channels.log}; LISTEN ${channels.job}; LISTEN ${channels.workflow}`);
       client = next;
       backoffMs = 100;
       wake();
@@ -67,28 +69,36 @@ export function createNotificationHub(databaseUrl: string, logger: Logger): Noti
   void connect();
 
   return {
-    subscribe(key) {
+    subscribe(keyOrKeys) {
+      const keys = [...new Set(typeof keyOrKeys === 'string' ? [keyOrKeys] : keyOrKeys)];
       const entry: { pending: boolean; wake?: () => void } = { pending: false };
-      const set = subscribers.get(key) ?? new Set();
-      subscribers.set(key, set.add(entry));
+      for (const key of keys) subscribers.set(key, (subscribers.get(key) ?? new Set()).add(entry));
       return {
         wait: (timeoutMs, signal) =>
-          new Promise<void>((resolve) => {
-            if (entry.pending || signal?.aborted) return resolve((entry.pending = false, undefined));
-            const done = () => {
+          new Promise<boolean>((resolve) => {
+            if (entry.pending || signal?.aborted) {
+              const woken = entry.pending;
+              entry.pending = false;
+              return resolve(woken);
+            }
+            const finish = (woken: boolean) => {
               clearTimeout(timer);
-              signal?.removeEventListener('abort', done);
+              signal?.removeEventListener('abort', onAbort);
               entry.wake = undefined;
               entry.pending = false;
-              resolve();
+              resolve(woken);
             };
-            const timer = setTimeout(done, timeoutMs);
-            signal?.addEventListener('abort', done, { once: true });
-            entry.wake = done;
+            const onAbort = () => finish(false);
+            const timer = setTimeout(() => finish(false), timeoutMs);
+            signal?.addEventListener('abort', onAbort, { once: true });
+            entry.wake = () => finish(true);
           }),
         close: () => {
-          set.delete(entry);
-          if (set.size === 0) subscribers.delete(key);
+          for (const key of keys) {
+            const set = subscribers.get(key);
+            set?.delete(entry);
+            if (set?.size === 0) subscribers.delete(key);
+          }
         },
       };
     },

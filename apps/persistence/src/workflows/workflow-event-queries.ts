@@ -1,4 +1,5 @@
 import type { WorkflowEvent } from '@jobmesh/contracts/jobmesh/persistence/v1/workflows.ts';
+import { channels } from '../db/create-notification-hub.ts';
 import { sql, type CommonQueryMethods, type FragmentSqlToken } from 'slonik';
 import { z } from 'zod';
 
@@ -71,10 +72,14 @@ export async function findEvent(db: CommonQueryMethods, workflowId: string, name
  * @returns true when it woke the workflow
  */
 export async function wakeEventWaiter(db: CommonQueryMethods, workflowId: string, name: string): Promise<boolean> {
+  // Announced on the workflow channel (runtimes watching its name claim it at once).
   const woken = await db.maybeOne(sql.type(z.object({ id: z.string() }))`
-    UPDATE workflows w SET scheduled_at = LEAST(w.scheduled_at, now())
-    WHERE w.id = ${workflowId} AND w.status = 'pending' AND w.waiting_for_event = ${name}
-      AND ${eventArrived(sql.fragment`w.id`, name, sql.fragment`w.waiting_for_event_index`)}
-    RETURNING w.id`);
+    WITH w AS (
+      UPDATE workflows w SET scheduled_at = LEAST(w.scheduled_at, now())
+      WHERE w.id = ${workflowId} AND w.status = 'pending' AND w.waiting_for_event = ${name}
+        AND ${eventArrived(sql.fragment`w.id`, name, sql.fragment`w.waiting_for_event_index`)}
+      RETURNING w.id, w.name
+    )
+    SELECT w.id, pg_notify(${channels.workflow}, w.name)::text AS notified FROM w`);
   return woken !== null;
 }

@@ -3,6 +3,7 @@ import { sql, type CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
 import { stepStatuses, workflowStatuses } from '../validation/enum-codecs.ts';
 import type { PageCursor } from '../validation/page-token.ts';
+import { channels } from '../db/create-notification-hub.ts';
 import { eventArrived } from './workflow-event-queries.ts';
 
 const WorkflowRow = z.object({
@@ -99,18 +100,37 @@ export interface NewWorkflow {
   jobRequestId: string | null;
   scheduledAt: Date | null;
   deadlineAt: Date | null;
+  /** Lease it at once to this owner when it is due (start and claim in one statement). */
+  claim: { owner: string; leaseMs: number } | null;
 }
 
-/** Inserts a workflow; null when the id exists already. */
+/**
+ * A NOTIFY on the workflow channel (payload: the name) when the row `w` is claimable now:
+ * runtimes watching that name claim at once (WatchClaimableWorkflows). Sent at commit.
+ */
+const notifyIfClaimable = sql.fragment`CASE WHEN w.status = 'pending' AND w.scheduled_at <= now() THEN pg_notify(${channels.workflow}, w.name)::text END AS notified`;
+
+/**
+ * Inserts a workflow; null when the id exists already. With `claim` and due now, it is stored
+ * RUNNING and leased (fencing token 1, claim count 1) as ClaimWorkflows would; otherwise
+ * PENDING, and announced when due.
+ */
 export async function insertWorkflow(db: CommonQueryMethods, w: NewWorkflow) {
+  const scheduledAt = sql.fragment`COALESCE(${w.scheduledAt?.toISOString() ?? null}::timestamptz, now())`;
+  const claimed = w.claim ? sql.fragment`${scheduledAt} <= now()` : sql.fragment`false`;
   return db.maybeOne(sql.type(WorkflowRow)`
     WITH w AS (
-      INSERT INTO workflows (id, name, input_json, parent_id, job_request_id, scheduled_at, deadline_at)
-      VALUES (${w.id}, ${w.name}, ${w.inputJson}::jsonb, ${w.parentId}, ${w.jobRequestId},
-              COALESCE(${w.scheduledAt?.toISOString() ?? null}::timestamptz, now()), ${w.deadlineAt?.toISOString() ?? null}::timestamptz)
+      INSERT INTO workflows (id, name, input_json, parent_id, job_request_id, scheduled_at, deadline_at,
+                             status, lease_owner, lease_expires_at, fencing_token, claim_count)
+      SELECT ${w.id}, ${w.name}, ${w.inputJson}::jsonb, ${w.parentId}, ${w.jobRequestId}, ${scheduledAt}, ${w.deadlineAt?.toISOString() ?? null}::timestamptz,
+             CASE WHEN c.claimed THEN 'running' ELSE 'pending' END::workflow_status,
+             CASE WHEN c.claimed THEN ${w.claim?.owner ?? null}::text END,
+             CASE WHEN c.claimed THEN now() + ${w.claim?.leaseMs ?? 0} * interval '1 millisecond' END,
+             CASE WHEN c.claimed THEN 1 ELSE 0 END, CASE WHEN c.claimed THEN 1 ELSE 0 END
+      FROM (SELECT ${claimed} AS claimed) c
       ON CONFLICT (id) DO NOTHING RETURNING *
     )
-    SELECT ${columns} FROM w`);
+    SELECT ${columns}, ${notifyIfClaimable} FROM w`);
 }
 
 /** True when the stored workflow has this name, input and parent. */
@@ -218,7 +238,7 @@ export async function releaseWorkflow(db: CommonQueryMethods, id: string, token:
         waiting_for_event = ${wait?.name ?? null}::text, waiting_for_event_index = ${wait?.index ?? null}::int4
       WHERE w.id = ${id} AND w.status = 'running' AND w.fencing_token = ${token} RETURNING w.*
     )
-    SELECT ${columns} FROM w`);
+    SELECT ${columns}, ${notifyIfClaimable} FROM w`);
 }
 
 /** Records the final status of a workflow held with the current token. */
@@ -241,7 +261,7 @@ export async function requestCancel(db: CommonQueryMethods, id: string, reason: 
         scheduled_at = LEAST(scheduled_at, now())
       WHERE id = ${id} AND status IN ('pending', 'running') AND NOT cancel_requested RETURNING *
     )
-    SELECT ${columns} FROM w`);
+    SELECT ${columns}, ${notifyIfClaimable} FROM w`);
 }
 
 /** Filters of listWorkflows. */

@@ -1,5 +1,6 @@
 import { WorkflowStoreServiceService } from '@jobmesh/contracts/jobmesh/persistence/v1/workflows.ts';
-import { alreadyExists, defineService, failedPrecondition, invalidArgument, isMeshError, notFound, status } from '@jobmesh/grpc-kit';
+import type { WorkflowStep } from '@jobmesh/contracts/jobmesh/persistence/v1/workflows.ts';
+import { alreadyExists, defineService, failedPrecondition, invalidArgument, isMeshError, notFound, status, unavailable } from '@jobmesh/grpc-kit';
 import type { CommonQueryMethods, DatabasePool } from 'slonik';
 import { mapDatabaseError } from '../db/map-database-error.ts';
 import { withDatabaseErrors } from '../db/with-database-errors.ts';
@@ -11,8 +12,9 @@ import { raiseWorkflowEvent } from './raise-workflow-event.ts';
 import { findEvent, toProtoEvent } from './workflow-event-queries.ts';
 import {
   claimWorkflows, completeWorkflow, findSteps, findWorkflow, heartbeatWorkflow, insertStepCheckpoints, insertWorkflow,
-  isSameWorkflow, listWorkflows, lockWorkflow, releaseWorkflow, requestCancel, toProtoStep, toProtoWorkflow, type StepCheckpoint,
+  isSameWorkflow, listWorkflows, lockWorkflow, releaseWorkflow, requestCancel, toProtoStep, toProtoWorkflow, type NewStep, type StepCheckpoint,
 } from './workflow-queries.ts';
+import type { NotificationHub } from '../db/create-notification-hub.ts';
 
 const nameRules = { max: 200, pattern: { regex: /^[A-Za-z0-9][A-Za-z0-9._:/@-]*$/, description: 'letters, digits and ._:/@-' } };
 const finalStatuses = new Set(['succeeded', 'failed', 'cancelled', 'timed_out']);
@@ -22,8 +24,44 @@ const eventIndex = (field: string, value: number) => requireInteger(field, value
 /** The event a child's completion raises on its parent; its name is part of the contract (workflows.proto). */
 const childEndedEvent = 'durable.child-ended';
 
+/** Longest a WatchClaimableWorkflows stream stays silent: a hint then goes out anyway (a claim that finds nothing costs one query). */
+const watchQuietMs = 30_000;
+
+/** A WorkflowStep of a request, validated; `field` names it in errors (`step`, `final_steps[0]`). */
+function validateStep(field: string, step: WorkflowStep): NewStep {
+  const status = stepStatuses.toDb(`${field}.status`, step.status);
+  return {
+    stepNumber: requireInteger(`${field}.step_number`, step.stepNumber, 0, 1_000_000),
+    name: requireText(`${field}.name`, step.name, nameRules),
+    status,
+    outputJson: status === 'succeeded' ? requireJson(`${field}.output_json`, step.outputJson) : null,
+    errorJson: status === 'failed' ? requireJson(`${field}.error_json`, step.errorJson, 256 * 1024) : null,
+    attempts: requireInteger(`${field}.attempts`, step.attempts || 1, 1, 1_000_000),
+    startedAt: optionalDate(`${field}.started_at`, step.startedAt) ?? new Date(),
+    finishedAt: optionalDate(`${field}.finished_at`, step.finishedAt) ?? new Date(),
+  };
+}
+
+/**
+ * Checkpoints a completion's final steps in its transaction, as RecordWorkflowStep would: a step
+ * recorded before under the same name stays; under another name it is NONDETERMINISM (the
+ * transaction rolls back). A stale token writes nothing here; the completion then says LEASE_LOST.
+ */
+async function insertFinalSteps(tx: CommonQueryMethods, workflowId: string, fencingToken: number, steps: NewStep[]): Promise<void> {
+  const outcomes = await insertStepCheckpoints(tx, steps.map((step) => ({ workflowId, fencingToken, step })));
+  for (const [i, outcome] of outcomes.entries()) {
+    if (outcome.recorded || outcome.workflowStatus !== 'running' || outcome.currentToken !== fencingToken) continue;
+    const existing = outcome.step ?? (await findSteps(tx, workflowId, steps[i]!.stepNumber))[0];
+    if (existing && existing.name !== steps[i]!.name) {
+      throw failedPrecondition('NONDETERMINISM', `step ${steps[i]!.stepNumber} of workflow ${workflowId} was recorded as ${existing.name}, not ${steps[i]!.name}`);
+    }
+  }
+}
+
 /** Options of the workflow store. */
 export interface WorkflowStoreOptions {
+  /** Where WatchClaimableWorkflows hears of claimable workflows; without it that method fails UNAVAILABLE. */
+  notifications?: NotificationHub;
   /** Checkpoint statements running at once; concurrent checkpoints beyond them share the next statement. @default 4 */
   checkpointStatements?: number;
   /** Checkpoints written by one statement at most. @default 100 */
@@ -69,15 +107,21 @@ export function createWorkflowStoreService(pool: DatabasePool, options: Workflow
         jobRequestId: optionalUuid('job_request_id', request.jobRequestId),
         scheduledAt: optionalDate('scheduled_at', request.scheduledAt),
         deadlineAt: optionalDate('deadline_at', request.deadlineAt),
+        claim: request.claimOwner
+          ? { owner: requireText('claim_owner', request.claimOwner, { max: 200 }), leaseMs: leaseMs('claim_lease_ms', request.claimLeaseMs) }
+          : null,
       };
       if (workflow.parentId === workflow.id) throw invalidArgument('parent_id', 'must not be the workflow itself');
       if (workflow.parentId) await requireWorkflow(workflow.parentId);
       const row = await insertWorkflow(pool, workflow);
-      if (row) return { workflow: toProtoWorkflow(row), created: true };
+      if (row) return { workflow: toProtoWorkflow(row), created: true, claimed: row.status === 'running' };
       if (!(await isSameWorkflow(pool, workflow))) {
         throw alreadyExists('WORKFLOW_CONFLICT', `workflow ${workflow.id} exists with another name, input or parent`);
       }
-      return { workflow: toProtoWorkflow(await requireWorkflow(workflow.id)), created: false };
+      const existing = await requireWorkflow(workflow.id);
+      // A retry whose first answer was lost: still leased to this owner under its first claim.
+      const claimed = workflow.claim !== null && existing.status === 'running' && existing.lease_owner === workflow.claim.owner && existing.claim_count === 1;
+      return { workflow: toProtoWorkflow(existing), created: false, claimed };
     },
 
     async claimWorkflows(request) {
@@ -100,20 +144,8 @@ export function createWorkflowStoreService(pool: DatabasePool, options: Workflow
     async recordWorkflowStep(request) {
       const workflowId = requireUuid('workflow_id', request.workflowId);
       const fencingToken = token(request.fencingToken);
-      const step = request.step;
-      if (!step) throw invalidArgument('step', 'is required');
-      const status = stepStatuses.toDb('step.status', step.status);
-      const startedAt = optionalDate('step.started_at', step.startedAt) ?? new Date();
-      const newStep = {
-        stepNumber: requireInteger('step.step_number', step.stepNumber, 0, 1_000_000),
-        name: requireText('step.name', step.name, nameRules),
-        status,
-        outputJson: status === 'succeeded' ? requireJson('step.output_json', step.outputJson) : null,
-        errorJson: status === 'failed' ? requireJson('step.error_json', step.errorJson, 256 * 1024) : null,
-        attempts: requireInteger('step.attempts', step.attempts || 1, 1, 1_000_000),
-        startedAt,
-        finishedAt: optionalDate('step.finished_at', step.finishedAt) ?? new Date(),
-      };
+      if (!request.step) throw invalidArgument('step', 'is required');
+      const newStep = validateStep('step', request.step);
       // One statement checks the token (the workflow row FOR SHARE, so a concurrent claim waits or
       // wins first) and inserts; concurrent calls share it (see insertStepCheckpoints).
       const outcome = await checkpoints.submit({ workflowId, fencingToken, step: newStep });
@@ -155,7 +187,12 @@ export function createWorkflowStoreService(pool: DatabasePool, options: Workflow
       if (!finalStatuses.has(status)) throw invalidArgument('status', 'must be SUCCEEDED, FAILED, CANCELLED or TIMED_OUT');
       const outputJson = status === 'succeeded' ? requireJson('output_json', request.outputJson) : null;
       const error = requireText('error', request.error, { min: 0, max: 64 * 1024 });
+      if (request.finalSteps.length > 100) throw invalidArgument('final_steps', 'must hold at most 100 steps');
+      const finalSteps = request.finalSteps.map((step, i) => validateStep(`final_steps[${i}]`, step));
+      if (new Set(finalSteps.map((step) => step.stepNumber)).size !== finalSteps.length) throw invalidArgument('final_steps', 'must not repeat a step number');
       const row = await pool.transaction(async (tx) => {
+        // The steps first, fenced by the same token (a stale holder writes neither them nor the end).
+        if (finalSteps.length) await insertFinalSteps(tx, id, fencingToken, finalSteps);
         const completed = await completeWorkflow(tx, id, fencingToken, status, outputJson, error);
         // The parent hears of it in the same transaction; an ended parent takes no event (outcome ignored).
         if (completed?.parent_id) {
@@ -209,6 +246,21 @@ export function createWorkflowStoreService(pool: DatabasePool, options: Workflow
         throw failedPrecondition('WORKFLOW_ENDED', `workflow ${event.workflowId} ended ${outcome.status}; it takes no more events`, { facts: { status: outcome.status } });
       }
       return { event: toProtoEvent(outcome.event), created: outcome.kind === 'created' };
+    },
+
+    async *watchClaimableWorkflows(request, context) {
+      if (request.names.length < 1 || request.names.length > 100) throw invalidArgument('names', 'must hold 1 to 100 names');
+      const names = request.names.map((n, i) => requireText(`names[${i}]`, n, nameRules));
+      if (!options.notifications) throw unavailable('NOTIFICATIONS_UNAVAILABLE', 'this store cannot watch for claimable workflows');
+      const subscription = options.notifications.subscribe(names);
+      try {
+        while (!context.signal.aborted) {
+          // A quiet stream still says something now and then, so a dead peer is noticed.
+          if ((await subscription.wait(watchQuietMs, context.signal)) || !context.signal.aborted) yield { names };
+        }
+      } finally {
+        subscription.close();
+      }
     },
 
     async getWorkflowEvent(request) {

@@ -99,7 +99,7 @@ export function startBenchRuntime(options: BenchRuntimeOptions): BenchRuntime {
   };
   const enqueue = (input: Json) => enqueueWith((id) => runtime.start(options.name, input, { id }));
   const enqueueFromOutside = (input: Json, producer: WorkflowStore) => enqueueWith((id) => producer.createWorkflow({
-    id, name: options.name, inputJson: JSON.stringify(input), parentId: '', jobRequestId: '', scheduledAt: undefined, deadlineAt: undefined,
+    id, name: options.name, inputJson: JSON.stringify(input), parentId: '', jobRequestId: '', scheduledAt: undefined, deadlineAt: undefined, claimOwner: '', claimLeaseMs: 0,
   }));
   const startAndWait = async (input: Json) => (await enqueue(input)).ended;
   return {
