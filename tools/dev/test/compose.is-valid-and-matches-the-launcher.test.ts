@@ -19,7 +19,7 @@ test('each service has a gRPC health check and waits for what it needs to be hea
   const { stdout } = await compose('config');
   for (const service of ['persistence', 'vm-runner', 'fsops', 'orchestrator']) {
     const block = stdout.split(/\n  (?=[a-z-]+:\n)/).find((b) => b.startsWith(`${service}:`)) ?? '';
-    assert.match(block, /tools\/dev\/src\/health-check\.ts/, `${service} health check`);
+    assert.match(block, /deploy\/docker\/health-check\.ts/, `${service} health check`);
     assert.match(block, /condition: service_healthy/, `${service} depends on healthy services`);
   }
   assert.match(stdout, /\/dev\/kvm/);
