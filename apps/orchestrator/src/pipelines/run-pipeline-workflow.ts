@@ -51,6 +51,8 @@ export interface RunPipelineDeps {
 }
 
 const serviceCall: RetryPolicy = { maxAttempts: 40, backoff: 'exponential', initialIntervalMs: 200, maxIntervalMs: 5000 };
+/** Most job runs one `pipeline.advance` step submits. */
+const startBatch = 32;
 
 const toStoredState: Record<PipelineJobStatus, PipelineJobState> = {
   pending: PipelineJobState.PIPELINE_JOB_STATE_PENDING,
@@ -96,31 +98,43 @@ export function createRunPipelineWorkflow({ clients, runtime, secrets }: RunPipe
     let cancelled = false;
     let cancelReason = '';
 
-    /** Starts the jobs' runs and records the decisions, in one step. */
+    /**
+     * Starts the jobs' runs and records the decisions: one step per batch of at most
+     * `startBatch` runs (each batch submitted 8 at a time), so the first jobs of a wide
+     * pipeline run, and show as running, before the last ones are submitted.
+     */
     const advance = async (start: string[], changes: Array<{ key: string; status: PipelineJobStatus; reason: string }>) => {
-      for (const key of start) {
-        const job = jobs.get(key)!;
-        job.runs += 1;
-        job.jobRequestId = pipelineJobRunId(pipelineId, attempt, key, job.runs);
-        job.status = 'running';
-        job.reason = job.runs > 1 ? `run ${job.runs}: the previous one failed for an infrastructure reason` : '';
-      }
       for (const change of changes) Object.assign(jobs.get(change.key)!, { status: change.status, reason: change.reason });
-      const startedRuns = start.map((key) => ({ key, jobRequestId: jobs.get(key)!.jobRequestId }));
-      await ctx.step(steps.advance, async () => {
-        const now = new Date();
-        for (const run of startedRuns) await startJobRun(plan.get(run.key)!, run.jobRequestId);
-        await clients.pipelines.updatePipelineJobs({
-          pipelineId,
-          attempt,
-          updates: [...startedRuns.map((r) => r.key), ...changes.map((c) => c.key)].map((key) => {
-            const job = jobs.get(key)!;
-            const ended = endedStatuses.has(job.status);
-            return { key, state: toStoredState[job.status], reason: job.reason, jobRequestId: job.jobRequestId, runs: job.earlierRuns + job.runs,
-              startedAt: job.status === 'running' ? now : undefined, finishedAt: ended ? now : undefined };
-          }),
-        });
-      }, { retry: serviceCall });
+      const batches: string[][] = [];
+      for (let i = 0; i < start.length; i += startBatch) batches.push(start.slice(i, i + startBatch));
+      if (batches.length === 0) batches.push([]);
+      for (const [b, batch] of batches.entries()) {
+        for (const key of batch) {
+          const job = jobs.get(key)!;
+          job.runs += 1;
+          job.jobRequestId = pipelineJobRunId(pipelineId, attempt, key, job.runs);
+          job.status = 'running';
+          job.reason = job.runs > 1 ? `run ${job.runs}: the previous one failed for an infrastructure reason` : '';
+        }
+        const startedRuns = batch.map((key) => ({ key, jobRequestId: jobs.get(key)!.jobRequestId }));
+        const recorded = [...batch, ...(b === 0 ? changes.map((c) => c.key) : [])];
+        await ctx.step(steps.advance, async () => {
+          const now = new Date();
+          for (let i = 0; i < startedRuns.length; i += 8) {
+            await Promise.all(startedRuns.slice(i, i + 8).map((run) => startJobRun(plan.get(run.key)!, run.jobRequestId)));
+          }
+          await clients.pipelines.updatePipelineJobs({
+            pipelineId,
+            attempt,
+            updates: recorded.map((key) => {
+              const job = jobs.get(key)!;
+              const ended = endedStatuses.has(job.status);
+              return { key, state: toStoredState[job.status], reason: job.reason, jobRequestId: job.jobRequestId, runs: job.earlierRuns + job.runs,
+                startedAt: job.status === 'running' ? now : undefined, finishedAt: ended ? now : undefined };
+            }),
+          });
+        }, { retry: serviceCall });
+      }
     };
 
     /** Submits one run of a job: its script renders its run steps; its secrets are resealed for the run. */
