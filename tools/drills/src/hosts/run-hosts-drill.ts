@@ -92,7 +92,7 @@ export async function runHostsDrill(options: HostsOptions): Promise<DrillResult>
     const id = pipeline!.id;
     const read = async () => (await mesh.api.pipelines.getPipeline({ id }, { deadlineMs: 10_000 })).pipeline!;
     const ended = (p: Awaited<ReturnType<typeof read>>) => p.jobs.filter((j) => j.state === PipelineJobState.PIPELINE_JOB_STATE_SUCCEEDED || j.state === PipelineJobState.PIPELINE_JOB_STATE_FAILED).length;
-    // Kill host 1 once a third of the jobs ended.
+    // Kill host 1 once a third of the jobs ended...
     let killedAt = 0n;
     let killedAtMs = 0;
     for (;;) {
@@ -101,7 +101,10 @@ export async function runHostsDrill(options: HostsOptions): Promise<DrillResult>
       if (Date.now() - meshUpAt > options.budgetMs) throw new Error('the jobs did not get going');
       await sleep(200);
     }
-    const runningOnHost1 = (await readdir(join(mesh.dataDir, 'host-1', 'workspaces')).catch(() => [])).length;
+    // Then wait (up to a minute) until host 1 holds a job's workspace: the kill must cut work.
+    const onHost1 = async () => (await readdir(join(mesh.dataDir, 'host-1', 'workspaces')).catch(() => [])).filter((name) => !name.startsWith('.')).length;
+    for (const until = Date.now() + 60_000; (await onHost1()) === 0 && Date.now() < until;) await sleep(50);
+    const runningOnHost1 = await onHost1();
     killedAtMs = Date.now();
     // The markers' clock: nanoseconds since the epoch (date +%s%N).
     killedAt = BigInt(killedAtMs) * 1_000_000n;
