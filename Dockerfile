@@ -18,7 +18,7 @@ RUN set -eu; mkdir -p /manifests/all /manifests/runtime; \
       mkdir -p "/manifests/all/$(dirname "$file")"; cp "$file" "/manifests/all/$file"; \
     done; \
     for file in package.json package-lock.json apps/orchestrator/package.json apps/persistence/package.json \
-                apps/vm-runner/package.json apps/fsops/package.json apps/cli/package.json libs/*/package.json; do \
+                apps/vm-runner/package.json apps/fsops/package.json apps/cli/package.json apps/console/package.json libs/*/package.json; do \
       mkdir -p "/manifests/runtime/$(dirname "$file")"; cp "$file" "/manifests/runtime/$file"; \
     done
 
@@ -49,6 +49,9 @@ COPY apps/persistence/ apps/persistence/
 COPY apps/vm-runner/ apps/vm-runner/
 COPY apps/fsops/ apps/fsops/
 COPY apps/cli/ apps/cli/
+COPY apps/console/ apps/console/
+# The console's web build reads apps/console/tsconfig.json, which extends the base one.
+COPY tsconfig.base.json ./
 COPY libs/ libs/
 COPY migrations/ migrations/
 COPY deploy/docker/health-check.ts deploy/docker/catalog.json deploy/docker/
@@ -108,3 +111,11 @@ USER jobmesh
 ENV JOBMESH_VMRUNNER_IMAGE_CACHE_DIR=/images JOBMESH_VMRUNNER_CATALOG=/app/deploy/docker/catalog.json
 EXPOSE 50053
 CMD ["node", "apps/vm-runner/src/main.ts"]
+
+# The web console: its front end bundled here by Vite (a dependency of the console, so --omit=dev keeps it).
+FROM runtime AS console
+COPY --from=app /app/ /app/
+RUN node apps/console/src/build.ts && chown -R jobmesh:jobmesh apps/console/dist
+USER jobmesh
+EXPOSE 8080
+CMD ["node", "apps/console/src/main.ts"]

@@ -20,8 +20,8 @@ import { composeProjectLeftovers, removeComposeProjectLeftovers, waitForHealthy,
 // port with the CLI and with reflection alone, persistence crashed mid-job, `down -v`.
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const outDir = join(process.env.JOBMESH_TEST_OUTPUT_DIR ?? join(root, '.jobmesh', 'test-output'), 'deploy', `compose-${new Date().toISOString().replace(/[:.]/g, '-')}`);
-const services = ['postgres', 'jaeger', 'persistence', 'vm-runner', 'fsops', 'orchestrator'];
-const appServices = ['orchestrator', 'persistence', 'vm-runner', 'fsops'];
+const services = ['postgres', 'jaeger', 'persistence', 'vm-runner', 'fsops', 'orchestrator', 'console'];
+const appServices = ['orchestrator', 'persistence', 'vm-runner', 'fsops', 'console'];
 const minutes = (n: number) => n * 60_000;
 const log = (line: string) => process.stdout.write(`  [compose] ${line}\n`);
 
@@ -131,6 +131,11 @@ test('docker-compose up -d: every service becomes healthy', async (ctx) => {
   log(`mesh healthy ${((Date.now() - started) / 1000).toFixed(0)} s after up`);
   await new Promise((resolve) => setTimeout(resolve, 5000));
   for (const service of appServices) ctx.rss[service] = { idleMiB: await containerRssMiB(ctx.docker!.env, await ctx.compose!.containerId(service)) };
+  // The console serves its bundled page on its published port.
+  const consoleAddress = (await ctx.compose!.run(['port', 'console', '8080'])).trim();
+  const page = await fetch(`http://${consoleAddress}/`);
+  assert.is(page.status, 200, `console at ${consoleAddress}`);
+  assert.match(await page.text(), /<script/);
   ctx.address = (await ctx.compose!.run(['port', 'orchestrator', '50051'])).trim();
   const tokens = await ctx.compose!.run(['exec', '-T', 'orchestrator', 'cat', '/data/orchestrator/tokens']);
   ctx.token = /^admin (\S+)$/m.exec(tokens)?.[1] ?? '';

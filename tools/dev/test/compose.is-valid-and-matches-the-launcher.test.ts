@@ -12,7 +12,7 @@ const compose = (...args: string[]) => run('docker-compose', ['-f', join(root, '
 
 test('docker-compose accepts the file (no Docker engine needed to check it)', async () => {
   const { stdout } = await compose('config', '--services');
-  assert.equal(stdout.trim().split('\n').sort(), ['fsops', 'jaeger', 'orchestrator', 'persistence', 'postgres', 'vm-runner']);
+  assert.equal(stdout.trim().split('\n').sort(), ['console', 'fsops', 'jaeger', 'orchestrator', 'persistence', 'postgres', 'vm-runner']);
 });
 
 test('each service has a gRPC health check and waits for what it needs to be healthy', async () => {
@@ -29,7 +29,7 @@ test('each service has a gRPC health check and waits for what it needs to be hea
 test('every JOBMESH_* variable the file sets is one a service reads (the same names npm start uses)', async () => {
   const file = await readFile(join(root, 'docker-compose.yml'), 'utf8');
   const used = new Set(file.match(/JOBMESH_[A-Z_]+/g));
-  const sources = await Promise.all(['persistence', 'vm-runner', 'fsops', 'orchestrator'].map((app) => readFile(join(root, 'apps', app, 'src/config.ts'), 'utf8')));
+  const sources = await Promise.all(['persistence', 'vm-runner', 'fsops', 'orchestrator', 'console'].map((app) => readFile(join(root, 'apps', app, 'src/config.ts'), 'utf8')));
   const read = new Set(sources.join('\n').match(/JOBMESH_[A-Z_]+/g));
   for (const name of used) assert.ok(read.has(name), `${name} is read by a service`);
   const launcher = await readFile(join(root, 'libs/config/src/service-addresses.ts'), 'utf8');
