@@ -20,6 +20,14 @@ export const orchestratorConfigSchema = z
      * fsops that shares its workspace root; one address = every vm-runner shares that fsops. @default 127.0.0.2:50054
      */
     JOBMESH_FSOPS_ADDR: z.string().default(serviceAddressDefaults.fsops).pipe(z.string().transform((v) => v.split(',').map((a) => a.trim()).filter(Boolean)).pipe(z.array(addressSchema).min(1, 'needs at least one address'))),
+    /**
+     * VM hosts from DNS: every address this name resolves to is one host (vm-runner and fsops on the
+     * ports of JOBMESH_VM_HOSTS_PORTS), re-read every 15 s; e.g. a Kubernetes headless Service.
+     * Replaces JOBMESH_VMRUNNER_ADDR / JOBMESH_FSOPS_ADDR as the host list. @default unset
+     */
+    JOBMESH_VM_HOSTS_DNS: z.string().regex(/^[A-Za-z0-9.-]{1,253}$/, 'must be a DNS name').optional(),
+    /** vm-runner and fsops ports of the hosts JOBMESH_VM_HOSTS_DNS finds. @default 50053,50054 */
+    JOBMESH_VM_HOSTS_PORTS: z.string().default('50053,50054').pipe(z.string().regex(/^\d{1,5},\d{1,5}$/, 'must be VMRUNNER_PORT,FSOPS_PORT')),
     /** A VM host (its vm-runner or fsops) unreachable this long fails the job steps bound to it with HOST_LOST, in ms. @default 60000 */
     JOBMESH_HOST_LOST_AFTER_MS: integer(1000, 3_600_000, 60_000),
     /** Workflow lease, in ms: how long a crashed orchestrator's jobs wait before another claims them. @default 10000 */
@@ -107,9 +115,13 @@ export const orchestratorConfigSchema = z
   .transform((env) => ({
     address: env.JOBMESH_ORCHESTRATOR_ADDR,
     persistenceAddress: env.JOBMESH_PERSISTENCE_ADDR,
-    vmRunnerAddresses: env.JOBMESH_VMRUNNER_ADDR,
-    fsopsAddresses: env.JOBMESH_FSOPS_ADDR,
+    // With hosts from DNS the lists start empty: refreshHosts fills them.
+    vmRunnerAddresses: env.JOBMESH_VM_HOSTS_DNS ? [] : env.JOBMESH_VMRUNNER_ADDR,
+    fsopsAddresses: env.JOBMESH_VM_HOSTS_DNS ? [] : env.JOBMESH_FSOPS_ADDR,
     hostLostAfterMs: env.JOBMESH_HOST_LOST_AFTER_MS,
+    vmHostsDns: env.JOBMESH_VM_HOSTS_DNS
+      ? { name: env.JOBMESH_VM_HOSTS_DNS, vmRunnerPort: Number(env.JOBMESH_VM_HOSTS_PORTS.split(',')[0]), fsopsPort: Number(env.JOBMESH_VM_HOSTS_PORTS.split(',')[1]) }
+      : undefined,
     leaseMs: env.JOBMESH_LEASE_MS,
     maxConcurrentJobs: env.JOBMESH_MAX_CONCURRENT_JOBS,
     defaultJobTimeoutMs: env.JOBMESH_DEFAULT_JOB_TIMEOUT_MS,

@@ -52,6 +52,18 @@ export async function startOrchestrator(config: OrchestratorConfig, logger: Logg
   });
   const secrets = createSecretBox(secretsKey.key);
   const clients = createMeshClients(config);
+  // VM hosts from DNS (JOBMESH_VM_HOSTS_DNS): read before serving, then every 15 s.
+  let hostsSeen = '';
+  const refreshHosts = async () => {
+    const hosts = (await clients.refreshHosts()).sort().join(',');
+    if (hosts === hostsSeen) return;
+    hostsSeen = hosts;
+    if (hosts) logger.info('VM hosts', { dns: config.vmHostsDns?.name, vmRunners: hosts.split(',') });
+    else logger.warn('no VM host found through DNS yet: jobs wait', { dns: config.vmHostsDns?.name });
+  };
+  if (config.vmHostsDns) await refreshHosts();
+  const hostTimer = config.vmHostsDns ? setInterval(() => void refreshHosts(), 15_000) : undefined;
+  hostTimer?.unref();
   const runtime = createWorkflowRuntime({
     store: clients.workflows,
     logger: logger.child({ component: 'durable' }),
@@ -75,6 +87,7 @@ export async function startOrchestrator(config: OrchestratorConfig, logger: Logg
   return {
     port,
     async stop() {
+      clearInterval(hostTimer);
       retention.stop();
       await server.shutdown(config.shutdownGraceMs);
       await runtime.stop();
