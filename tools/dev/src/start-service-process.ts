@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { serviceNodeEnv } from '@jobmesh/config';
 import { createInterface } from 'node:readline';
 
 const colours = [36, 35, 33, 32, 34];
@@ -17,7 +18,8 @@ export interface ServiceProcess {
  * service name in a colour of its own.
  */
 export function startServiceProcess(name: string, entry: string, env: NodeJS.ProcessEnv, index: number, width: number): ServiceProcess {
-  const child = spawn(process.execPath, [entry], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // The services' own Node settings (compile cache, heap), unless env sets them.
+  const child = spawn(process.execPath, [entry], { env: { ...env, ...serviceNodeEnv(env) }, stdio: ['ignore', 'pipe', 'pipe'] });
   const colour = colours[index % colours.length];
   const prefix = process.stdout.isTTY ? `\x1b[${colour}m${name.padEnd(width)}\x1b[0m │ ` : `${name.padEnd(width)} │ `;
   for (const stream of [child.stdout, child.stderr]) {

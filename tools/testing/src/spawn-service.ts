@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { serviceNodeEnv } from '@jobmesh/config';
 
 /** A service started as its own process, the way `nx run <app>:serve` starts it. */
 export interface ServiceProcess {
@@ -16,7 +17,9 @@ export interface ServiceProcess {
  * watches its JSON log lines for `{"message":"<name> serving","port":N}`.
  */
 export function spawnService(name: string, entry: string, env: Record<string, string>): ServiceProcess {
-  const child = spawn(process.execPath, [entry], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // The services' own Node settings (compile cache, heap), unless the caller's env sets them.
+  const merged = { ...process.env, ...env };
+  const child = spawn(process.execPath, [entry], { env: { ...merged, ...serviceNodeEnv(merged) }, stdio: ['ignore', 'pipe', 'pipe'] });
   let text = '';
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const serving = new Promise<number>((resolve, reject) => {
