@@ -1,10 +1,10 @@
-import { closeSync, existsSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
  * The file a record buffer keeps its records in until persistence stored them: `journal` (one
  * line per record, appended in order) and `acked` (the byte offset up to which the journal's
- * records were delivered, replaced atomically). Records past `acked` are replayed by the next
+ * records were delivered, rewritten in place by one small write). Records past `acked` are replayed by the next
  * process. Written without fsync: it survives a crash or kill of the process, not a power loss.
  */
 export interface RecordJournal {
@@ -27,6 +27,8 @@ export interface RecordJournal {
 }
 
 const blockBytes = 256 * 1024;
+/** Characters of the acked offset as written (right-aligned, spaces before): any safe integer fits. */
+const ackedWidth = 16;
 
 /** Opens (or creates) the journal in `dir`, cutting a line left half-written by a killed process. */
 export function createRecordJournal(dir: string): RecordJournal {
@@ -61,9 +63,13 @@ export function createRecordJournal(dir: string): RecordJournal {
     return Number.isSafeInteger(value) && value >= 0 && value <= size ? value : 0;
   };
   let acked = readAcked();
+  // The offset is rewritten in place, one fixed-width write at position 0: a write this small is
+  // never cut by a kill of the process (the guarantee the journal gives), and it is one system
+  // call on the main thread per delivery instead of a temporary file, a write and a rename
+  // (those were a tenth of vm-runner's CPU per job in the bench's mesh profile).
+  const ackedWriter = openSync(ackedPath, constants.O_RDWR | constants.O_CREAT);
   const writeAcked = (value: number) => {
-    writeFileSync(`${ackedPath}.tmp`, `${value}\n`);
-    renameSync(`${ackedPath}.tmp`, ackedPath);
+    writeSync(ackedWriter, `${String(value).padStart(ackedWidth, ' ')}\n`, 0);
     acked = value;
   };
 
@@ -126,6 +132,9 @@ export function createRecordJournal(dir: string): RecordJournal {
       writeAcked(0);
       return true;
     },
-    close: () => closeSync(fd),
+    close: () => {
+      closeSync(fd);
+      closeSync(ackedWriter);
+    },
   };
 }
