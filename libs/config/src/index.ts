@@ -8,4 +8,4 @@ export { addressSchema, meshLoopbackHost, serviceAddressDefaults, serviceAddress
 export type { ServiceName } from './service-addresses.ts';
 export { loadTlsConfig, refineTlsEnv, tlsEnvProblems, tlsEnvShape, tlsServicePlaceholder, tlsVariables, toTlsConfig } from './tls-config.ts';
 export type { TlsConfig } from './tls-config.ts';
-export { serviceNodeEnv, serviceSemiSpaceMiB } from './service-node-env.ts';
+export { serviceNodeEnv, serviceOldSpaceMiB, serviceSemiSpaceMiB } from './service-node-env.ts';
