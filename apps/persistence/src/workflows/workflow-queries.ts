@@ -252,6 +252,41 @@ export async function completeWorkflow(db: CommonQueryMethods, id: string, token
     SELECT ${columns} FROM w`);
 }
 
+/**
+ * CompleteWorkflow of a workflow without a parent, with its final steps, in ONE statement (one
+ * round trip, one commit, no BEGIN/COMMIT): the steps are inserted and the end recorded only
+ * when the row is RUNNING under `token` and has no parent, and the end only when no final step
+ * collides with a step recorded under another name. @returns the completed row; null when any
+ * condition failed (the caller then takes the transactional path, which tells why)
+ */
+export async function completeOrphanWorkflow(db: CommonQueryMethods, id: string, token: number, status: string, outputJson: string | null, error: string, steps: readonly NewStep[]) {
+  return db.maybeOne(sql.type(WorkflowRow)`
+    WITH input AS (
+      SELECT * FROM unnest(
+        ${sql.array(steps.map((s) => s.stepNumber), 'int4')}, ${sql.array(steps.map((s) => s.name), 'text')},
+        ${sql.array(steps.map((s) => s.status), 'text')}, ${sql.array(steps.map((s) => s.outputJson), 'text')},
+        ${sql.array(steps.map((s) => s.errorJson), 'text')}, ${sql.array(steps.map((s) => s.attempts), 'int4')},
+        ${sql.array(steps.map((s) => s.startedAt.toISOString()), 'timestamptz')}, ${sql.array(steps.map((s) => s.finishedAt.toISOString()), 'timestamptz')}
+      ) AS i(step_number, name, status, output_json, error_json, attempts, started_at, finished_at)
+    ), held AS (
+      SELECT w.id FROM workflows w
+      WHERE w.id = ${id} AND w.status = 'running' AND w.fencing_token = ${token} AND w.parent_id IS NULL
+        -- A final step recorded before under another name: not the recorded workflow (the slow path says NONDETERMINISM).
+        AND NOT EXISTS (SELECT 1 FROM workflow_steps s JOIN input i ON s.step_number = i.step_number WHERE s.workflow_id = w.id AND s.name <> i.name)
+      FOR UPDATE
+    ), ins AS (
+      INSERT INTO workflow_steps (workflow_id, step_number, name, status, output_json, error_json, attempts, started_at, finished_at)
+      SELECT held.id, i.step_number, i.name, i.status::step_status, i.output_json::jsonb, i.error_json::jsonb, i.attempts, i.started_at, i.finished_at
+      FROM input i CROSS JOIN held ORDER BY i.step_number
+      ON CONFLICT (workflow_id, step_number) DO NOTHING
+    ), w AS (
+      UPDATE workflows SET status = ${status}::workflow_status, output_json = ${outputJson}::jsonb, error = ${error},
+        finished_at = now(), lease_owner = NULL, lease_expires_at = NULL
+      WHERE id IN (SELECT id FROM held) RETURNING *
+    )
+    SELECT ${columns} FROM w`);
+}
+
 /** Flags a workflow for cancellation and makes a sleeping or waiting one due now; a finished one is left as it is. */
 export async function requestCancel(db: CommonQueryMethods, id: string, reason: string) {
   return db.maybeOne(sql.type(WorkflowRow)`

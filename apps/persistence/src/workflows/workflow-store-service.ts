@@ -11,7 +11,7 @@ import { createGroupWriter } from './create-group-writer.ts';
 import { raiseWorkflowEvent } from './raise-workflow-event.ts';
 import { findEvent, toProtoEvent } from './workflow-event-queries.ts';
 import {
-  claimWorkflows, completeWorkflow, findSteps, findWorkflow, heartbeatWorkflow, insertStepCheckpoints, insertWorkflow,
+  claimWorkflows, completeOrphanWorkflow, completeWorkflow, findSteps, findWorkflow, heartbeatWorkflow, insertStepCheckpoints, insertWorkflow,
   isSameWorkflow, listWorkflows, lockWorkflow, releaseWorkflow, requestCancel, toProtoStep, toProtoWorkflow, type NewStep, type StepCheckpoint,
 } from './workflow-queries.ts';
 import type { NotificationHub } from '../db/create-notification-hub.ts';
@@ -62,7 +62,11 @@ async function insertFinalSteps(tx: CommonQueryMethods, workflowId: string, fenc
 export interface WorkflowStoreOptions {
   /** Where WatchClaimableWorkflows hears of claimable workflows; without it that method fails UNAVAILABLE. */
   notifications?: NotificationHub;
-  /** Checkpoint statements running at once; concurrent checkpoints beyond them share the next statement. @default 4 */
+  /**
+   * Checkpoint statements running at once; concurrent checkpoints beyond them share the next statement.
+   * Fewer means bigger batches: at 16 concurrent workflows 2 cost Postgres a fifth less CPU per workflow than 4
+   * and ran 5 to 10 % more workflows per second (scratch A/B; 1 was as fast). @default 2
+   */
   checkpointStatements?: number;
   /** Checkpoints written by one statement at most. @default 100 */
   checkpointBatch?: number;
@@ -73,7 +77,7 @@ export function createWorkflowStoreService(pool: DatabasePool, options: Workflow
   // Group commit of RecordWorkflowStep: one statement checks every fencing token and inserts the steps.
   const checkpoints = createGroupWriter((items: StepCheckpoint[]) => insertStepCheckpoints(pool, items), {
     maxBatch: options.checkpointBatch ?? 100,
-    maxInFlight: options.checkpointStatements ?? 4,
+    maxInFlight: options.checkpointStatements ?? 2,
     keyOf: (item) => `${item.workflowId}/${item.step.stepNumber}`,
     // About 8 MiB of step output per statement at most; a bigger single step still goes alone.
     sizeOf: (item) => (item.step.outputJson?.length ?? 0) + (item.step.errorJson?.length ?? 0) + item.step.name.length,
@@ -190,6 +194,10 @@ export function createWorkflowStoreService(pool: DatabasePool, options: Workflow
       if (request.finalSteps.length > 100) throw invalidArgument('final_steps', 'must hold at most 100 steps');
       const finalSteps = request.finalSteps.map((step, i) => validateStep(`final_steps[${i}]`, step));
       if (new Set(finalSteps.map((step) => step.stepNumber)).size !== finalSteps.length) throw invalidArgument('final_steps', 'must not repeat a step number');
+      // The usual case, a workflow without a parent: one statement. Otherwise (a child raises an event
+      // on its parent; or a fence, a collision, a retry to explain) the transaction below.
+      const single = await completeOrphanWorkflow(pool, id, fencingToken, status, outputJson, error, finalSteps);
+      if (single) return { workflow: toProtoWorkflow(single) };
       const row = await pool.transaction(async (tx) => {
         // The steps first, fenced by the same token (a stale holder writes neither them nor the end).
         if (finalSteps.length) await insertFinalSteps(tx, id, fencingToken, finalSteps);
