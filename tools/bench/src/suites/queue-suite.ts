@@ -93,9 +93,20 @@ export const queueSuite: Suite = {
         notes: [
           'Sides take turns, repetition by repetition, so the shared machine\'s load drifts over both alike.',
           'jobmesh\'s runtime runs with its default poll interval (250 ms). In the burst and the first one-at-a-time figure it is its own producer: '
-            + 'runtime.start() wakes its claim loop in-process. In the last figure the producer is another client of persistence: only what '
-            + 'persistence tells the runtime (or its next poll) makes it claim. '
-            + 'graphile-worker wakes its workers through LISTEN/NOTIFY, whichever process added the job.',
+            + 'runtime.start() creates and claims in one CreateWorkflow when it has a free slot (else the workflow waits, PENDING). In the last figure '
+            + 'the producer is another client of persistence: persistence NOTIFYs `jobmesh_workflow` when the workflow is committed, and the runtime\'s '
+            + 'WatchClaimableWorkflows stream makes it claim at once (before issue 20 it waited for its next poll). graphile-worker wakes its workers '
+            + 'through LISTEN/NOTIFY, whichever process added the job.',
+          'A no-op job costs jobmesh 2 calls to persistence when it is claimed as it is created (CreateWorkflow claimed, CompleteWorkflow carrying the '
+            + 'step), 3 when it waited (CreateWorkflow, ClaimWorkflows shared by the jobs claimed together, CompleteWorkflow); it was 4 to 5 (create, '
+            + 'claim, checkpoint, completion in 4 statements, and a claim after every end). graphile-worker: add_job, get_job, complete_job, each one '
+            + 'statement from the worker\'s process.',
+          ...(comparisons[0]?.met === false ? [
+            'Burst goal missed. Every job crosses a second process (persistence) twice where graphile-worker\'s worker talks to Postgres itself; on 2 '
+              + 'shared cores the burst is bound by CPU per job across the bench process, persistence and Postgres. Tried: the fewer calls above, group '
+              + 'commit of 2 statements, no OpenTelemetry SDK in persistence. Not tried: a "complete and claim the next" call (CompleteWorkflow returning '
+              + 'newly claimed workflows), which would save the claim of a waiting job.',
+          ] : []),
         ],
       };
     } finally {
