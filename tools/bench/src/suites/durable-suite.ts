@@ -5,6 +5,8 @@ import { compare, figure } from '../compare.ts';
 import { describeError } from '../describe-error.ts';
 import { repeatInterleaved, throughput } from '../repeat.ts';
 import { fmt } from '../render-table.ts';
+import { postgresCpuMs, processCpuMs } from '../process-cpu.ts';
+import { percentile } from '../summarize.ts';
 import { sharedPersistence } from '../shared-persistence.ts';
 import { startDbosSide } from './dbos-side.ts';
 import { runDirectSqlWorkflow } from './direct-sql-workflow.ts';
@@ -60,9 +62,20 @@ export const durableSuite: Suite = {
       const grpcLatencies = { current: [] as number[] };
       const viaGrpc = fiveStepRuntime(p.clients.workflows, 'bench/five-steps', grpcLatencies);
       stoppers.push(() => viaGrpc.stop());
+      // CPU per workflow of each process on the gRPC side (persistence, Postgres, this process): the capacity model's figures.
+      const cpu: Record<string, number[]> = { persistence: [], postgres: [], runtime: [] };
+      const cpuNow = () => ({
+        persistence: processCpuMs(p.pid)?.own ?? 0,
+        postgres: ctx.pgPid ? postgresCpuMs(ctx.pgPid) : 0,
+        runtime: (process.cpuUsage().user + process.cpuUsage().system) / 1000,
+      });
       side('grpc', async (current) => {
         grpcLatencies.current = current;
-        return (await viaGrpc.runMany(workflows, concurrency, () => ({}))).opsPerSec;
+        const before = cpuNow();
+        const perSec = (await viaGrpc.runMany(workflows, concurrency, () => ({}))).opsPerSec;
+        const after = cpuNow();
+        for (const key of Object.keys(cpu)) cpu[key]!.push((after[key as keyof typeof after] - before[key as keyof typeof before]) / workflows);
+        return perSec;
       });
 
       const dbos = await startDbosSide(steps).catch((error: unknown) => {
@@ -126,6 +139,8 @@ export const durableSuite: Suite = {
           ...notes,
           `Sides take turns (${Object.keys(sides).join(', ')}; warm-up of each first), so the load of the shared machine drifts over all of them alike.`,
           `Every run, workflows/s in order: ${Object.entries(samples).map(([side, values]) => `${side} ${values.map((v) => fmt(v)).join(', ')}`).join('; ')}.`,
+          `CPU per workflow on the gRPC side (median of the runs, warm-up included): ${Object.entries(cpu).map(([name, values]) => `${name} ${fmt(percentile(values, 50))} ms`).join(', ')} `
+            + `(${steps} checkpoints and a workflow row each).`,
           'Round trips of one 5-step workflow: DBOS runs it in the process that starts it and writes straight to Postgres (the workflow row, one row per '
             + 'step, the end: 7 statements). jobmesh (issue 20) starts and claims in one CreateWorkflow, checkpoints steps 1 to 4 with RecordWorkflowStep '
             + '(group-committed across workflows) and writes step 5 with CompleteWorkflow, one statement: 6 calls to persistence, each a second process '
