@@ -19,17 +19,19 @@ import { requireCommitSha, requireRepoUrl, requireWorkspaceKey } from './validat
 const commitMissing = 97;
 
 /**
- * A detached checkout of `$3` from the mirror `$1` into `$2`, its origin set to `$4`. A local
- * clone hard-links the mirror's objects (same filesystem), so it costs little whatever the
- * repository's size; no template (sample hooks nobody runs, which every VM would copy too).
+ * A detached checkout of `$3` from the mirror `$1` into `$2`, its origin set to `$4`: three git
+ * processes (clone writes fsops.repourl itself). A local clone hard-links the mirror's objects
+ * (same filesystem), so it costs little whatever the repository's size; no template (sample hooks
+ * nobody runs, which every VM would copy too). With `$5` = probe, a failed checkout ends the
+ * script with exit code 97: the mirror may lack the commit, so ensureMirror fetches and the script
+ * runs again without the probe (a failure for another reason then shows its own message).
  */
 const checkoutScript = `set -e
-git -C "$1" cat-file -e "$3^{commit}" 2>/dev/null || exit ${commitMissing}
-git clone --template= --no-checkout --quiet -- "$1" "$2"
+git clone --template= --no-checkout --quiet --config fsops.repourl="$4" -- "$1" "$2"
 cd "$2"
-git -c advice.detachedHead=false checkout --quiet --detach "$3"
-git remote set-url origin "$4"
-git config fsops.repourl "$4"`;
+if [ "$5" = probe ]; then git -c advice.detachedHead=false checkout --quiet --detach "$3" 2>/dev/null || exit ${commitMissing}
+else git -c advice.detachedHead=false checkout --quiet --detach "$3"; fi
+git remote set-url origin "$4"`;
 
 /** What checkouts need. */
 export interface WorkspaceDeps {
@@ -71,17 +73,17 @@ export function createPrepareWorkspaceHandler(deps: WorkspaceDeps) {
       try {
         await removeStaleCheckouts(deps.roots.workspace, key);
         const mirrorPath = mirrorPathOf(deps.mirrorsDir, url);
-        const checkout = () => runGitScript('checkout', checkoutScript, [mirrorPath, temp, sha, url], { timeoutMs });
+        const checkout = (probe: boolean) => runGitScript('checkout', checkoutScript, [mirrorPath, temp, sha, url, probe ? 'probe' : ''], { timeoutMs });
         // The usual case, a mirror that holds the commit: one process does it all. Otherwise (no
         // mirror, or the commit is new) ensureMirror clones or fetches first, and it runs again.
-        const done = (await touchMirror(deps, mirrorPath)) && (await checkout().then(() => true, async (error: unknown) => {
+        const done = (await touchMirror(deps, mirrorPath)) && (await checkout(true).then(() => true, async (error: unknown) => {
           if (!(error instanceof GitError && error.exitCode === commitMissing)) throw error;
           await rm(temp, { recursive: true, force: true });
           return false;
         }));
         if (!done) {
           await ensureMirror({ mirrorsDir: deps.mirrorsDir, gitTimeoutMs: timeoutMs, lock: deps.lock, sshAgentFor: deps.sshAgentFor }, url, sha);
-          await checkout();
+          await checkout(false);
         }
         await rename(temp, workspace);
       } catch (caught) {

@@ -65,7 +65,14 @@ const TransitionRow = JobRow.extend({ event_created_at: z.date() });
  * racing writers serialize; the loser re-checks and matches nothing), records
  * the event with the same sequence the job keeps, and notifies followers.
  */
-export async function transitionJob(db: CommonQueryMethods, t: JobTransition) {
+export async function transitionJob(db: CommonQueryMethods, t: JobTransition, options: { aloneOnly?: boolean } = {}) {
+  // aloneOnly: only a job with nothing to settle beside its row (no pipeline, no open step, no
+  // concurrency hold), so a final transition needs no transaction of its own.
+  const alone = options.aloneOnly
+    ? sql.fragment`AND pipeline_id IS NULL
+        AND NOT EXISTS (SELECT 1 FROM job_steps s WHERE s.job_request_id = jobs.request_id AND s.state IN ('pending', 'running'))
+        AND NOT EXISTS (SELECT 1 FROM concurrency_holds h WHERE h.job_request_id = jobs.request_id)`
+    : sql.fragment``;
   return db.maybeOne(sql.type(TransitionRow)`
     WITH j AS (
       UPDATE jobs SET
@@ -75,7 +82,7 @@ export async function transitionJob(db: CommonQueryMethods, t: JobTransition) {
         started_at = COALESCE(started_at, CASE WHEN ${t.newState} <> 'queued' THEN now() END),
         finished_at = CASE WHEN ${t.terminal} THEN now() END,
         last_event_sequence = nextval('job_events_sequence_seq')
-      WHERE request_id = ${t.requestId} AND state = ${t.expectedState}::job_state
+      WHERE request_id = ${t.requestId} AND state = ${t.expectedState}::job_state ${alone}
       RETURNING *
     ), e AS (
       INSERT INTO job_events (sequence, request_id, from_state, to_state, message)

@@ -109,12 +109,15 @@ export function createJobStoreService(pool: DatabasePool, notifications: Notific
         error: requireText('error', request.error, { min: 0, max: 64 * 1024 }),
         terminal: terminalJobStates.has(newState),
       };
-      const row = !transition.terminal ? await transitionJob(pool, transition) : await pool.transaction(async (tx) => {
-        const moved = await transitionJob(tx, transition);
-        // A statement of its own after the job's row lock: it sees every step recorded before.
-        if (moved) await finalizeStepsOfEndedJob(tx, moved);
-        return moved;
-      });
+      // A final transition of a job with nothing beside its row (no pipeline, step or hold: every job
+      // submitted on its own) is one statement; the others settle their steps and holds in a transaction.
+      const row = !transition.terminal ? await transitionJob(pool, transition) : (await transitionJob(pool, transition, { aloneOnly: true }))
+        ?? await pool.transaction(async (tx) => {
+          const moved = await transitionJob(tx, transition);
+          // A statement of its own after the job's row lock: it sees every step recorded before.
+          if (moved) await finalizeStepsOfEndedJob(tx, moved);
+          return moved;
+        });
       if (!row) {
         const current = await requireJob(pool, requestId);
         throw failedPrecondition('STATE_MISMATCH', `job ${requestId} is ${current.state}, not ${expectedState}`, {
