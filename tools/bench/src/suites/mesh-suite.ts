@@ -119,7 +119,7 @@ export const meshSuite: Suite = {
       comparisons,
       notes: [
         ...notes,
-        `Each job wrote ${checkpointsPerJob.toFixed(1)} workflow steps (checkpoints).`,
+        `Each job wrote ${checkpointsPerJob.toFixed(1)} workflow step rows (checkpoints); the last one goes with CompleteWorkflow, not a RecordWorkflowStep call of its own.`,
         `CPU per job at concurrency 16, median of the repetitions, ms: ${cpuLine} (total ${fmt(cpuTotal)} ms; 2 cores give 2000 ms per second, so at most `
           + `${fmt(2000 / cpuTotal)} jobs/s on this machine if nothing else ran). Services include the children they waited for (git, the job's shell); `
           + 'postgres is the server and its backends; bench is this process (clients, the direct baseline\'s git).',
