@@ -136,8 +136,8 @@ export const meshSuite: Suite = {
           'A goal missed in this run. The ratio depends on the machine\'s load more than on the mesh: the direct side is two git processes and a '
             + 'shell, 44 to 49 ms on a quiet machine and 110 to 170 ms on a loaded one, while the mesh adds a roughly fixed 90 to 100 ms (five '
             + 'checkpoints and three job transitions, each a commit; the workspace copy, the job\'s spawn and the clean-up in vm-runner; calls '
-            + 'between four processes; see the trace). Runs of the same code under load met both goals (concurrency 1: 1.97×, 16: 0.717×, '
-            + '2026-12-06 03:50); quiet runs do not (3.0 to 3.1× and 0.55 to 0.62×). Not done, each worth a few ms per job: the checkout in the '
+            + 'between four processes; see the trace). A run under load earlier on 2026-12-06 (03:50 UTC, before the last changes to the checkout '
+            + 'and the final transition) met both goals (concurrency 1: 1.97×, 16: 0.717×); quiet runs do not (3.0 to 3.1× and 0.55 to 0.62×). Not done, each worth a few ms per job: the checkout in the '
             + 'take-slot step (one checkpoint less), CreateJob and CreateWorkflow in one call, a cheaper process scan at Destroy.',
         ] : []),
       ],

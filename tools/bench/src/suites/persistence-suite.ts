@@ -139,7 +139,7 @@ export const persistenceSuite: Suite = {
         'TransitionJob is one statement (a compare-and-set UPDATE that inserts the job event and notifies watchers); the baseline sends the same '
           + 'UPDATE and INSERT in a transaction of its own (BEGIN, UPDATE, INSERT, COMMIT).',
         ...(comparisons.find((c) => c.name.startsWith('job state transitions'))?.met === false ? [
-          'TransitionJob goal missed in this run (met at 0.70× in another run of the same code, 0.32 to 0.38× in others): a sequential '
+          'TransitionJob goal missed in this run (met at 0.70× in an earlier run of this work, 0.32 to 0.38× in others): a sequential '
             + 'TransitionJob pays the gRPC hop (about the echo\'s 0.25 ms) and a wake-up of persistence on top of its one statement, while the '
             + 'baseline\'s four statements run on one open connection at about 0.15 ms each. Done: the final transition of a job without pipeline, '
             + 'step or hold is one statement (it was a transaction of four or five), no instrumentation without an exporter.',
