@@ -8,11 +8,14 @@ export const workflowNames = {
 export const pipelineEventName = 'pipeline';
 
 /**
- * Step names of run-job (step layout 2, every workflow started now), in the order they run.
+ * Step names of run-job (step layout 3, every workflow started now), in the order they run.
  * A step that was only a state write went into its neighbour: QUEUED → PREPARING into take-slot,
- * PREPARING → RUNNING (with Prepare, Start and WaitReady) into vm.boot, RUNNING → COLLECTING into
- * vm.collect-outputs; the VM and the workspace are removed in one clean-up step; job.finish's
- * checkpoint goes with CompleteWorkflow. A no-op job writes 5 checkpoints instead of 11.
+ * PREPARING → RUNNING into vm.exec (sent as the script starts; layout 2: at the end of vm.boot),
+ * RUNNING → COLLECTING into vm.collect-outputs; the checkout goes into vm.boot (with Prepare, Start
+ * and WaitReady) unless the job needs artifacts of others (then fs.prepare-workspace and
+ * fs.fetch-needs come first, as in layout 2); the VM and the workspace are removed in one clean-up
+ * step; job.finish's checkpoint goes with CompleteWorkflow. A no-op job writes 4 checkpoints
+ * (layout 1: 11, layout 2: 5).
  */
 export const runJobSteps = {
   acquireGroup: 'schedule.acquire-group',

@@ -39,9 +39,10 @@ test.before(async (ctx) => {
 test.after(async (ctx) => ctx.mesh?.stop());
 
 // The pipeline's own steps (its first decision, taking an event, its end) and the steps that
-// pipeline jobs add to run-job (group, needs, steps in exec, telling the pipeline it ended).
+// pipeline jobs add to run-job (group, the checkout of a job with needs and the needs, steps in exec,
+// telling the pipeline it ended).
 const stages = [runPipelineSteps.advance, 'durable.event:pipeline', runPipelineSteps.finish,
-  runJobSteps.acquireGroup, runJobSteps.fetchNeeds, runJobSteps.exec, runJobSteps.releaseGroup, runJobSteps.finish];
+  runJobSteps.acquireGroup, runJobSteps.prepareWorkspace, runJobSteps.fetchNeeds, runJobSteps.exec, runJobSteps.releaseGroup, runJobSteps.finish];
 
 for (const stage of stages) {
   test(`SIGKILL during ${stage} (after its work, before its checkpoint): the pipeline ends right and every job ran once`, async ({ mesh, repo }) => {

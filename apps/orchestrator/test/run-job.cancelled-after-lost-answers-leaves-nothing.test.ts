@@ -21,7 +21,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const waitForEnd = (mesh: TestMesh, requestId: string) => waitForJobEnd((r) => mesh.store.jobs.getJob(r), requestId);
 const workspaces = async (mesh: TestMesh) => (existsSync(join(mesh.dataDir, 'workspaces')) ? await readdir(join(mesh.dataDir, 'workspaces')) : []);
 
-for (const step of [runJobSteps.prepareWorkspace, runJobSteps.boot]) {
+// A job without needs checks out inside vm.boot (step layout 3): its lost answer leaves a workspace and a VM.
+for (const step of [runJobSteps.boot]) {
   test(`orchestrator SIGKILLed after ${step} did its work, job cancelled while it was down: cancelled, nothing left`, async ({ mesh, repo }) => {
     await mesh.kill('orchestrator');
     await mesh.restart('orchestrator', { JOBMESH_FAULT_CRASH_AT: `before-checkpoint:${step}` });

@@ -55,7 +55,7 @@ test('a job succeeds: checkout, VM, exec with its log, artifacts, clean-up', asy
       await new Promise((r) => setTimeout(r, 100));
     }
   })(), 30_000, 'job.finish recorded');
-  for (const step of ['fs.prepare-workspace', 'vm.boot', 'vm.exec', 'vm.collect-outputs', 'fs.collect-artifacts', 'job.record-artifacts', 'job.clean-up', 'job.finish']) assert.ok(names.includes(step), `${step} ran`);
+  for (const step of ['schedule.take-slot', 'vm.boot', 'vm.exec', 'vm.collect-outputs', 'fs.collect-artifacts', 'job.record-artifacts', 'job.clean-up', 'job.finish']) assert.ok(names.includes(step), `${step} ran`);
   // The artifact the job wrote comes back with its content (not just a step name).
   const { artifacts } = await ctx.mesh.api.artifacts.listArtifacts({ requestId: job!.requestId, pageSize: 0, pageToken: '' });
   assert.equal(artifacts.map((a) => a.path), ['out/result.txt']);

@@ -23,8 +23,9 @@ const waitForEnd = (mesh: TestMesh, requestId: string) => waitForJobEnd((r) => m
 const vmsOf = async (mesh: TestMesh, jobRequestId: string) =>
   (await mesh.store.vms.listVms({ states: [], jobRequestId, host: '', pageSize: 100, pageToken: '' })).vms;
 
-// The steps only a pipeline's job takes (group, needs) are killed in pipelines.survive-orchestrator-crashes.test.ts.
-const pipelineOnly = new Set<string>([runJobSteps.acquireGroup, runJobSteps.fetchNeeds, runJobSteps.releaseGroup]);
+// The steps only a pipeline's job takes (group, needs; a job with needs checks out in a step of its own)
+// are killed in pipelines.survive-orchestrator-crashes.test.ts.
+const pipelineOnly = new Set<string>([runJobSteps.acquireGroup, runJobSteps.prepareWorkspace, runJobSteps.fetchNeeds, runJobSteps.releaseGroup]);
 for (const step of Object.values(runJobSteps).filter((name) => !pipelineOnly.has(name))) {
   test(`SIGKILL during ${step} (after its work, before its checkpoint): the job still ends right, with one VM, nothing left behind`, async ({ mesh, repo }) => {
     await mesh.kill('orchestrator');

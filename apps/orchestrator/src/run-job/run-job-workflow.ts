@@ -42,7 +42,8 @@ export interface RunJobInput {
   /** Set for a job of a pipeline: its steps, needs, concurrency group and the workflow to tell when it ended. */
   pipeline?: PipelineJobLink;
   /**
-   * Which steps the workflow takes: 2 (every workflow started now) merges the steps that were
+   * Which steps the workflow takes: 3 (every workflow started now) checks out inside vm.boot
+   * (a job without needs) and moves the job to RUNNING as the script starts; 2 merged the steps that were
    * only a state write into their neighbours; absent (recorded before) = 1, the older steps,
    * kept so workflows recorded with them replay (see names.ts).
    */
@@ -50,7 +51,7 @@ export interface RunJobInput {
 }
 
 /** The step layout new run-job workflows are started with. */
-export const currentStepLayout = 2;
+export const currentStepLayout = 3;
 
 /** How a job ended: the workflow's output. */
 export interface RunJobOutput {
@@ -115,14 +116,25 @@ export function createRunJobWorkflow({ clients, vmReadyTimeoutMs, secrets, artif
     let fsops = clients.fsops;
     const watch = createHostWatch(hostLostAfterMs);
     const onHost = <T>(call: () => Promise<T>) => watch.guard(host, call);
-    const layout2 = (input.stepLayout ?? 1) >= 2;
+    const layout = input.stepLayout ?? 1;
+    const layout2 = layout >= 2;
     try {
       if (link?.concurrency) {
         groupMayBeHeld = true;
         await ctx.step(steps.acquireGroup, async (run) => acquireConcurrencyGroup(clients, link.concurrency, requestId, run.signal), { retry: serviceCall });
       }
       const toPreparing = () => moveJob(clients, requestId, JobState.JOB_STATE_QUEUED, JobState.JOB_STATE_PREPARING, 'a slot is free; preparing');
-      const slot = (layout2
+      const checkOut = () => {
+        workspaceMayExist = true;
+        checkout = onHost(() => fsops.prepareWorkspace({ key: requestId, repoUrl: input.repoUrl, commitSha: input.commitSha, jobRequestId: requestId })).then((r) => r.workspacePath);
+        return checkout;
+      };
+      const onSlot = (found: { runner?: string }) => {
+        vmRunner = clients.vmRunnerAt(found.runner ?? '');
+        host = found.runner ?? '';
+        fsops = clients.fsopsFor(host);
+      };
+      const slot = (layout >= 2
         // The job leaves the queue in the step that found it a slot: no checkpoint for a state write alone.
         ? await ctx.step(steps.takeSlot, async (run) => {
           const found = await waitForSlot(clients, requestId, input.runsOn, run.signal);
@@ -130,16 +142,13 @@ export function createRunJobWorkflow({ clients, vmReadyTimeoutMs, secrets, artif
           return found;
         }, { retry: serviceCall })
         : await ctx.step(legacySteps.acquireSlot, async (run) => waitForSlot(clients, requestId, input.runsOn, run.signal), { retry: serviceCall })) as { runner?: string };
-      vmRunner = clients.vmRunnerAt(slot.runner ?? '');
-      host = slot.runner ?? '';
-      fsops = clients.fsopsFor(host);
-      if (!layout2) await ctx.step(legacySteps.markPreparing, toPreparing, { retry: serviceCall });
+      onSlot(slot);
+      if (layout === 1) await ctx.step(legacySteps.markPreparing, toPreparing, { retry: serviceCall });
       workspaceMayExist = true;
-      workspacePath = (await ctx.step(steps.prepareWorkspace, async () => {
-        checkout = onHost(() => fsops.prepareWorkspace({ key: requestId, repoUrl: input.repoUrl, commitSha: input.commitSha, jobRequestId: requestId })).then((r) => r.workspacePath);
-        return checkout;
-      },
-      { retry: serviceCall })) as string;
+      // Layout 3 checks out inside vm.boot (one checkpoint less), unless artifacts of needed jobs must
+      // land in the workspace first (fs.fetch-needs, a step of its own, between the two).
+      const checkoutInBoot = layout >= 3 && !link?.needs.length;
+      if (!checkoutInBoot) workspacePath = (await ctx.step(steps.prepareWorkspace, checkOut, { retry: serviceCall })) as string;
       if (link?.needs.length) {
         await ctx.step(steps.fetchNeeds, async () => onHost(() => fetchNeededArtifacts({ artifacts: clients.artifacts, fsops }, requestId, workspacePath, link.needs)), { retry: serviceCall });
       }
@@ -156,17 +165,21 @@ export function createRunJobWorkflow({ clients, vmReadyTimeoutMs, secrets, artif
       const waitReady = async () => void (await onHost(() => vmRunner.waitReady({ vmId, timeoutMs: vmReadyTimeoutMs }, { deadlineMs: vmReadyTimeoutMs + 10_000 })));
       const toRunning = () => moveJob(clients, requestId, JobState.JOB_STATE_PREPARING, JobState.JOB_STATE_RUNNING, 'the VM is ready; running');
       if (layout2) {
-        // Prepare, Start, WaitReady and the move to RUNNING in one step, checkpointed once: each call is
-        // idempotent by the VM's key (a replay finds the VM made, started or ready). Retried as the
-        // Prepare was (slots may be full), but a guest not ready in time fails at once, as before.
+        // (Layout 3: the checkout,) Prepare, Start, WaitReady (layout 2: and the move to RUNNING) in one
+        // step, checkpointed once: each call is idempotent by the job's or the VM's key (a replay finds the
+        // workspace made, the VM made, started or ready). Retried as the Prepare was (slots may be full),
+        // but a guest not ready in time fails at once, as before.
         const placed = (await ctx.step(steps.boot, async (run) => {
+          if (checkoutInBoot) workspacePath = await checkOut();
           const made = await prepareVm(run);
           vmId = made.vmId;
           await startVm();
           await waitReady();
-          await toRunning();
-          return made;
-        }, { retry: { ...slotWait, nonRetryableCodes: [...slotWait.nonRetryableCodes!, 4] } })) as { vmId: string; runner: string };
+          // Layout 3 moves the job to RUNNING side by side with the script's start (vm.exec).
+          if (layout === 2) await toRunning();
+          return checkoutInBoot ? { ...made, workspacePath } : made;
+        }, { retry: { ...slotWait, nonRetryableCodes: [...slotWait.nonRetryableCodes!, 4] } })) as { vmId: string; runner: string; workspacePath?: string };
+        if (placed.workspacePath) workspacePath = placed.workspacePath;
         vmId = placed.vmId;
         vmRunner = clients.vmRunnerAt(placed.runner);
       } else {
@@ -187,7 +200,11 @@ export function createRunJobWorkflow({ clients, vmReadyTimeoutMs, secrets, artif
           names: new Map(link.runSteps.map((s) => [s.index, s.name])),
           record: async (changes: Parameters<typeof clients.jobs.recordJobSteps>[0]['steps']) => void (await clients.jobs.recordJobSteps({ requestId, steps: changes })),
         } : undefined;
+        // Layout 3: PREPARING → RUNNING goes out as the script starts (a replay finds the job RUNNING: moveJob is idempotent).
+        const moved = layout >= 3 ? toRunning() : undefined;
+        moved?.catch(() => undefined);
         const r = await onHost(() => streamExecToLog({ logs: clients.logs, vmRunner }, requestId, vmId, leftMs, run.signal, secretValues.length ? createLogMasker<LogStream>(secretValues) : undefined, {}, stepRecording));
+        await moved;
         return { exitCode: r.exitCode, signal: r.signal, timedOut: r.timedOut, nextSeq: r.nextSeq };
       }, { retry: serviceCall }); // safe to repeat: Exec with rejoin re-joins the run, never starts it twice
       const ok = result.exitCode === 0 && !result.timedOut;
@@ -332,3 +349,4 @@ async function locateWorkspace(fsops: MeshClients['fsops'], input: RunJobInput):
     throw error;
   }
 }
+
