@@ -1,4 +1,4 @@
-import { isSshAgentHost } from '@jobmesh/config';
+import { isSshAgentHost, spreadSubdirectories } from '@jobmesh/config';
 import { FsJobStoreServiceService } from '@jobmesh/contracts/jobmesh/persistence/v1/fs_jobs.ts';
 import { createClient } from '@jobmesh/grpc-kit';
 import type { Logger } from '@jobmesh/logger';
@@ -32,6 +32,10 @@ export interface RunningFsops {
  */
 export async function startFsops(config: FsopsConfig, logger: Logger): Promise<RunningFsops> {
   const roots = await createRoots(config.roots);
+  // Each checkout and artifact folder in a block group of its own (ext4): see spreadSubdirectories.
+  for (const dir of [roots.workspace, roots.staging, roots.artifacts]) {
+    if (!(await spreadSubdirectories(dir))) logger.info('folders made under this root stay in its block group (chattr +T not set: not ext4, or no chattr)', { dir });
+  }
   // Half-made checkouts of a killed predecessor go before any call can start a new one.
   await sweepStaleCheckouts(roots.workspace, config.mirrorsDir, logger);
   const client = createClient(FsJobStoreServiceService, config.persistenceAddress, { deadlineMs: 5000, maxAttempts: 1, tls: config.tls });

@@ -9,3 +9,4 @@ export type { ServiceName } from './service-addresses.ts';
 export { loadTlsConfig, refineTlsEnv, tlsEnvProblems, tlsEnvShape, tlsServicePlaceholder, tlsVariables, toTlsConfig } from './tls-config.ts';
 export type { TlsConfig } from './tls-config.ts';
 export { serviceNodeEnv, serviceOldSpaceMiB, serviceSemiSpaceMiB } from './service-node-env.ts';
+export { spreadSubdirectories } from './spread-subdirectories.ts';

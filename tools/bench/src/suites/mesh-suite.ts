@@ -1,3 +1,6 @@
+import { spreadSubdirectories } from '@jobmesh/config';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import pg from 'pg';
 import type { Comparison, Suite } from '../bench-types.ts';
 import { compare, figure } from '../compare.ts';
@@ -31,9 +34,14 @@ export const meshSuite: Suite = {
     const steps = async () => Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM workflow_steps')).rows[0]!.n);
     const comparisons: Comparison[] = [];
     const notes: string[] = [];
+    // The direct side's clones go to a folder treated as vm-runner and fsops treat theirs (each new
+    // folder in a block group of its own on ext4), so both sides meet the filesystem alike.
+    const directDir = join(ctx.scratchDir, 'direct');
+    await mkdir(directDir, { recursive: true });
+    const directSpread = await spreadSubdirectories(directDir);
     ctx.log('  mesh: warm-up');
     await throughput(ctx.size(4, 1), 4, () => runMeshJob(m.mesh, m.repo));
-    await throughput(ctx.size(4, 1), 4, () => runDirectJob(ctx.scratchDir, m.repo));
+    await throughput(ctx.size(4, 1), 4, () => runDirectJob(directDir, m.repo));
 
     // Concurrency 1: the latency of one job (p50 per repetition) against the direct work's.
     const c1 = { jobs: ctx.size(10, 2), reps: { warmups: 0, reps: ctx.size(5, 1) } };
@@ -48,7 +56,7 @@ export const meshSuite: Suite = {
     };
     const c1Samples = await repeatInterleaved(c1.reps, {
       mesh: oneAtATime('mesh', () => runMeshJob(m.mesh, m.repo)),
-      direct: oneAtATime('direct', () => runDirectJob(ctx.scratchDir, m.repo)),
+      direct: oneAtATime('direct', () => runDirectJob(directDir, m.repo)),
     });
     comparisons.push(compare(`no-op job latency at concurrency 1 (${c1.jobs} jobs per repetition; p50 per repetition, lower is better)`,
       figure('submit→succeeded', 'ms', c1Samples.mesh!, c1Latencies.mesh), figure('clone + checkout + `true` directly', 'ms', c1Samples.direct!, c1Latencies.direct),
@@ -83,7 +91,7 @@ export const meshSuite: Suite = {
             if (index >= 0) latencies = [...latencies, ...run.latenciesMs];
             return run.opsPerSec;
           },
-          direct: async () => (await throughput(jobs, concurrency, () => runDirectJob(ctx.scratchDir, m.repo))).opsPerSec,
+          direct: async () => (await throughput(jobs, concurrency, () => runDirectJob(directDir, m.repo))).opsPerSec,
         };
         if (concurrency === 16 && graphile) {
           sides.graphile = async (index) => {
@@ -119,6 +127,12 @@ export const meshSuite: Suite = {
       comparisons,
       notes: [
         ...notes,
+        'The filesystem: on ext4 without a journal (this machine\'s root), every new inode is checked against the inodes of its block group '
+          + 'deleted in the last 60 to 300 s (one inode-table lookup each). A mesh job makes and removes about a hundred (the checkout, the VM\'s '
+          + 'copy of it, its files), all in the groups of their parent folders, so the check grew with the churn: perf showed vm-runner\'s kernel '
+          + 'time in ext4_create/ext4_mkdir → recently_deleted, 19 to 49 ms per job at concurrency 16, and fsops\' git 13 to 39 ms, both growing '
+          + 'from run to run. vm-runner and fsops now mark the folders they fill `chattr +T` (each new subfolder placed in a group of its own, as '
+          + `top-level folders are): 12 and 5 ms. The direct side clones into a folder with the same flag (${directSpread ? 'set in this run' : 'could not be set in this run'}).`,
         `Each job wrote ${checkpointsPerJob.toFixed(1)} workflow step rows (checkpoints); the last one goes with CompleteWorkflow, not a RecordWorkflowStep call of its own.`,
         `CPU per job at concurrency 16, median of the repetitions, ms: ${cpuLine} (total ${fmt(cpuTotal)} ms; 2 cores give 2000 ms per second, so at most `
           + `${fmt(2000 / cpuTotal)} jobs/s on this machine if nothing else ran). Services include the children they waited for (git, the job's shell); `
@@ -129,16 +143,21 @@ export const meshSuite: Suite = {
           + 'write), a 20 ms GetJob poll by the client, a 50 ms output poll in vm-runner that every job waited out, five git processes spawned from '
           + 'fsops per checkout, fs.cp of the workspace (six calls per file), the journal of vm-runner\'s records rewritten with a temporary file and '
           + 'a rename per delivery, and in every service the OpenTelemetry SDK with gRPC instrumentation. Removed: steps merged (take-slot, boot, '
-          + 'clean-up side by side; 5 checkpoints), the last checkpoint in CompleteWorkflow, start and claim in one call, claims announced by '
+          + 'clean-up side by side; 4 checkpoints with the checkout inside boot), the last checkpoint in CompleteWorkflow, start and claim in one call, claims announced by '
           + 'NOTIFY, finishJob without its GetJob, the job end seen at once, one sh for the checkout, copyFile per file, the journal offset written '
           + 'in place, lite tracing. The client follows the job with WatchJob.',
         ...(comparisons.some((c) => c.goal && !c.met) ? [
-          'A goal missed in this run. The ratio depends on the machine\'s load more than on the mesh: the direct side is two git processes and a '
-            + 'shell, 44 to 49 ms on a quiet machine and 110 to 170 ms on a loaded one, while the mesh adds a roughly fixed 90 to 100 ms (five '
-            + 'checkpoints and three job transitions, each a commit; the workspace copy, the job\'s spawn and the clean-up in vm-runner; calls '
-            + 'between four processes; see the trace). A run under load earlier on 2026-12-06 (03:50 UTC, before the last changes to the checkout '
-            + 'and the final transition) met both goals (concurrency 1: 1.97×, 16: 0.717×); quiet runs do not (3.0 to 3.1× and 0.55 to 0.62×). Not done, each worth a few ms per job: the checkout in the '
-            + 'take-slot step (one checkpoint less), CreateJob and CreateWorkflow in one call, a cheaper process scan at Destroy.',
+          'A goal missed in this run. Where the mesh stands: a no-op job costs it about 90 ms of CPU over five processes (see the CPU line: '
+            + 'persistence, Postgres and the orchestrator, the durable bookkeeping of five checkpoints, three job transitions and a dozen calls, '
+            + 'take about half; fsops\' checkout is the direct side\'s own work; vm-runner copies the checkout into the VM\'s folder, spawns the '
+            + 'job and removes both), where the direct side is two git processes and a shell (30 to 35 ms of CPU once the filesystem note above '
+            + 'is out of the way). Figures of earlier runs (2.07× and 0.678× on 2026-12-06 05:26, 1.97× and 0.717× under load at 03:50) were '
+            + 'taken while both sides paid the filesystem\'s check, the direct side more (a clone per job, all in one folder): treating both '
+            + 'alike showed the true cost and the ratio fell, though the mesh went from 11 to 14 to about 20 jobs/s. Done in issue 20: step '
+            + 'layout 3 (4 checkpoints, was 11; RUNNING sent as the script starts), the folders above. Not done, each a few ms per job: '
+            + 'CreateJob and CreateWorkflow in one call, vm-runner\'s records of a VM\'s states as fewer writes, the workspace copy as a reflink '
+            + '(needs a filesystem that has them), a cheaper process scan at Destroy. Reaching 2× and 0.7× would take the durable bookkeeping '
+            + 'out of the path (fewer processes per job), not trimming.',
         ] : []),
       ],
       details: ['### One job, span by span', '', ...trace],
