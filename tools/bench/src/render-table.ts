@@ -7,10 +7,15 @@ export function fmt(value: number | undefined): string {
   return Number(value.toPrecision(3)).toString();
 }
 
-/** `median unit ±spread%`, and `p50/p99` when there are latencies. */
+/**
+ * `median unit ±spread%`, and `p50/p99` when there are latencies. One reading has no spread to
+ * show, and readings that all came out the same say so instead of "±0%".
+ */
 export function describeFigure(f: Figure): string {
   const latency = f.p50Ms !== undefined ? ` (p50 ${fmt(f.p50Ms)} / p99 ${fmt(f.p99Ms)} ms)` : '';
-  return `${fmt(f.summary.median)} ${f.unit} ±${fmt(f.summary.spreadPct / 2)}%${latency}`;
+  const spread = f.summary.n === 1 ? ' (one reading)'
+    : fmt(f.summary.spreadPct / 2) === '0' ? ` (${f.summary.n} readings, the same to 3 digits)` : ` ±${fmt(f.summary.spreadPct / 2)}%`;
+  return `${fmt(f.summary.median)} ${f.unit}${spread}${latency}`;
 }
 
 /** Goal in a cell: `≥ 2 ✔`, `≤ 1.3 ✘`, or `–`. */
