@@ -9,11 +9,7 @@ export interface VmStateStore {
   readonly vmsDir: string;
   /** Folder of one VM's files. */
   dirOf(id: string): string;
-  /**
-   * Writes a record through a temporary file and a rename, so a crash never leaves half a record.
-   * The temporary file is made in the VM's own folder while it exists: its inode then comes from
-   * that folder's block group, not from the records folder's (see spreadSubdirectories).
-   */
+  /** Writes a record through a temporary file and a rename, so a crash never leaves half a record. */
   save(record: VmRecord): Promise<void>;
   /** Every readable record; unreadable ones are reported, not thrown. */
   loadAll(onBadFile: (file: string, error: unknown) => void): Promise<VmRecord[]>;
@@ -30,18 +26,9 @@ export async function createVmStateStore(stateDir: string): Promise<VmStateStore
     vmsDir,
     dirOf: (id) => join(vmsDir, id),
     async save(record) {
-      const text = JSON.stringify(record, null, 2) + '\n';
-      const write = async (temp: string) => {
-        await writeFile(temp, text, { mode: 0o600 });
-        await rename(temp, fileOf(record.id));
-      };
-      try {
-        await write(join(vmsDir, record.id, `.record.${randomUUID()}.tmp`));
-      } catch (error) {
-        // No VM folder (before Prepare made it, after Destroy removed it, or removed meanwhile).
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-        await write(`${fileOf(record.id)}.${randomUUID()}.tmp`);
-      }
+      const temp = `${fileOf(record.id)}.${randomUUID()}.tmp`;
+      await writeFile(temp, JSON.stringify(record, null, 2) + '\n', { mode: 0o600 });
+      await rename(temp, fileOf(record.id));
     },
     async loadAll(onBadFile) {
       const records: VmRecord[] = [];
