@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -52,6 +53,28 @@ for (const step of [runJobSteps.boot]) {
     assert.equal(left, [], `no VM folder left (VMs of the job: ${vms.map((vm) => `${vm.requestId} ${vm.state}`).join(', ')})`);
   });
 }
+
+test('a job cancelled while vm.boot is checking out (step layout 3) prepares no VM once the checkout ends, and leaves nothing', async ({ mesh }) => {
+  // About 150 MB that git cannot compress much: the first checkout clones the mirror for several seconds.
+  const big = await makeGitRepo({ 'big.txt': randomBytes(110_000_000).toString('base64') });
+  const { job } = await mesh.api.jobs.submitJob({ repoUrl: big.url, commitSha: big.commit, runsOn: 'local', script: 'echo never', env: {}, secretEnv: {}, timeoutMs: 120_000, artifactPatterns: [], artifactWhen: 0, requestId: '' });
+  const id = job!.requestId;
+  await withDeadline((async () => {
+    while ((await mesh.api.jobs.getJob({ requestId: id })).job!.state !== JobState.JOB_STATE_PREPARING) await sleep(20);
+  })(), 60_000, 'job PREPARING (a slot taken, the checkout begins)');
+  await sleep(500);
+  await mesh.api.jobs.cancelJob({ requestId: id, reason: 'cancelled during the checkout' });
+  const done = await waitForEnd(mesh, id);
+  assert.is(done.state, JobState.JOB_STATE_CANCELLED, done.error);
+  await withDeadline((async () => {
+    while ((await workspaces(mesh)).includes(id)) await sleep(100);
+  })(), 60_000, 'workspace removed');
+  // The abandoned step's checkout has ended by now; a VM it went on to prepare would show up here.
+  await sleep(3000);
+  const { vms } = await mesh.store.vms.listVms({ states: [], jobRequestId: id, host: '', pageSize: 100, pageToken: '' });
+  assert.equal(vms.filter((vm) => vm.state !== VmState.VM_STATE_DESTROYED).map((vm) => vm.state), [], 'no VM of the job left');
+  await rm(big.dir, { recursive: true, force: true });
+});
 
 test('fsops SIGKILLed with half-made checkouts and mirror clones: its restart removes them, workspaces and mirrors stay', async ({ mesh, repo }) => {
   // A job first, so a mirror and a finished workspace exist next to the debris.

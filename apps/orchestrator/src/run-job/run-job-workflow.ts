@@ -1,6 +1,6 @@
 import { ArtifactWhen, JobState, type LogStream, VmState } from '@jobmesh/contracts/jobmesh/types/v1/states.ts';
 import { NondeterminismError, WorkflowCancelledError, WorkflowTimedOutError, type RetryPolicy, type StepRun, type WorkflowContext } from '@jobmesh/durable';
-import { isMeshError, status } from '@jobmesh/grpc-kit';
+import { aborted, isMeshError, status } from '@jobmesh/grpc-kit';
 import type { MeshClients } from '../clients/create-mesh-clients.ts';
 import { legacyRunJobSteps as legacySteps, runJobSteps as steps } from '../names.ts';
 import { finishJob, moveJob } from './move-job.ts';
@@ -170,7 +170,18 @@ export function createRunJobWorkflow({ clients, vmReadyTimeoutMs, secrets, artif
         // workspace made, the VM made, started or ready). Retried as the Prepare was (slots may be full),
         // but a guest not ready in time fails at once, as before.
         const placed = (await ctx.step(steps.boot, async (run) => {
-          if (checkoutInBoot) workspacePath = await checkOut();
+          if (checkoutInBoot && !workspacePath) {
+            // Once per execution (a retry while slots are full does not check out again). A checkout call
+            // whose deadline passed while fsops still works on it (a first clone of a big repository) is
+            // tried again and joins the checkout running under the job's key, as its own step did.
+            workspacePath = await checkOut().catch((error: unknown) => {
+              if (isMeshError(error, status.DEADLINE_EXCEEDED)) throw aborted('CHECKOUT_STILL_RUNNING', `the checkout outlasted its call, tried again: ${error.message}`);
+              throw error;
+            });
+            // A job cancelled or timed out during the checkout prepares no VM: the clean-up (which waits for
+            // the checkout first) then knows every VM this step made.
+            run.signal.throwIfAborted();
+          }
           const made = await prepareVm(run);
           vmId = made.vmId;
           await startVm();
@@ -243,8 +254,9 @@ export function createRunJobWorkflow({ clients, vmReadyTimeoutMs, secrets, artif
         }
       };
       const settled = (made: Promise<string>) => Promise.race([made.catch(() => ''), new Promise<string>((r) => setTimeout(() => r(''), 120_000).unref())]);
-      if (!vmId && preparing) vmId = await settled(preparing);
+      // The checkout first: vm.boot (layout 3) prepares a VM only after it, unless the step was abandoned meanwhile.
       if (!workspacePath && checkout) workspacePath = await settled(checkout);
+      if (!vmId && preparing) vmId = await settled(preparing);
       const destroy = vmId
         ? async () => void (await onHost(() => vmRunner.destroy({ vmId })).catch((e: unknown) => {
           if (!isMeshError(e, status.NOT_FOUND)) throw e;
