@@ -7,6 +7,7 @@ import { createCatalog } from './catalog/create-catalog.ts';
 import { hostJobsRefusal } from './catalog/host-jobs-refusal.ts';
 import { loadCatalog } from './catalog/load-catalog.ts';
 import { spreadSubdirectories } from '@jobmesh/config';
+import { mkdir } from 'node:fs/promises';
 import type { VmRunnerConfig } from './config.ts';
 import { createPersistenceRecords } from './records/create-persistence-records.ts';
 import { createVmEventRecorder } from './records/create-vm-event-recorder.ts';
@@ -67,8 +68,11 @@ export async function startVmRunner(config: VmRunnerConfig, logger: Logger): Pro
     },
   });
   const store = await createVmStateStore(config.stateDir);
-  // Each VM's folder in a block group of its own (ext4): see spreadSubdirectories.
-  if (!(await spreadSubdirectories(store.vmsDir))) logger.info('VM folders stay in their parent\'s block group (chattr +T not set: not ext4, or no chattr)', { dir: store.vmsDir });
+  // Each VM's folder, and each VM's folder of collected outputs, in a block group of its own (ext4): see spreadSubdirectories.
+  const outputRootMade = await mkdir(config.outputRoot, { recursive: true }).then(() => true, () => false);
+  for (const dir of [store.vmsDir, ...(outputRootMade ? [config.outputRoot] : [])]) {
+    if (!(await spreadSubdirectories(dir))) logger.info('folders made here stay in their parent\'s block group (chattr +T not set: not ext4, or no chattr)', { dir });
+  }
   const registry = createVmRegistry(store, createVmEventRecorder(records.buffer, config.host));
   const reconciled = await reconcileVms({ registry, backends, logger, stopGraceMs: config.stopGraceMs });
   const health = createLabelHealth(backends, backendProblems, (label) => hostJobsRefusal({ address: config.address, allowHostJobs: config.allowHostJobs }, label));

@@ -14,7 +14,7 @@ export function fmt(value: number | undefined): string {
 export function describeFigure(f: Figure): string {
   const latency = f.p50Ms !== undefined ? ` (p50 ${fmt(f.p50Ms)} / p99 ${fmt(f.p99Ms)} ms)` : '';
   const spread = f.summary.n === 1 ? ' (one reading)'
-    : fmt(f.summary.spreadPct / 2) === '0' ? ` (${f.summary.n} readings, the same to 3 digits)` : ` ±${fmt(f.summary.spreadPct / 2)}%`;
+    : fmt(f.summary.spreadPct / 2) === '0' ? ` (${f.summary.n} readings, all the same)` : ` ±${fmt(f.summary.spreadPct / 2)}%`;
   return `${fmt(f.summary.median)} ${f.unit}${spread}${latency}`;
 }
 

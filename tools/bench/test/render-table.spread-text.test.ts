@@ -8,7 +8,7 @@ test('readings that differ: the median and ± half their spread', () => {
 });
 
 test('readings that all came out the same say so, not "±0%"', () => {
-  assert.is(describeFigure(figure('x', 'MiB', [127, 127, 127, 127, 127])), '127 MiB (5 readings, the same to 3 digits)');
+  assert.is(describeFigure(figure('x', 'MiB', [127, 127, 127, 127, 127])), '127 MiB (5 readings, all the same)');
 });
 
 test('one reading has no spread to show', () => {

@@ -1,5 +1,5 @@
 import { ArtifactWhen, JobState, type LogStream, VmState } from '@jobmesh/contracts/jobmesh/types/v1/states.ts';
-import { NondeterminismError, WorkflowCancelledError, WorkflowTimedOutError, type RetryPolicy, type StepRun, type WorkflowContext } from '@jobmesh/durable';
+import { NondeterminismError, sleepUnlessAborted, WorkflowCancelledError, WorkflowTimedOutError, type RetryPolicy, type StepRun, type WorkflowContext } from '@jobmesh/durable';
 import { aborted, isMeshError, status } from '@jobmesh/grpc-kit';
 import type { MeshClients } from '../clients/create-mesh-clients.ts';
 import { legacyRunJobSteps as legacySteps, runJobSteps as steps } from '../names.ts';
@@ -211,8 +211,9 @@ export function createRunJobWorkflow({ clients, vmReadyTimeoutMs, secrets, artif
           names: new Map(link.runSteps.map((s) => [s.index, s.name])),
           record: async (changes: Parameters<typeof clients.jobs.recordJobSteps>[0]['steps']) => void (await clients.jobs.recordJobSteps({ requestId, steps: changes })),
         } : undefined;
-        // Layout 3: PREPARING → RUNNING goes out as the script starts (a replay finds the job RUNNING: moveJob is idempotent).
-        const moved = layout >= 3 ? toRunning() : undefined;
+        // Layout 3: PREPARING → RUNNING goes out as the script starts (a replay finds the job RUNNING: moveJob is
+        // idempotent), retried while persistence is away so the job shows RUNNING while it runs, not only after.
+        const moved = layout >= 3 ? retryWhileAway(toRunning, run.signal) : undefined;
         moved?.catch(() => undefined);
         const r = await onHost(() => streamExecToLog({ logs: clients.logs, vmRunner }, requestId, vmId, leftMs, run.signal, secretValues.length ? createLogMasker<LogStream>(secretValues) : undefined, {}, stepRecording));
         await moved;
@@ -362,3 +363,17 @@ async function locateWorkspace(fsops: MeshClients['fsops'], input: RunJobInput):
   }
 }
 
+/** Codes of a call that may succeed when sent again: the service away, slow or busy. */
+const awayCodes: number[] = [status.UNAVAILABLE, status.DEADLINE_EXCEEDED, status.RESOURCE_EXHAUSTED];
+
+/** Runs `call`, again after 200 ms, 400 ms, … (at most 5 s apart, 10 tries) while it fails with an away code and `signal` is not aborted. */
+async function retryWhileAway<T>(call: () => Promise<T>, signal: AbortSignal): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      if (attempt >= 10 || signal.aborted || !isMeshError(error) || !awayCodes.includes(error.code)) throw error;
+      await sleepUnlessAborted(Math.min(200 * 2 ** (attempt - 1), 5000), signal);
+    }
+  }
+}
